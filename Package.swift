@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "CasePulse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "casepulsed", targets: ["casepulsed"]),
+        .executable(name: "casepulse", targets: ["casepulse"]),
+        .library(name: "CasePulseCore", targets: ["CasePulseCore"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // System libraries and C shims.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(
+            name: "CEventParser",
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // Libraries.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "CasePulseCore", swiftSettings: strict),
+        .target(name: "CasePulseWire", dependencies: ["CasePulseCore", "CEventParser"], swiftSettings: strict),
+        .target(
+            name: "CasePulseServer",
+            dependencies: [
+                "CasePulseCore", "CasePulseWire", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CasePulseClient",
+            dependencies: ["CasePulseCore", "CasePulseWire", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CasePulseTestKit",
+            dependencies: ["CasePulseCore", "CasePulseWire", "CasePulseClient", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+
+        // Executables: thin wiring over the libraries.
+        .executableTarget(
+            name: "casepulsed",
+            dependencies: [
+                "CasePulseServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "casepulse",
+            dependencies: [
+                "CasePulseClient", "CasePulseCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Tests.
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(
+            name: "CasePulseCoreTests",
+            dependencies: ["CasePulseCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CasePulseWireTests",
+            dependencies: ["CasePulseWire", "CasePulseCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CasePulseIntegrationTests",
+            dependencies: ["CasePulseTestKit", "CasePulseClient", "CasePulseCore", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+#include "cp_event_parser.h"
