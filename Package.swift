@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "CasePulse",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "casepulsed", targets: ["casepulsed"]),
         .executable(name: "casepulse", targets: ["casepulse"]),
@@ -23,11 +23,10 @@ let package = Package(
     ],
     targets: [
         // System libraries and C shims.
-        .systemLibrary(
-            name: "CZeroMQ",
-            pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]
-        ),
+        // libzmq's pkg-config file adds `-isystem` flags (Kerberos) that SwiftPM refuses with a
+        // warning on every build; <zmq.h> is on the default include path and the module map links
+        // `zmq` itself, so pkg-config is not consulted.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(
             name: "CEventParser",
             linkerSettings: [.linkedLibrary("simdjson")]
@@ -53,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "CasePulseTestKit",
-            dependencies: ["CasePulseCore", "CasePulseWire", "CasePulseClient", "ZeroMQ"],
+            dependencies: ["CasePulseCore"],
             swiftSettings: strict
         ),
 
@@ -81,7 +80,10 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(
             name: "CasePulseCoreTests",
-            dependencies: ["CasePulseCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "CasePulseCore", "CasePulseTestKit",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,72 @@
+/// Where and when one counted event of a case is placed.
+struct Placement: Sendable {
+    /// Event time, nanoseconds since the Unix epoch.
+    var at: Int64
+    /// The event id, the tie-breaker for equal times.
+    var id: String
+    /// Local day of `at` in the engine's zone, as `Window.day` code.
+    var day: UInt32
+    /// Region of the event.
+    var region: RegionCode
+    /// Interned agency.
+    var agency: UInt32
+
+    /// Whether this placement comes before `other` in (at, id) order, ids compared by UTF-8 bytes.
+    func precedes(_ other: Placement) -> Bool {
+        if at != other.at { return at < other.at }
+        return id.utf8.lexicographicallyPrecedes(other.id.utf8)
+    }
+}
+
+/// The filing that counts for a case: its `filed` event with the smallest (at, id).
+struct Filing: Sendable {
+    var placement: Placement
+    var online: Bool
+    var party: UInt32?
+}
+
+/// The decision that counts for a case: its `decided` event with the largest (at, id).
+struct Ruling: Sendable {
+    var placement: Placement
+    var decision: Decision
+    var reason: Reason?
+    var fineFen: Int64
+    var waivedFen: Int64
+    var party: UInt32?
+}
+
+/// What the engine remembers of one case: the three events that count, whether it was voided, and
+/// the (hashed) ids of every event seen, which is how a redelivery is told from a new event.
+struct CaseState: Sendable {
+    var filing: Filing?
+    var ruling: Ruling?
+    var closing: Placement?
+    var voided = false
+    var seen: [UInt64] = []
+
+    /// The party a ruling benefits: its own subject, else the filing's; `nil` when the decision is
+    /// not favourable or no party is known.
+    func beneficiary(of ruling: Ruling) -> UInt32? {
+        guard ruling.decision.benefitsParty else { return nil }
+        return ruling.party ?? filing?.party
+    }
+}
+
+/// A 64-bit hash of a string that is the same in every process (FNV-1a, then the SplitMix64
+/// finaliser to spread the bits). Used for event ids within one case, where a collision would need
+/// two ids of the same case to collide.
+enum StableHash {
+    static func of(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        hash ^= hash >> 30
+        hash &*= 0xbf58_476d_1ce4_e5b9
+        hash ^= hash >> 27
+        hash &*= 0x94d0_49bb_1331_11eb
+        hash ^= hash >> 31
+        return hash
+    }
+}

@@ -1,0 +1,107 @@
+/// One key of the CHP hashmap as the engine hands it out.
+public struct HashmapEntry: Sendable, Hashable {
+    /// The CHP sequence number of the key's last change.
+    public var sequence: UInt64
+    /// The key, e.g. `/m/all/370000/370800/@all` or `/sys/ingest`.
+    public var key: String
+    /// The JSON value; `nil` when the key was deleted.
+    public var value: String?
+}
+
+extension Engine {
+    /// Hands every key changed since the last call to `body`, in one batch, each with a fresh,
+    /// strictly increasing sequence number. A key whose figures all returned to zero is handed out
+    /// once as a deletion (`value == nil`), and only if subscribers had seen it.
+    public func publishChanges(_ body: (HashmapEntry) -> Void) {
+        for slot in dirtySlots {
+            let i = Int(slot)
+            slotDirty[i] = false
+            if aggregates[i].isEmpty {
+                guard slotSequence[i] != 0 else { continue }
+                sequence += 1
+                slotSequence[i] = 0
+                body(HashmapEntry(sequence: sequence, key: render(slotKeys[i]), value: nil))
+            } else {
+                sequence += 1
+                slotSequence[i] = sequence
+                body(HashmapEntry(sequence: sequence, key: render(slotKeys[i]), value: aggregates[i].json))
+            }
+        }
+        dirtySlots.removeAll(keepingCapacity: true)
+        freeSlots.append(contentsOf: retiredSlots)
+        retiredSlots.removeAll()
+        if ingestDirty {
+            ingestDirty = false
+            sequence += 1
+            ingestSequence = sequence
+            body(HashmapEntry(sequence: sequence, key: "/sys/ingest", value: ingest.json))
+        }
+        for producer in dirtyProducers.sorted() {
+            guard let record = producers[producer] else { continue }
+            sequence += 1
+            producerSequence[producer] = sequence
+            body(HashmapEntry(sequence: sequence, key: "/sys/producers/" + producer, value: record.json))
+        }
+        dirtyProducers.removeAll()
+    }
+
+    /// Every existing key whose text starts with `prefix` (`""` is everything), with the sequence
+    /// number of its last change. Call ``publishChanges(_:)`` first so sequence numbers and values
+    /// agree with what subscribers were sent.
+    public func forEachEntry(under prefix: String, _ body: (HashmapEntry) -> Void) {
+        let wantsMetrics = prefix.hasPrefix("/m/") || "/m/".hasPrefix(prefix)
+        let wantsSystem = prefix.hasPrefix("/sys/") || "/sys/".hasPrefix(prefix)
+        if wantsMetrics {
+            for i in aggregates.indices where !aggregates[i].isEmpty {
+                let key = render(slotKeys[i])
+                guard key.hasPrefix(prefix) else { continue }
+                let sequence = slotSequence[i] == 0 ? self.sequence : slotSequence[i]
+                body(HashmapEntry(sequence: sequence, key: key, value: aggregates[i].json))
+            }
+        }
+        if wantsSystem {
+            if "/sys/ingest".hasPrefix(prefix) {
+                body(HashmapEntry(sequence: ingestSequence, key: "/sys/ingest", value: ingest.json))
+            }
+            for (producer, record) in producers.sorted(by: { $0.key < $1.key }) {
+                let key = "/sys/producers/" + producer
+                guard key.hasPrefix(prefix) else { continue }
+                body(HashmapEntry(sequence: producerSequence[producer] ?? sequence, key: key, value: record.json))
+            }
+        }
+    }
+
+    /// The existing keys under `prefix` and their JSON values.
+    public func values(under prefix: String = "") -> [String: String] {
+        var result: [String: String] = [:]
+        forEachEntry(under: prefix) { result[$0.key] = $0.value }
+        return result
+    }
+
+    /// The figures of one `/m/` key, if it exists.
+    public func aggregate(forKey key: String) -> Aggregate? {
+        for i in aggregates.indices where !aggregates[i].isEmpty && render(slotKeys[i]) == key {
+            return aggregates[i]
+        }
+        return nil
+    }
+
+    /// Moves the retention window to `now` (Unix seconds): day windows that fell out of
+    /// `dayRetentionDays` are deleted (published as deletions) and no longer counted.
+    /// Time only moves forward; an earlier `now` changes nothing.
+    public func advanceClock(toUnixSeconds now: Int64) {
+        let retention = Int64(configuration.dayRetentionDays)
+        guard retention > 0 else { return }
+        let oldest = calendar.date(atUnixSeconds: now).daysSinceEpoch - retention + 1
+        if let current = oldestKeptDay, oldest <= current { return }
+        oldestKeptDay = oldest
+        placementSlots.removeAll(keepingCapacity: true)
+        let expired = slotIDs.filter { Window(code: $0.key.window).isDay && !keepsDay($0.key.window) }
+        for (key, slot) in expired {
+            slotIDs[key] = nil
+            aggregates[Int(slot)] = Aggregate()
+            touch(slot)
+            retiredSlots.append(slot)
+        }
+    }
+}

@@ -1,0 +1,222 @@
+/// The aggregation engine: folds accepted case events into the figures of every key, exactly.
+///
+/// The engine is pure — no clocks, no I/O — and single-writer: one owner calls it from one thread.
+/// Its result is a function of the *set* of events applied: each case keeps the three events that
+/// count (filing, decision, closing), and an event that changes one of them first takes that event's
+/// old contribution back and then adds the new one. Redeliveries are told by the case's own record of
+/// event ids, so no global set of ids grows without bound.
+///
+/// Keys are interned as (window, region node, agency) triples; the text form
+/// `/m/{window}/{region path}@{agency}` is rendered only when published or snapshotted.
+public final class Engine {
+    /// The configuration the engine was created with.
+    public let configuration: EngineConfiguration
+    let calendar: ZoneCalendar
+
+    var cases: [String: CaseState] = [:]
+    var agencyIDs: [String: UInt32] = ["all": 0]
+    var agencyNames: [String] = ["all"]
+    var partyIDs: [String: UInt32] = [:]
+    var regionChains: [RegionCode: [UInt32]] = [:]
+    var regionNodeIDs: [RegionCode: UInt32] = [:]
+    var regionPaths: [String] = [""]
+
+    var slotIDs: [AggregateKey: Int32] = [:]
+    var slotKeys: ContiguousArray<AggregateKey> = []
+    var aggregates: ContiguousArray<Aggregate> = []
+    var slotSequence: ContiguousArray<UInt64> = []
+    var slotDirty: ContiguousArray<Bool> = []
+    var dirtySlots: ContiguousArray<Int32> = []
+    var freeSlots: [Int32] = []
+    var retiredSlots: [Int32] = []
+    var placementSlots: [PlacementKey: ContiguousArray<Int32>] = [:]
+    /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
+    var oldestKeptDay: Int64?
+
+    /// Ingest counters (`/sys/ingest`).
+    public private(set) var ingest = IngestStatistics()
+    /// Loss detection per producer (`/sys/producers/{producer}`).
+    public private(set) var producers: [String: ProducerSequence] = [:]
+    var ingestDirty = false
+    var ingestSequence: UInt64 = 0
+    var dirtyProducers: Set<String> = []
+    var producerSequence: [String: UInt64] = [:]
+
+    /// The last CHP sequence number handed out by ``publishChanges(_:)``.
+    public internal(set) var sequence: UInt64
+
+    /// Creates an empty engine whose sequence numbers continue after `sequence`.
+    public init(configuration: EngineConfiguration, sequence: UInt64 = 0) {
+        self.configuration = configuration
+        self.calendar = ZoneCalendar(timeZone: configuration.timeZone)
+        self.sequence = sequence
+    }
+
+    /// Number of cases the engine holds state for.
+    public var caseCount: Int { cases.count }
+
+    /// Number of keys that currently exist (non-empty aggregates).
+    public var keyCount: Int { aggregates.reduce(0) { $1.isEmpty ? $0 : $0 + 1 } }
+
+    /// Whether anything changed since the last ``publishChanges(_:)``.
+    public var hasChanges: Bool { !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty }
+
+    // MARK: Ingest
+
+    /// Applies an accepted event and counts it; returns whether it was new to its case.
+    @discardableResult
+    public func apply(_ event: CaseEvent) -> ApplyOutcome {
+        applyReportingGap(event).outcome
+    }
+
+    /// Applies an accepted event and also reports the range of sequence numbers it skipped, when it
+    /// opened a gap in its producer's numbering (for the daemon's warning).
+    public func applyReportingGap(_ event: CaseEvent) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
+        dirtyProducers.insert(event.producer)
+        let gap = producers[event.producer, default: ProducerSequence()].record(seq: event.seq)
+        let outcome = fold(event)
+        switch outcome {
+        case .accepted: ingest.accepted += 1
+        case .duplicate: ingest.duplicates += 1
+        }
+        ingestDirty = true
+        return (outcome, gap)
+    }
+
+    /// Counts a refused message under `/sys/ingest`. No figure moves.
+    public func recordRefusal(_ reason: RefusalReason) {
+        ingest.rejectedByReason[reason, default: 0] += 1
+        ingestDirty = true
+    }
+
+    // MARK: Folding one event into its case
+
+    private func fold(_ event: CaseEvent) -> ApplyOutcome {
+        let idHash = StableHash.of(event.id)
+        var state = cases.removeValue(forKey: event.caseID) ?? CaseState()
+        defer { cases[event.caseID] = state }
+        if state.seen.contains(idHash) { return .duplicate }
+        state.seen.append(idHash)
+        if state.voided { return .accepted }
+
+        switch event.type {
+        case .voided:
+            if let filing = state.filing { count(filing, -1) }
+            if let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), -1) }
+            if let closing = state.closing { countClosing(closing, -1) }
+            state.filing = nil
+            state.ruling = nil
+            state.closing = nil
+            state.voided = true
+
+        case .filed:
+            let placement = place(event)
+            if let current = state.filing, !placement.precedes(current.placement) { break }
+            let filing = Filing(
+                placement: placement, online: event.channel == .online, party: party(event.subject))
+            // A favourable decision without a subject of its own benefits the filing's party.
+            let inherits = state.ruling.map { $0.decision.benefitsParty && $0.party == nil } ?? false
+            if inherits, let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), -1) }
+            if let current = state.filing { count(current, -1) }
+            state.filing = filing
+            count(filing, 1)
+            if inherits, let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), 1) }
+
+        case .decided:
+            let placement = place(event)
+            if let current = state.ruling, !current.placement.precedes(placement) { break }
+            if let current = state.ruling { count(current, party: state.beneficiary(of: current), -1) }
+            let ruling = Ruling(
+                placement: placement, decision: event.decision ?? .standard, reason: event.reason,
+                fineFen: event.fineFen, waivedFen: event.waivedFen, party: party(event.subject))
+            state.ruling = ruling
+            count(ruling, party: state.beneficiary(of: ruling), 1)
+
+        case .closed:
+            let placement = place(event)
+            if let current = state.closing, !placement.precedes(current) { break }
+            if let current = state.closing { countClosing(current, -1) }
+            state.closing = placement
+            countClosing(placement, 1)
+        }
+        return .accepted
+    }
+
+    private func place(_ event: CaseEvent) -> Placement {
+        let date = calendar.date(atUnixNanoseconds: event.at)
+        return Placement(
+            at: event.at, id: event.id, day: Window.day(date).code, region: event.region,
+            agency: agency(event.agency))
+    }
+
+    private func agency(_ name: String) -> UInt32 {
+        if let id = agencyIDs[name] { return id }
+        let id = UInt32(agencyNames.count)
+        agencyIDs[name] = id
+        agencyNames.append(name)
+        return id
+    }
+
+    private func party(_ subject: String?) -> UInt32? {
+        guard let subject else { return nil }
+        if let id = partyIDs[subject] { return id }
+        let id = UInt32(partyIDs.count)
+        partyIDs[subject] = id
+        return id
+    }
+
+    // MARK: Contributions
+
+    private func count(_ filing: Filing, _ sign: Int64) {
+        let online: Int64 = filing.online ? sign : 0
+        for slot in slots(for: filing.placement) {
+            aggregates.withUnsafeMutableBufferPointer { buffer in
+                buffer[Int(slot)].filed += sign
+                buffer[Int(slot)].filedOnline += online
+            }
+            touch(slot)
+        }
+    }
+
+    private func count(_ ruling: Ruling, party: UInt32?, _ sign: Int64) {
+        let fine = Int128(ruling.fineFen) * Int128(sign)
+        let waived = Int128(ruling.waivedFen) * Int128(sign)
+        for slot in slots(for: ruling.placement) {
+            aggregates.withUnsafeMutableBufferPointer { buffer in
+                let i = Int(slot)
+                buffer[i].decided += sign
+                buffer[i].add(decision: ruling.decision, sign)
+                if let reason = ruling.reason { buffer[i].add(reason: reason, sign) }
+                buffer[i].fineFen += fine
+                buffer[i].waivedFen += waived
+                if let party {
+                    if sign > 0 { buffer[i].add(party: party) } else { buffer[i].remove(party: party) }
+                }
+            }
+            touch(slot)
+        }
+    }
+
+    private func countClosing(_ placement: Placement, _ sign: Int64) {
+        for slot in slots(for: placement) {
+            aggregates.withUnsafeMutableBufferPointer { $0[Int(slot)].closed += sign }
+            touch(slot)
+        }
+    }
+
+    @inline(__always)
+    func touch(_ slot: Int32) {
+        if !slotDirty[Int(slot)] {
+            slotDirty[Int(slot)] = true
+            dirtySlots.append(slot)
+        }
+    }
+}
+
+/// What became of an applied event.
+public enum ApplyOutcome: Sendable, Hashable {
+    /// New to its case; figures moved if it is one of the events that count.
+    case accepted
+    /// Its id was already seen in its case: nothing changed.
+    case duplicate
+}

@@ -1,0 +1,199 @@
+import CasePulseCore
+import Foundation
+import Testing
+
+/// Builds events tersely: times are "2022-10-05T10:00:00+08:00"-style local Shanghai strings.
+struct E {
+    static let shanghai = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+
+    static func time(_ text: String) -> Int64 {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        guard let date = formatter.date(from: text) else { fatalError("bad test time \(text)") }
+        return Int64(date.timeIntervalSince1970) * 1_000_000_000
+    }
+
+    static func make(
+        _ id: String, _ type: EventType, case caseID: String, at: String, region: String = "370812",
+        agency: String = "scjg", channel: Channel? = nil, subject: String? = nil,
+        decision: Decision? = nil, reason: Reason? = nil, fine: Int64 = 0, waived: Int64 = 0,
+        producer: String = "p1", seq: UInt64? = nil
+    ) -> CaseEvent {
+        CaseEvent(
+            id: id, producer: producer, seq: seq, type: type, caseID: caseID, at: time(at),
+            region: RegionCode(region) ?? RegionCode("370812")!, agency: agency,
+            channel: type == .filed ? (channel ?? .online) : channel, subject: subject,
+            decision: type == .decided ? (decision ?? .standard) : decision, reason: reason,
+            fineFen: fine, waivedFen: waived)
+    }
+
+    static func engine(retention: Int = 0) -> Engine {
+        Engine(configuration: EngineConfiguration(timeZone: shanghai, dayRetentionDays: retention))
+    }
+}
+
+@Suite struct EngineTests {
+    @Test func countsAFilingAtEveryLevelWindowAndAgency() throws {
+        let engine = E.engine()
+        engine.apply(E.make("e1", .filed, case: "c1", at: "2022-10-05T10:00:00+08:00", region: "370812101201"))
+        let keys = Set(engine.values(under: "/m/").keys)
+        let regions = ["", "370000/", "370000/370800/", "370000/370800/370812/",
+                       "370000/370800/370812/370812101/", "370000/370800/370812/370812101/370812101201/"]
+        var expected = Set<String>()
+        for window in ["all", "2022", "2022-10", "2022-10-05"] {
+            for region in regions {
+                for agency in ["all", "scjg"] { expected.insert("/m/\(window)/\(region)@\(agency)") }
+            }
+        }
+        #expect(keys == expected)
+        let value = try #require(engine.values()["/m/2022-10/370000/370800/370812/@scjg"])
+        #expect(value == #"{"filed":1,"filed_online":1,"online_rate":1.0,"decided":0,"no_penalty":0,"reduced":0,"lighter":0,"standard":0,"heavier":0,"no_penalty_by_reason":{"minor":0,"first_offense":0,"no_fault":0},"fine_fen":0,"waived_fen":0,"beneficiaries":0,"closed":0,"closure_rate":0.0}"#)
+    }
+
+    @Test func windowsFollowTheConfiguredZone() {
+        let engine = E.engine()
+        engine.apply(E.make("e1", .filed, case: "c1", at: "2022-12-31T16:30:00Z"))
+        let keys = engine.values(under: "/m/").keys
+        #expect(keys.contains("/m/2023-01-01/@all"))
+        #expect(!keys.contains { $0.hasPrefix("/m/2022") })
+    }
+
+    @Test func aCorrectedDecisionMovesTheFiguresBack() throws {
+        let engine = E.engine()
+        engine.apply(E.make("f", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00", subject: "A"))
+        engine.apply(E.make("d1", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00",
+                            decision: .noPenalty, reason: .minor, waived: 500))
+        var all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.count(of: .noPenalty) == 1 && all.beneficiaries == 1 && all.waivedFen == 500)
+        #expect(all.count(of: .minor) == 1)
+        // Reconsideration corrects it to a standard penalty in November.
+        engine.apply(E.make("d2", .decided, case: "c1", at: "2022-11-20T09:00:00+08:00",
+                            decision: .standard, fine: 20_000))
+        all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.decided == 1 && all.count(of: .noPenalty) == 0 && all.count(of: .standard) == 1)
+        #expect(all.beneficiaries == 0 && all.waivedFen == 0 && all.fineFen == 20_000 && all.count(of: .minor) == 0)
+        // October keeps the filing but loses the decision; November gains it.
+        #expect(engine.aggregate(forKey: "/m/2022-10/@all")?.decided == 0)
+        #expect(engine.aggregate(forKey: "/m/2022-11/@all")?.decided == 1)
+        // An older decision arriving late does not win.
+        engine.apply(E.make("d0", .decided, case: "c1", at: "2022-10-03T09:00:00+08:00", decision: .heavier))
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.count(of: .heavier) == 0)
+    }
+
+    @Test func equalTimesAreBrokenByTheEventIdBytes() throws {
+        let engine = E.engine()
+        let at = "2022-10-02T09:00:00+08:00"
+        engine.apply(E.make("d-b", .decided, case: "c1", at: at, subject: "A", decision: .reduced))
+        engine.apply(E.make("d-a", .decided, case: "c1", at: at, decision: .heavier))
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.count(of: .reduced) == 1)
+        engine.apply(E.make("d-c", .decided, case: "c1", at: at, decision: .lighter))
+        let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.count(of: .lighter) == 1 && all.count(of: .reduced) == 0 && all.beneficiaries == 0)
+    }
+
+    @Test func theEarliestFilingAndClosingCount() throws {
+        let engine = E.engine()
+        engine.apply(E.make("f2", .filed, case: "c1", at: "2022-10-05T09:00:00+08:00", channel: .online))
+        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-04T09:00:00+08:00", channel: .offline))
+        engine.apply(E.make("k2", .closed, case: "c1", at: "2022-12-05T09:00:00+08:00"))
+        engine.apply(E.make("k1", .closed, case: "c1", at: "2022-11-05T09:00:00+08:00"))
+        let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.filed == 1 && all.filedOnline == 0 && all.closed == 1)
+        #expect(engine.aggregate(forKey: "/m/2022-10-05/@all") == nil)
+        #expect(engine.aggregate(forKey: "/m/2022-12/@all") == nil)
+        #expect(engine.aggregate(forKey: "/m/2022-11/@all")?.closed == 1)
+    }
+
+    @Test func aVoidedCaseCountsNowhereWhateverTheOrder() {
+        let events = [
+            E.make("f", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00", subject: "A"),
+            E.make("d", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .noPenalty, waived: 9),
+            E.make("v", .voided, case: "c1", at: "2022-10-03T09:00:00+08:00"),
+            E.make("k", .closed, case: "c1", at: "2022-10-04T09:00:00+08:00"),
+        ]
+        for order in [[0, 1, 2, 3], [2, 0, 1, 3], [3, 1, 0, 2]] {
+            let engine = E.engine()
+            for i in order { engine.apply(events[i]) }
+            #expect(engine.values(under: "/m/").isEmpty, "order \(order)")
+        }
+    }
+
+    @Test func redeliveriesChangeNothingAndAreCounted() {
+        let engine = E.engine()
+        let filing = E.make("f", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00")
+        #expect(engine.apply(filing) == .accepted)
+        let before = engine.values(under: "/m/")
+        var redelivered = filing
+        redelivered.channel = .offline  // same id: a duplicate even if its content differs
+        #expect(engine.apply(redelivered) == .duplicate)
+        #expect(engine.apply(filing) == .duplicate)
+        engine.recordRefusal(.invalid)
+        #expect(engine.values(under: "/m/") == before)
+        #expect(engine.values()["/sys/ingest"] == #"{"received":4,"accepted":1,"duplicates":2,"rejected":1,"rejected_by_reason":{"malformed":0,"unsupported":0,"invalid":1,"unauthorized":0,"too_large":0}}"#)
+    }
+
+    @Test func aDecisionWithoutSubjectBenefitsTheFilingsPartyEvenWhenTheFilingComesLater() throws {
+        let engine = E.engine()
+        engine.apply(E.make("d", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .reduced))
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.beneficiaries == 0)
+        engine.apply(E.make("f2", .filed, case: "c1", at: "2022-10-01T12:00:00+08:00", subject: "B"))
+        engine.apply(E.make("d2", .decided, case: "c2", at: "2022-10-02T09:00:00+08:00", subject: "A", decision: .noPenalty))
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.beneficiaries == 2)
+        // An earlier filing with the same party as case 2 replaces B: one distinct party remains.
+        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T08:00:00+08:00", subject: "A"))
+        let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.beneficiaries == 1 && all.filed == 1 && all.decided == 2)
+    }
+
+    @Test func amountsDoNotWrapAtInt64() throws {
+        let engine = E.engine()
+        for i in 0..<10_000 {
+            engine.apply(E.make("d\(i)", .decided, case: "c\(i)", at: "2022-10-02T09:00:00+08:00",
+                                fine: 1_000_000_000_000, waived: 1_000_000_000_000))
+        }
+        let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.fineFen == Int128(10_000) * 1_000_000_000_000)
+        #expect(engine.values()["/m/all/@all"]?.contains(#""fine_fen":10000000000000000,"#) == true)
+    }
+
+    @Test func publishesEachChangedKeyOnceWithIncreasingSequenceAndDeletesEmptiedKeys() {
+        let engine = Engine(configuration: EngineConfiguration(timeZone: E.shanghai, dayRetentionDays: 0), sequence: 41)
+        engine.apply(E.make("f", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"))
+        engine.apply(E.make("k", .closed, case: "c1", at: "2022-10-01T10:00:00+08:00"))
+        var first: [HashmapEntry] = []
+        engine.publishChanges { first.append($0) }
+        // 4 windows × (root, province, city, county) × (all, scjg), plus /sys/ingest and the producer.
+        #expect(first.count == 4 * 4 * 2 + 2)
+        #expect(first.map(\.sequence) == Array(42..<(42 + UInt64(first.count))))
+        #expect(Set(first.map(\.key)).count == first.count)
+        #expect(!engine.hasChanges)
+        var none = 0
+        engine.publishChanges { _ in none += 1 }
+        #expect(none == 0)
+        engine.apply(E.make("v", .voided, case: "c1", at: "2022-10-01T11:00:00+08:00"))
+        var second: [HashmapEntry] = []
+        engine.publishChanges { second.append($0) }
+        let deletions = second.filter { $0.value == nil }
+        #expect(deletions.count == first.filter { $0.key.hasPrefix("/m/") }.count)
+        #expect(engine.values(under: "/m/").isEmpty)
+    }
+
+    @Test func dayWindowsPastRetentionAreDeletedAndNoLongerCounted() {
+        let engine = E.engine(retention: 2)
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)
+        engine.apply(E.make("f0", .filed, case: "c0", at: "2022-09-30T09:00:00+08:00"))
+        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"))
+        engine.apply(E.make("f2", .filed, case: "c2", at: "2022-10-02T09:00:00+08:00"))
+        engine.publishChanges { _ in }
+        var days = engine.values(under: "/m/").keys.filter { $0.hasPrefix("/m/2022-") && $0.count > 14 && $0.contains("-0") && $0.split(separator: "/")[1].count == 10 }
+        #expect(Set(days.map { String($0.split(separator: "/")[1]) }) == ["2022-10-01", "2022-10-02"])
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
+        var deleted: [String] = []
+        engine.publishChanges { if $0.value == nil { deleted.append($0.key) } }
+        #expect(Set(deleted.map { String($0.split(separator: "/")[1]) }) == ["2022-10-01"])
+        days = engine.values(under: "/m/").keys.filter { $0.split(separator: "/")[1].count == 10 }
+        #expect(Set(days.map { String($0.split(separator: "/")[1]) }) == ["2022-10-02"])
+        #expect(engine.aggregate(forKey: "/m/2022-10/@all")?.filed == 2)
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 3)
+    }
+}
