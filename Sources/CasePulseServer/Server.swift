@@ -1,0 +1,139 @@
+import CasePulseCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The casepulse server: ingest, engine and CHP publishing on one dedicated thread.
+///
+/// ``start()`` binds every endpoint and returns once the server answers, or throws a
+/// ``ServerError`` naming the endpoint and errno. ``stop()`` wakes the loop, which publishes what
+/// is pending and closes its sockets. As a swift-service-lifecycle `Service`, ``run()`` starts the
+/// server and stops it on graceful shutdown.
+public final class Server: Service, Sendable {
+    /// The configuration the server runs with.
+    public let configuration: ServerConfiguration
+    private let logger: Logger
+    private let context: Context
+    /// A pipe: the loop polls the read end, ``stop()`` writes a byte to the write end.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let state = Mutex(State())
+
+    private struct State: ~Copyable {
+        var started = false
+        var stopping = false
+        var finished = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var endpoints: [String: String] = [:]
+    }
+
+    /// Creates a server; nothing is bound until ``start()``.
+    public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+        self.configuration = configuration
+        self.logger = logger
+        do { context = try Context() } catch { throw ServerError("cannot create the ZeroMQ context", cause: error) }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw ServerError("cannot create the wake-up pipe: \(String(cString: strerror(errno))) (errno \(errno))")
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    deinit {
+        Glibc.close(wakeRead)
+        Glibc.close(wakeWrite)
+    }
+
+    /// The endpoints actually bound, by role (`snapshot`, `publish`, `ingest`, `reliable`), with
+    /// wildcard ports resolved. Empty before ``start()``.
+    public var boundEndpoints: [String: String] { state.withLock { $0.endpoints } }
+
+    /// Binds every endpoint on the server's own thread and starts serving; returns when the
+    /// snapshot endpoint answers. Throws the first bind or connect failure.
+    public func start() throws(ServerError) {
+        let alreadyStarted = state.withLock { state in
+            defer { state.started = true }
+            return state.started
+        }
+        guard !alreadyStarted else { return }
+        let outcome = Mutex<Result<[String: String], ServerError>?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            let loop: ServerLoop
+            do throws(ServerError) {
+                loop = try ServerLoop(configuration: configuration, context: context, wakeFD: wakeRead, logger: logger)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+                ready.signal()
+                finish()
+                return
+            }
+            outcome.withLock { $0 = .success(loop.boundEndpoints) }
+            ready.signal()
+            loop.run { state.withLock { $0.stopping } }
+            loop.close()
+            finish()
+        }
+        thread.name = "casepulse-server"
+        thread.start()
+        ready.wait()
+        switch outcome.withLock({ $0 }) {
+        case .success(let endpoints):
+            state.withLock { $0.endpoints = endpoints }
+        case .failure(let error):
+            throw error
+        case nil:
+            throw ServerError("the server thread ended before reporting")
+        }
+    }
+
+    /// Asks the loop to publish what is pending, close its sockets and end. Returns at once; use
+    /// ``waitUntilStopped()`` to wait.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        var one: UInt8 = 1
+        _ = write(wakeWrite, &one, 1)
+    }
+
+    /// Waits until the server's thread has ended (after ``stop()`` or a failed start).
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state in
+                if state.finished || !state.started { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func finish() {
+        let waiters = state.withLock { state in
+            state.finished = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Starts the server and serves until graceful shutdown (SIGTERM/SIGINT under a ServiceGroup).
+    public func run() async throws {
+        try start()
+        await withGracefulShutdownHandler {
+            await waitUntilStopped()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import CasePulseCore
+import Foundation
+
+/// Everything the server needs: endpoints, publishing cadence, limits and the engine's calendar.
+///
+/// The defaults are the contract's: snapshot `tcp://127.0.0.1:7600`, updates `:7601`, best-effort
+/// ingest `:7602`, reliable ingest `:7603` — the Clone pattern's P, P+1, P+2 layout.
+public struct ServerConfiguration: Sendable {
+    /// ROUTER bind answering CHP snapshot requests.
+    public var snapshotEndpoint = "tcp://127.0.0.1:7600"
+    /// PUB bind sending CHP updates and heartbeats.
+    public var publishEndpoint = "tcp://127.0.0.1:7601"
+    /// SUB binds for producers' PUB sockets.
+    public var ingestBinds = ["tcp://127.0.0.1:7602"]
+    /// SUB connects to producers' PUB binds.
+    public var ingestConnects: [String] = []
+    /// ROUTER binds for acknowledged ingest.
+    public var reliableEndpoints = ["tcp://127.0.0.1:7603"]
+    /// Coalescing interval for updates, in milliseconds; 0 publishes after every batch of messages.
+    public var publishIntervalMilliseconds = 100
+    /// Heartbeat (HUGZ) interval, in milliseconds.
+    public var heartbeatMilliseconds = 1000
+    /// Largest event body accepted; larger ones are refused as `too_large`.
+    public var maxEventBytes = 65_536
+    /// Receive high-water mark of the ingest sockets (messages queued per connection).
+    public var ingestHighWaterMark: Int32 = 1_000_000
+    /// Most messages handled from one socket before the loop looks at the others.
+    public var batchSize = 4096
+    /// The engine's calendar and retention.
+    public var engine = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
+
+    /// The default configuration.
+    public init() {}
+}

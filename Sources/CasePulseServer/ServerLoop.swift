@@ -1,0 +1,273 @@
+import CasePulseCore
+import CasePulseWire
+import Foundation
+import Logging
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server's one thread: it owns every socket and the engine, and runs a poll loop.
+///
+/// ZeroMQ sockets are not thread-safe, so nothing here is touched from another thread; the outside
+/// world wakes the loop through an eventfd and reads its status through ``Server``. Ingest is
+/// drained in batches, refusals are counted, and changed keys are published once per interval.
+final class ServerLoop {
+    let configuration: ServerConfiguration
+    let engine: Engine
+    private var logger: Logger
+    private var refusals: RefusalLog
+    private let decoder = EventDecoder()
+    private let snapshot: Socket
+    private let publisher: Socket
+    private let ingest: Socket
+    private let reliable: Socket?
+    private let poller = Poller()
+    private let wakeFD: Int32
+    private let frames: [Message] = (0..<4).map { _ in Message() }
+    private let emptyFrame = Message()
+    private var now = ContinuousClock.now
+    private var wallSeconds = Int64(Date().timeIntervalSince1970)
+
+    private let wakeIndex: Int
+    private let ingestIndex: Int
+    private let reliableIndex: Int?
+    private let snapshotIndex: Int
+
+    /// Creates every socket and binds or connects every endpoint; throws the first failure.
+    init(configuration: ServerConfiguration, context: Context, wakeFD: Int32, logger: Logger) throws(ServerError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.refusals = RefusalLog(logger: logger)
+        self.wakeFD = wakeFD
+        self.engine = Engine(configuration: configuration.engine)
+        do {
+            snapshot = try Socket(context, .router)
+            try snapshot.setSendHighWaterMark(0)
+            try snapshot.setLinger(0)
+            publisher = try Socket(context, .pub)
+            try publisher.setSendHighWaterMark(1_000_000)
+            try publisher.setLinger(1000)
+            ingest = try Socket(context, .sub)
+            try ingest.setReceiveHighWaterMark(configuration.ingestHighWaterMark)
+            try ingest.subscribe("")
+            try ingest.setLinger(0)
+            if configuration.reliableEndpoints.isEmpty {
+                reliable = nil
+            } else {
+                let router = try Socket(context, .router)
+                try router.setReceiveHighWaterMark(configuration.ingestHighWaterMark)
+                try router.setSendHighWaterMark(0)
+                try router.setLinger(1000)
+                reliable = router
+            }
+        } catch {
+            throw ServerError("cannot create sockets", cause: error)
+        }
+        try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")
+        try Self.bind(publisher, configuration.publishEndpoint, "publish")
+        for endpoint in configuration.ingestBinds { try Self.bind(ingest, endpoint, "ingest") }
+        for endpoint in configuration.ingestConnects {
+            do { try ingest.connect(endpoint) } catch {
+                throw ServerError("cannot connect to producer endpoint \(endpoint)", cause: error)
+            }
+        }
+        if let reliable {
+            for endpoint in configuration.reliableEndpoints { try Self.bind(reliable, endpoint, "reliable ingest") }
+        }
+        wakeIndex = poller.add(PollItem(fileDescriptor: wakeFD, events: .readable))
+        ingestIndex = poller.add(PollItem(socket: ingest, events: .readable))
+        if let reliable {
+            reliableIndex = poller.add(PollItem(socket: reliable, events: .readable))
+        } else {
+            reliableIndex = nil
+        }
+        snapshotIndex = poller.add(PollItem(socket: snapshot, events: .readable))
+    }
+
+    private static func bind(_ socket: Socket, _ endpoint: String, _ role: String) throws(ServerError) {
+        do { try socket.bind(endpoint) } catch {
+            throw ServerError("cannot bind \(role) endpoint \(endpoint)", cause: error)
+        }
+    }
+
+    /// The endpoints actually bound (wildcard ports resolved), for the log.
+    var boundEndpoints: [String: String] {
+        var result = [
+            "snapshot": (try? snapshot.lastEndpoint) ?? configuration.snapshotEndpoint,
+            "publish": (try? publisher.lastEndpoint) ?? configuration.publishEndpoint,
+        ]
+        result["ingest"] = try? ingest.lastEndpoint
+        if let reliable { result["reliable"] = try? reliable.lastEndpoint }
+        return result
+    }
+
+    /// Runs until `shouldStop` says so after a wake-up; publishes what is pending before returning.
+    func run(shouldStop: () -> Bool) {
+        let interval = Duration.milliseconds(max(0, configuration.publishIntervalMilliseconds))
+        let heartbeat = Duration.milliseconds(max(1, configuration.heartbeatMilliseconds))
+        now = .now
+        engine.advanceClock(toUnixSeconds: wallSeconds)
+        var nextPublish = now + interval
+        var nextHeartbeat = now + heartbeat
+        while true {
+            let deadline = engine.hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat
+            let timeout = max(0, Self.milliseconds(deadline - ContinuousClock.now))
+            do {
+                _ = try poller.poll(timeoutMilliseconds: timeout)
+            } catch {
+                logger.error("poll failed: \(error)")
+                break
+            }
+            now = .now
+            wallSeconds = Int64(Date().timeIntervalSince1970)
+            if poller.isReadable(wakeIndex) {
+                var drained = [UInt8](repeating: 0, count: 64)
+                _ = read(wakeFD, &drained, drained.count)
+                if shouldStop() { break }
+            }
+            if poller.isReadable(ingestIndex) { drainIngest() }
+            if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
+            if poller.isReadable(snapshotIndex) { answerSnapshots() }
+            now = .now
+            if engine.hasChanges, interval == .zero || now >= nextPublish {
+                publishChanges()
+                nextPublish = now + interval
+            } else if !engine.hasChanges {
+                nextPublish = max(nextPublish, now)
+            }
+            if now >= nextHeartbeat {
+                engine.advanceClock(toUnixSeconds: wallSeconds)
+                send(publisher, ClusteredHashmap.heartbeatFrames)
+                nextHeartbeat = now + heartbeat
+            }
+        }
+        publishChanges()
+    }
+
+    /// Closes every socket (publishing lingers up to a second so the last updates leave).
+    func close() {
+        ingest.close()
+        reliable?.close()
+        snapshot.close()
+        publisher.close()
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+
+    // MARK: Ingest
+
+    private func drainIngest() {
+        for _ in 0..<configuration.batchSize {
+            let count: Int?
+            do { count = try ingest.receiveMultipart(into: frames, dontWait: true) } catch {
+                logger.error("ingest receive failed: \(error)")
+                return
+            }
+            guard let count else { return }
+            switch decode(frameCount: count, first: 0) {
+            case .success(let event): apply(event)
+            case .failure(let refusal): refuse(refusal, path: "best-effort")
+            }
+        }
+    }
+
+    private func drainReliable() {
+        guard let reliable else { return }
+        for _ in 0..<configuration.batchSize {
+            let count: Int?
+            do { count = try reliable.receiveMultipart(into: frames, dontWait: true) } catch {
+                logger.error("reliable receive failed: \(error)")
+                return
+            }
+            guard let count, count >= 1 else { return }
+            let identity = frames[0].bytes
+            switch decode(frameCount: count - 1, first: 1) {
+            case .success(let event):
+                apply(event)
+                send(reliable, [identity, Array("ACK".utf8), Array(event.id.utf8)])
+            case .failure(let refusal):
+                refuse(refusal, path: "reliable")
+                let id = decoder.lastEventID ?? ""
+                send(reliable, [
+                    identity, Array("NACK".utf8), Array(id.utf8), Array(refusal.reason.rawValue.utf8),
+                    Array(refusal.detail.utf8),
+                ])
+            }
+        }
+    }
+
+    /// Decodes the ingest message held in `frames[first...]`, `frameCount` frames long.
+    private func decode(frameCount: Int, first: Int) -> Result<CaseEvent, Refusal> {
+        let topic = frameCount >= 1 && first < frames.count ? frames[first] : emptyFrame
+        let body = frameCount >= 2 && first + 1 < frames.count ? frames[first + 1] : emptyFrame
+        return topic.withUnsafeBytes { topic in
+            body.withUnsafeBytes { body in
+                IngestMessage.decode(
+                    topic: topic, body: body, frameCount: frameCount,
+                    maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
+            }
+        }
+    }
+
+    private func apply(_ event: CaseEvent) {
+        let (_, gap) = engine.applyReportingGap(event)
+        if let gap {
+            refusals.log(
+                .warning,
+                "producer \(event.producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
+                now: DispatchTime.now().uptimeNanoseconds)
+        }
+    }
+
+    private func refuse(_ refusal: Refusal, path: String) {
+        engine.recordRefusal(refusal.reason)
+        refusals.log(.notice, "refused \(path) message: \(refusal)", now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    // MARK: Publishing
+
+    private func publishChanges() {
+        engine.publishChanges { entry in
+            send(publisher, ClusteredHashmap.keyValueFrames(key: entry.key, sequence: entry.sequence, value: entry.value))
+        }
+    }
+
+    private func answerSnapshots() {
+        for _ in 0..<64 {
+            let request: [[UInt8]]?
+            do { request = try snapshot.receiveMultipart(dontWait: true) } catch {
+                logger.error("snapshot receive failed: \(error)")
+                return
+            }
+            guard let request else { return }
+            guard request.count == 3, request[1] == Array(ClusteredHashmap.snapshotRequest.utf8) else {
+                logger.notice("ignored a snapshot request that is not ICANHAZ? (\(request.count) frames)")
+                continue
+            }
+            // Publish what is pending first, so the snapshot's sequence numbers and the updates a
+            // subscriber holds agree (Clone pattern: discard updates not newer than the snapshot).
+            publishChanges()
+            let identity = request[0]
+            let subtree = String(decoding: request[2], as: UTF8.self)
+            var sent = 0
+            engine.forEachEntry(under: subtree) { entry in
+                send(snapshot, [identity] + ClusteredHashmap.keyValueFrames(
+                    key: entry.key, sequence: entry.sequence, value: entry.value))
+                sent += 1
+            }
+            send(snapshot, [identity] + ClusteredHashmap.snapshotEndFrames(sequence: engine.sequence, subtree: subtree))
+            logger.debug("snapshot of \(subtree.isEmpty ? "everything" : subtree): \(sent) keys at \(engine.sequence)")
+        }
+    }
+
+    private func send(_ socket: Socket, _ frames: [[UInt8]]) {
+        do { _ = try socket.send(multipart: frames) } catch {
+            logger.warning("send failed: \(error)")
+        }
+    }
+}
