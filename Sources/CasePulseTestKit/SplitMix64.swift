@@ -1,0 +1,73 @@
+/// A SplitMix64 pseudo-random number generator (Steele, Lea & Flood, 2014).
+///
+/// Small, fast and fully deterministic for a seed, so generated test data is reproducible. The
+/// helper methods below draw bounded values with their own arithmetic rather than the standard
+/// library's `random(in:using:)`, so a seed yields the same data on every toolchain.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Creates a generator whose output is determined by `seed`.
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    /// The next 64 pseudo-random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `0 ..< bound` (multiply-high reduction; `bound` must be positive).
+    public mutating func below(_ bound: UInt64) -> UInt64 {
+        precondition(bound > 0, "bound must be positive")
+        return next().multipliedFullWidth(by: bound).high
+    }
+
+    /// An `Int` in `range` (which must not be empty).
+    public mutating func int(_ range: Range<Int>) -> Int {
+        precondition(!range.isEmpty, "empty range")
+        return range.lowerBound + Int(below(UInt64(range.count)))
+    }
+
+    /// An `Int` in `range`.
+    public mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(below(UInt64(range.count)))
+    }
+
+    /// An `Int64` in `range` (which must not be empty).
+    public mutating func int64(_ range: Range<Int64>) -> Int64 {
+        precondition(!range.isEmpty, "empty range")
+        let width = UInt64(bitPattern: range.upperBound &- range.lowerBound)
+        return range.lowerBound &+ Int64(bitPattern: below(width))
+    }
+
+    /// `true` with probability `numerator / denominator`.
+    public mutating func chance(_ numerator: Int, in denominator: Int) -> Bool {
+        int(0..<denominator) < numerator
+    }
+
+    /// A uniformly chosen element of a non-empty collection.
+    public mutating func pick<C: RandomAccessCollection>(_ elements: C) -> C.Element {
+        precondition(!elements.isEmpty, "nothing to pick from")
+        return elements[elements.index(elements.startIndex, offsetBy: int(0..<elements.count))]
+    }
+
+    /// Shuffles `elements` in place (Fisher–Yates).
+    public mutating func shuffle<T>(_ elements: inout [T]) {
+        guard elements.count > 1 else { return }
+        for i in stride(from: elements.count - 1, to: 0, by: -1) {
+            let j = int(0...i)
+            if i != j { elements.swapAt(i, j) }
+        }
+    }
+
+    /// A shuffled copy of `elements`.
+    public mutating func shuffled<T>(_ elements: [T]) -> [T] {
+        var copy = elements
+        shuffle(&copy)
+        return copy
+    }
+}
