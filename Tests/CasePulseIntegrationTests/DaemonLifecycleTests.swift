@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import ZeroMQ
+
+/// The daemon as an operator meets it: bad configuration refused in one line, SIGTERM exits 0.
+@Suite struct DaemonLifecycleTests {
+    /// Runs casepulsed with `arguments` to completion and returns its status and stderr.
+    static func runToExit(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = DaemonProcess.binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func anEndpointInUseIsRefusedInOneLineNamingItAndTheErrno() throws {
+        let context = try Context()
+        let holder = try Socket(context, .router)
+        defer { holder.close(linger: 0) }
+        try holder.bind("tcp://127.0.0.1:*")
+        let taken = try holder.lastEndpoint
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-\(UUID().uuidString.prefix(8))")
+        let (status, stderr) = try Self.runToExit([
+            "--snapshot", taken, "--publish", "ipc://\(directory.path)-pub",
+            "--ingest", "ipc://\(directory.path)-in", "--reliable", "ipc://\(directory.path)-rel",
+        ])
+        #expect(status != 0)
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(stderr)")
+        #expect(stderr.contains("snapshot") && stderr.contains(taken) && stderr.contains("errno 98"), "stderr: \(stderr)")
+    }
+
+    @Test(arguments: [
+        (["--no-such-flag"], "no-such-flag"),
+        (["--timezone", "Mars/Olympus"], "Mars/Olympus"),
+        (["--publish-interval", "-5"], "publish-interval"),
+        (["--log-level", "loud"], "loud"),
+    ])
+    func badFlagsAreRefusedWithANonZeroStatus(arguments: [String], mentioned: String) throws {
+        let (status, stderr) = try Self.runToExit(arguments)
+        #expect(status != 0)
+        #expect(stderr.contains(mentioned), "stderr: \(stderr)")
+    }
+
+    @Test func sigtermAndSigintExitZero() throws {
+        for signal in [SIGTERM, SIGINT] {
+            let daemon = try DaemonProcess()
+            #expect(daemon.terminate(signal: signal) == 0, "log: \(daemon.log)")
+        }
+    }
+}

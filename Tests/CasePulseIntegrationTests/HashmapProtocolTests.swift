@@ -1,0 +1,106 @@
+import CasePulseWire
+import Foundation
+import Testing
+import ZeroMQ
+
+/// The CHP server side of RFC 12 against real sockets.
+@Suite struct HashmapProtocolTests {
+    static let filing = #"{"id":"e1","producer":"p1","seq":1,"type":"filed","case":"c1","at":"2022-10-05T10:00:00+08:00","region":"370812101","agency":"scjg","channel":"online","subject":"A"}"#
+    static let decision = #"{"id":"e2","producer":"p1","seq":2,"type":"decided","case":"c1","at":"2022-10-06T10:00:00+08:00","region":"370812","agency":"scjg","decision":"no_penalty","reason":"minor","waived_fen":5000}"#
+    static let void = #"{"id":"e3","producer":"p1","seq":3,"type":"voided","case":"c1","at":"2022-10-07T10:00:00+08:00","region":"370812","agency":"scjg"}"#
+
+    /// Sends events on the reliable path and returns the replies.
+    static func sendReliably(_ events: [String], to endpoint: String) throws -> [[String]] {
+        let context = try Context()
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(endpoint)
+        for event in events { _ = try dealer.send(multipart: [Array("case.v1".utf8), Array(event.utf8)]) }
+        return try events.map { _ in
+            guard let reply = try dealer.receiveMultipart() else { throw DaemonError("no reply") }
+            return reply.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    @Test func snapshotsFilterBySubtreeAndEndWithTheCurrentSequence() throws {
+        let daemon = try DaemonProcess(arguments: ["--day-retention", "0"])
+        defer { daemon.terminate() }
+        #expect(try Self.sendReliably([Self.filing, Self.decision], to: daemon.reliable) == [["ACK", "e1"], ["ACK", "e2"]])
+        let everything = try daemon.snapshot(subtree: "")
+        let town = try daemon.snapshot(subtree: "/m/all/370000/370800/370812/370812101/")
+        #expect(Set(town.values.keys) == ["/m/all/370000/370800/370812/370812101/@all", "/m/all/370000/370800/370812/370812101/@scjg"])
+        #expect(everything.values.keys.contains("/sys/ingest"))
+        #expect(everything.values.keys.contains("/m/2022-10-06/370000/370800/370812/@scjg"))
+        #expect(town.sequence >= everything.sequence)
+        let county = try #require(everything.values["/m/all/370000/370800/370812/@all"])
+        #expect(county.contains(#""filed":1,"#) && county.contains(#""no_penalty":1,"#) && county.contains(#""beneficiaries":1,"#))
+        #expect(county.contains(#""waived_fen":5000,"#) && county.contains(#""no_penalty_by_reason":{"minor":1,"#))
+        // The town saw the filing but not the decision (placed on the county code).
+        let townValue = try #require(town.values["/m/all/370000/370800/370812/370812101/@all"])
+        #expect(townValue.contains(#""filed":1,"#) && townValue.contains(#""decided":0,"#))
+    }
+
+    @Test func updatesCarryIncreasingSequencesHeartbeatsAndDeletions() throws {
+        let daemon = try DaemonProcess(arguments: ["--day-retention", "0", "--publish-interval", "20"])
+        defer { daemon.terminate() }
+        let context = try Context()
+        let subscriber = try Socket(context, .sub)
+        defer { subscriber.close(linger: 0) }
+        try subscriber.subscribe("/m/all/@all")
+        try subscriber.subscribe("HUGZ")
+        try subscriber.setReceiveTimeout(5000)
+        try subscriber.connect(daemon.publish)
+        // Let the subscription reach the daemon (a HUGZ proves the connection is up).
+        var sawHeartbeat = false
+        var updates: [(UInt64, String?)] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !sawHeartbeat, ContinuousClock.now < deadline {
+            guard let frames = try subscriber.receiveMultipart() else { continue }
+            if case .heartbeat? = ClusteredHashmap.Command(frames: frames) {
+                sawHeartbeat = true
+                #expect(frames.count == 5 && frames[1] == [UInt8](repeating: 0, count: 8))
+            }
+        }
+        #expect(sawHeartbeat)
+        func receiveUpdate() throws -> (UInt64, String?)? {
+            while ContinuousClock.now < deadline {
+                guard let frames = try subscriber.receiveMultipart() else { continue }
+                if case .keyValue(let key, let sequence, let value)? = ClusteredHashmap.Command(frames: frames) {
+                    #expect(key == "/m/all/@all")
+                    return (sequence, value)
+                }
+            }
+            return nil
+        }
+        _ = try Self.sendReliably([Self.filing, Self.decision], to: daemon.reliable)
+        // The filing and the decision may be published together or one after the other.
+        while let update = try receiveUpdate() {
+            updates.append(update)
+            if update.1?.contains(#""no_penalty":1,"#) == true { break }
+        }
+        #expect(updates.last?.1?.contains(#""no_penalty":1,"#) == true, "updates: \(updates)")
+        _ = try Self.sendReliably([Self.void], to: daemon.reliable)
+        if let update = try receiveUpdate() { updates.append(update) }
+        #expect(updates.count >= 2 && updates.count <= 3, "updates: \(updates)")
+        #expect(zip(updates, updates.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(updates.last?.1 == nil, "the void deletes the key")
+        let after = try daemon.snapshot(subtree: "/m/")
+        #expect(after.values.isEmpty)
+        #expect(after.sequence >= (updates.last?.0 ?? .max))
+    }
+
+    @Test func junkOnTheSnapshotSocketIsIgnoredAndTheDaemonStillAnswers() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.terminate() }
+        let context = try Context()
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.connect(daemon.snapshot)
+        _ = try dealer.send(multipart: [Array("GIMME".utf8)])
+        _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), [], []])
+        _ = try dealer.send(multipart: [[0xff, 0xfe]])
+        let answer = try daemon.snapshot(subtree: "/sys/")
+        #expect(answer.values["/sys/ingest"] != nil)
+    }
+}

@@ -1,0 +1,108 @@
+import CasePulseWire
+import Foundation
+import ZeroMQ
+
+/// A real `casepulsed` process on ipc endpoints in a fresh temporary directory.
+final class DaemonProcess {
+    let directory: URL
+    let snapshot: String
+    let publish: String
+    let ingest: String
+    let reliable: String
+    let process = Process()
+    let logURL: URL
+
+    /// The daemon binary built next to the test bundle.
+    static var binary: URL {
+        let testBundle = URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = testBundle.deletingLastPathComponent()
+        while !directory.path.isEmpty, directory.path != "/" {
+            let candidate = directory.appendingPathComponent("casepulsed")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return testBundle.deletingLastPathComponent().appendingPathComponent("casepulsed")
+    }
+
+    /// Starts the daemon with `arguments` after the endpoint flags, and waits until its snapshot
+    /// endpoint answers.
+    init(arguments: [String] = [], directory: URL? = nil, waitUntilReady: Bool = true) throws {
+        let directory = directory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("casepulse-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        snapshot = "ipc://\(directory.path)/snapshot"
+        publish = "ipc://\(directory.path)/publish"
+        ingest = "ipc://\(directory.path)/ingest"
+        reliable = "ipc://\(directory.path)/reliable"
+        logURL = directory.appendingPathComponent("casepulsed-\(UUID().uuidString.prefix(4)).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = [
+            "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
+        ] + arguments
+        process.standardError = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        if waitUntilReady { try self.waitUntilReady() }
+    }
+
+    /// What the daemon wrote to stderr so far.
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Polls the snapshot endpoint until it answers a request for `/sys/ingest`.
+    func waitUntilReady(timeout: Duration = .seconds(20)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw DaemonError("casepulsed exited early:\n\(log)") }
+            if (try? snapshot(subtree: "/sys/ingest", timeout: .milliseconds(300))) != nil { return }
+        }
+        throw DaemonError("casepulsed did not answer within \(timeout):\n\(log)")
+    }
+
+    /// One CHP snapshot: key → value, and the KTHXBAI sequence.
+    func snapshot(subtree: String, timeout: Duration = .seconds(10)) throws -> (sequence: UInt64, values: [String: String]) {
+        let context = try Context()
+        let socket = try Socket(context, .dealer)
+        defer { socket.close(linger: 0) }
+        try socket.setReceiveTimeout(Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        try socket.connect(snapshot)
+        _ = try socket.send(multipart: [Array("ICANHAZ?".utf8), Array(subtree.utf8)])
+        var values: [String: String] = [:]
+        while true {
+            guard let frames = try socket.receiveMultipart() else { throw DaemonError("snapshot timed out") }
+            switch ClusteredHashmap.Command(frames: frames) {
+            case .keyValue(let key, _, let value)?: values[key] = value
+            case .snapshotEnd(let sequence, _)?: return (sequence, values)
+            case .heartbeat?, nil: throw DaemonError("unexpected snapshot frames: \(frames.count)")
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func terminate(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A test-harness failure with its explanation.
+struct DaemonError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
