@@ -1,0 +1,49 @@
+import ZeroMQ
+
+/// A failure of a CasePulse client operation, with a one-line ``description`` fit for a user.
+public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
+    /// The snapshot endpoint did not answer `ICANHAZ?` with a complete snapshot in time.
+    case snapshotTimeout(endpoint: String, timeout: Duration)
+    /// The snapshot endpoint answered with frames that are not CHP commands.
+    case invalidSnapshot(endpoint: String, detail: String)
+    /// No subscriber (the daemon's ingest SUB) showed up on the best-effort ingest endpoint in time.
+    case noSubscriber(endpoint: String, timeout: Duration)
+    /// The best-effort ingest endpoint did not take a queued event for this long (the subscriber
+    /// stopped reading).
+    case sendStalled(endpoint: String, timeout: Duration)
+    /// The reliable ingest endpoint sent no reply for this long while events were in flight.
+    case noReply(endpoint: String, timeout: Duration, report: ReliableReport)
+    /// A file could not be opened or read.
+    case readFailed(path: String, reason: String)
+    /// A ZeroMQ call failed while doing `action`.
+    case zeroMQ(action: String, error: ZMQError)
+
+    /// A one-line explanation naming the endpoint or file involved.
+    public var description: String {
+        switch self {
+        case .snapshotTimeout(let endpoint, let timeout):
+            "no snapshot from \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running and serving snapshots there?)"
+        case .invalidSnapshot(let endpoint, let detail):
+            "invalid snapshot from \(endpoint): \(detail)"
+        case .noSubscriber(let endpoint, let timeout):
+            "no subscriber on \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running with --ingest there?)"
+        case .sendStalled(let endpoint, let timeout):
+            "\(endpoint) took no event for \(Self.seconds(timeout)) (the daemon stopped reading)"
+        case .noReply(let endpoint, let timeout, let report):
+            "no reply from \(endpoint) within \(Self.seconds(timeout)) with \(report.inFlight) event(s) in flight "
+                + "(\(report.accepted) accepted, \(report.nacked) refused so far; is casepulsed running with --reliable there?)"
+        case .readFailed(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .zeroMQ(let action, let error):
+            error.endpoint == nil ? "\(action): \(error)" : "\(action): \(error.message) (errno \(error.errno))"
+        }
+    }
+
+    /// `duration` as seconds for messages, e.g. `5 s` or `0.25 s`.
+    static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.wholeMilliseconds
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) s"
+    }
+}

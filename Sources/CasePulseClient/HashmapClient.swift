@@ -1,0 +1,332 @@
+import CasePulseWire
+import ZeroMQ
+
+/// A Clustered Hashmap Protocol client (ZeroMQ RFC 12, the Clone pattern's client side): a local
+/// copy of the daemon's keys under one or more subtrees, kept current by updates.
+///
+/// `init` subscribes a SUB socket to the publish endpoint (the subtrees' prefixes and `HUGZ`),
+/// waits briefly until that subscription is live, then asks the snapshot endpoint for each subtree
+/// (`["ICANHAZ?", subtree]` on a DEALER) and reads KVSYNC frames until `KTHXBAI`. ``poll(timeout:)``
+/// then applies KVPUB updates, discarding every update whose sequence number is not strictly
+/// greater than the last one applied for its subtree (RFC 12), so nothing the snapshot already
+/// holds is applied twice or rolled back.
+///
+/// Not thread-safe and deliberately not `Sendable`: its sockets stay on the thread that uses it.
+///
+/// ```swift
+/// let client = try HashmapClient(context: context, snapshotEndpoint: "tcp://127.0.0.1:7600",
+///                                publishEndpoint: "tcp://127.0.0.1:7601", subtree: "/m/all/")
+/// while true {
+///     for change in try client.poll(timeout: .seconds(1)) { print(change.key, change.value ?? "deleted") }
+/// }
+/// ```
+public final class HashmapClient {
+    /// One key's value and the sequence number it was last set at.
+    public struct Entry: Sendable, Hashable {
+        /// The sequence number of the KVSYNC or KVPUB that set the value.
+        public var sequence: UInt64
+        /// The value: for `/m/…` and `/sys/…` keys, a JSON object.
+        public var value: String
+
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - sequence: The sequence number it was set at.
+        ///   - value: The value.
+        public init(sequence: UInt64, value: String) {
+            self.sequence = sequence
+            self.value = value
+        }
+    }
+
+    /// One applied update.
+    public struct Change: Sendable, Hashable {
+        /// The key that changed.
+        public var key: String
+        /// The update's sequence number.
+        public var sequence: UInt64
+        /// The new value, `nil` when the key was deleted.
+        public var value: String?
+
+        /// Creates a change.
+        ///
+        /// - Parameters:
+        ///   - key: The key.
+        ///   - sequence: The update's sequence number.
+        ///   - value: The new value, `nil` for a deletion.
+        public init(key: String, sequence: UInt64, value: String?) {
+            self.key = key
+            self.sequence = sequence
+            self.value = value
+        }
+    }
+
+    /// A complete snapshot of one subtree, as returned by
+    /// ``snapshot(context:endpoint:subtree:timeout:)``.
+    public struct Snapshot: Sendable, Hashable {
+        /// The sequence number of the `KTHXBAI` that closed the snapshot.
+        public var sequence: UInt64
+        /// Every key under the subtree.
+        public var entries: [String: Entry]
+
+        /// Creates a snapshot.
+        ///
+        /// - Parameters:
+        ///   - sequence: The `KTHXBAI` sequence number.
+        ///   - entries: The keys and their entries.
+        public init(sequence: UInt64, entries: [String: Entry]) {
+            self.sequence = sequence
+            self.entries = entries
+        }
+    }
+
+    /// The snapshot endpoint (the daemon's ROUTER).
+    public let snapshotEndpoint: String
+    /// The publish endpoint (the daemon's PUB).
+    public let publishEndpoint: String
+    /// The subtrees mirrored, as requested (`""` is everything).
+    public let subtrees: [String]
+
+    /// Every key currently held, with its entry.
+    public private(set) var entries: [String: Entry] = [:]
+    /// The highest sequence number seen: the snapshots' `KTHXBAI`s and every update applied since.
+    public private(set) var sequence: UInt64 = 0
+    /// The `KTHXBAI` sequence numbers of the snapshots, one per subtree.
+    public let snapshotSequences: [UInt64]
+    /// When the last `HUGZ` heartbeat arrived; `nil` before the first.
+    public private(set) var lastHeartbeat: ContinuousClock.Instant?
+    /// Updates discarded because they were not newer than what was already applied.
+    public private(set) var discardedUpdates = 0
+
+    /// The current values, key by key.
+    public var values: [String: String] { entries.mapValues(\.value) }
+
+    /// The first subtree (the only one when created with ``init(context:snapshotEndpoint:publishEndpoint:subtree:timeout:subscriptionWait:)``).
+    public var subtree: String { subtrees.first ?? "" }
+
+    private let subscriber: Socket
+    private let poller: Poller
+    /// The last sequence applied per subtree (RFC 12's rule is per snapshot).
+    private var lastApplied: [UInt64]
+
+    /// Mirrors one subtree.
+    ///
+    /// - Parameters:
+    ///   - context: The ZeroMQ context for the client's sockets.
+    ///   - snapshotEndpoint: The daemon's snapshot ROUTER, e.g. `tcp://127.0.0.1:7600`.
+    ///   - publishEndpoint: The daemon's PUB, e.g. `tcp://127.0.0.1:7601`.
+    ///   - subtree: The key prefix to mirror, e.g. `/m/all/`; `""` mirrors everything.
+    ///   - timeout: How long the snapshot may take before ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)``.
+    ///   - subscriptionWait: How long to wait for a first message (a `HUGZ` comes every second)
+    ///     proving the subscription is live before the snapshot is requested; `.zero` skips the wait
+    ///     (updates published in the first moments may then be missed).
+    /// - Throws: ``CasePulseClientError``.
+    public convenience init(
+        context: Context, snapshotEndpoint: String, publishEndpoint: String, subtree: String = "/m/all/",
+        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500)
+    ) throws(CasePulseClientError) {
+        try self.init(
+            context: context, snapshotEndpoint: snapshotEndpoint, publishEndpoint: publishEndpoint,
+            subtrees: [subtree], timeout: timeout, subscriptionWait: subscriptionWait)
+    }
+
+    /// Mirrors several subtrees (for example `/m/all/` and `/sys/ingest`) over one subscription.
+    ///
+    /// - Parameters:
+    ///   - context: The ZeroMQ context for the client's sockets.
+    ///   - snapshotEndpoint: The daemon's snapshot ROUTER.
+    ///   - publishEndpoint: The daemon's PUB.
+    ///   - subtrees: The key prefixes to mirror; each gets its own snapshot.
+    ///   - timeout: How long each snapshot may take.
+    ///   - subscriptionWait: How long to wait for a first message on the subscription.
+    /// - Throws: ``CasePulseClientError``.
+    public init(
+        context: Context, snapshotEndpoint: String, publishEndpoint: String, subtrees: [String],
+        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500)
+    ) throws(CasePulseClientError) {
+        let subtrees = subtrees.isEmpty ? [""] : subtrees
+        self.snapshotEndpoint = snapshotEndpoint
+        self.publishEndpoint = publishEndpoint
+        self.subtrees = subtrees
+        do {
+            subscriber = try Socket(context, .sub)
+            try subscriber.setLinger(0)
+            try subscriber.setReceiveHighWaterMark(0)
+            for subtree in subtrees { try subscriber.subscribe(subtree) }
+            try subscriber.subscribe(ClusteredHashmap.heartbeat)
+            try subscriber.connect(publishEndpoint)
+        } catch {
+            throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
+        }
+        poller = Poller([PollItem(socket: subscriber, events: .readable)])
+
+        // Clone pattern: subscribe first, then take the snapshot. A first message proves that the
+        // daemon's PUB knows the subscription, so nothing published after the snapshot is missed.
+        var early: [[[UInt8]]] = []
+        if subscriptionWait > .zero {
+            let deadline = ContinuousClock.now + subscriptionWait
+            do {
+                while early.isEmpty, try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: deadline)) > 0 {
+                    if let frames = try subscriber.receiveMultipart(dontWait: true) { early.append(frames) }
+                }
+            } catch {
+                throw .zeroMQ(action: "cannot receive from \(publishEndpoint)", error: error)
+            }
+        }
+
+        var sequences: [UInt64] = []
+        for subtree in subtrees {
+            let snapshot = try Self.snapshot(
+                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout)
+            sequences.append(snapshot.sequence)
+            sequence = max(sequence, snapshot.sequence)
+            for (key, entry) in snapshot.entries where (entries[key]?.sequence ?? 0) <= entry.sequence {
+                entries[key] = entry
+            }
+        }
+        snapshotSequences = sequences
+        lastApplied = sequences
+        // Whatever arrived while waiting was published before the snapshots: normally discarded.
+        var ignored: [Change] = []
+        for frames in early { apply(frames, to: &ignored) }
+    }
+
+    /// Fetches one snapshot without subscribing to updates (`["ICANHAZ?", subtree]` on a
+    /// short-lived DEALER).
+    ///
+    /// - Parameters:
+    ///   - context: The ZeroMQ context.
+    ///   - endpoint: The daemon's snapshot ROUTER.
+    ///   - subtree: The key prefix; `""` is everything.
+    ///   - timeout: How long the whole exchange may take.
+    /// - Returns: The keys under `subtree` and the `KTHXBAI` sequence number.
+    /// - Throws: ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)`` when no complete
+    ///   snapshot arrived in time, ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for
+    ///   frames that are not CHP commands.
+    public static func snapshot(
+        context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5)
+    ) throws(CasePulseClientError) -> Snapshot {
+        let deadline = ContinuousClock.now + timeout
+        let dealer: Socket
+        do {
+            dealer = try Socket(context, .dealer)
+            try dealer.setLinger(0)
+            try dealer.setReceiveHighWaterMark(0)
+            try dealer.connect(endpoint)
+        } catch {
+            throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
+        }
+        defer { dealer.close(linger: 0) }
+        let poller = Poller([PollItem(socket: dealer, events: .readable)])
+        let request = [Array(ClusteredHashmap.snapshotRequest.utf8), Array(subtree.utf8)]
+        let queued: Bool
+        do { queued = try dealer.send(multipart: request, dontWait: true) } catch {
+            throw .zeroMQ(action: "cannot send a snapshot request to \(endpoint)", error: error)
+        }
+        // The request queues on the connecting pipe; a full queue means no peer at all.
+        guard queued else { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
+        var entries: [String: Entry] = [:]
+        while true {
+            let left = Duration.milliseconds(until: deadline)
+            if left == 0 { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
+            let message: [[UInt8]]?
+            do {
+                message = try poller.poll(timeoutMilliseconds: left) > 0 ? dealer.receiveMultipart(dontWait: true) : nil
+            } catch {
+                throw .zeroMQ(action: "cannot receive a snapshot from \(endpoint)", error: error)
+            }
+            guard let frames = message else { continue }
+            switch ClusteredHashmap.Command(frames: frames) {
+            case .keyValue(let key, let sequence, let value)?:
+                entries[key] = value.map { Entry(sequence: sequence, value: $0) }
+            case .snapshotEnd(let sequence, _)?:
+                return Snapshot(sequence: sequence, entries: entries)
+            case .heartbeat?:
+                continue
+            case nil:
+                throw .invalidSnapshot(
+                    endpoint: endpoint, detail: "a message of \(frames.count) frame(s) that is neither KVSYNC nor KTHXBAI")
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for updates, then applies everything that has arrived.
+    ///
+    /// Returns as soon as at least one message (update or heartbeat) was handled, or when the
+    /// timeout expires (then with no changes). Updates not newer than the last applied one of their
+    /// subtree are discarded (RFC 12); an empty value deletes the key.
+    ///
+    /// - Parameter timeout: The longest wait for a first message; `.zero` only drains.
+    /// - Returns: The changes applied, in arrival order.
+    /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails.
+    public func poll(timeout: Duration) throws(CasePulseClientError) -> [Change] {
+        var changes: [Change] = []
+        do {
+            if try poller.poll(timeoutMilliseconds: timeout.wholeMilliseconds) == 0 {
+                return changes
+            }
+            var handled = 0
+            while handled < 100_000, let frames = try subscriber.receiveMultipart(dontWait: true) {
+                apply(frames, to: &changes)
+                handled += 1
+            }
+        } catch {
+            throw .zeroMQ(action: "cannot receive updates from \(publishEndpoint)", error: error)
+        }
+        return changes
+    }
+
+    /// Polls until `condition` holds for the current values or `timeout` expires.
+    ///
+    /// - Parameters:
+    ///   - timeout: The longest wait.
+    ///   - condition: Checked against ``values`` first and after every batch of updates.
+    /// - Returns: Whether `condition` held in time.
+    /// - Throws: ``CasePulseClientError`` if the socket fails.
+    public func poll(
+        until condition: ([String: String]) -> Bool, timeout: Duration
+    ) throws(CasePulseClientError) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if condition(values) { return true }
+            let left = deadline - .now
+            if left <= .zero { return false }
+            _ = try poll(timeout: min(left, .milliseconds(100)))
+        }
+    }
+
+    /// Closes the subscription; later polls fail.
+    public func close() {
+        subscriber.close(linger: 0)
+    }
+
+    private func apply(_ frames: [[UInt8]], to changes: inout [Change]) {
+        switch ClusteredHashmap.Command(frames: frames) {
+        case .heartbeat?:
+            lastHeartbeat = .now
+        case .keyValue(let key, let updateSequence, let value)?:
+            var newest: UInt64 = 0
+            var matched = false
+            for (index, subtree) in subtrees.enumerated() where key.hasPrefix(subtree) {
+                newest = max(newest, lastApplied[index])
+                matched = true
+            }
+            guard matched, updateSequence > newest else {
+                discardedUpdates += 1
+                return
+            }
+            for (index, subtree) in subtrees.enumerated() where key.hasPrefix(subtree) {
+                lastApplied[index] = updateSequence
+            }
+            sequence = max(sequence, updateSequence)
+            if let value {
+                entries[key] = Entry(sequence: updateSequence, value: value)
+            } else {
+                entries[key] = nil
+            }
+            changes.append(Change(key: key, sequence: updateSequence, value: value))
+        case .snapshotEnd?, nil:
+            return
+        }
+    }
+}
