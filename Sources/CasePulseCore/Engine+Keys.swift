@@ -13,7 +13,10 @@ extension Engine {
         for window in windows {
             for region in regions {
                 result.append(slot(AggregateKey(window: window, region: region, agency: 0)))
-                result.append(slot(AggregateKey(window: window, region: region, agency: placement.agency)))
+                // An agency literally named `all` is the `@all` key itself: count it once.
+                if placement.agency != 0 {
+                    result.append(slot(AggregateKey(window: window, region: region, agency: placement.agency)))
+                }
             }
         }
         placementSlots[cacheKey] = result

@@ -50,6 +50,14 @@ struct E {
         #expect(value == #"{"filed":1,"filed_online":1,"online_rate":1.0,"decided":0,"no_penalty":0,"reduced":0,"lighter":0,"standard":0,"heavier":0,"no_penalty_by_reason":{"minor":0,"first_offense":0,"no_fault":0},"fine_fen":0,"waived_fen":0,"beneficiaries":0,"closed":0,"closure_rate":0.0}"#)
     }
 
+    @Test func anAgencyNamedAllCountsOnceUnderAtAll() throws {
+        let engine = E.engine()
+        engine.apply(E.make("e1", .filed, case: "c1", at: "2022-10-05T10:00:00+08:00", agency: "all"))
+        engine.apply(E.make("e2", .filed, case: "c2", at: "2022-10-05T10:00:00+08:00", agency: "scjg"))
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 2)
+        #expect(engine.aggregate(forKey: "/m/all/@scjg")?.filed == 1)
+    }
+
     @Test func windowsFollowTheConfiguredZone() {
         let engine = E.engine()
         engine.apply(E.make("e1", .filed, case: "c1", at: "2022-12-31T16:30:00Z"))
