@@ -27,17 +27,23 @@ public final class Server: Service, Sendable {
 
     private struct State: ~Copyable {
         var started = false
-        var stopping = false
+        var commands: [ServerCommand] = []
+        var status = ServerStatus()
         var finished = false
         var waiters: [CheckedContinuation<Void, Never>] = []
         var endpoints: [String: String] = [:]
     }
 
-    /// Creates a server; nothing is bound until ``start()``.
-    public init(configuration: ServerConfiguration, logger: Logger) throws(ServerError) {
+    /// Creates a server; nothing is bound until ``start()``. Pass `context` when something else
+    /// must share it — a ZAP handler has to live in the same ZeroMQ context as the sockets it guards.
+    public init(configuration: ServerConfiguration, context: Context? = nil, logger: Logger) throws(ServerError) {
         self.configuration = configuration
         self.logger = logger
-        do { context = try Context() } catch { throw ServerError("cannot create the ZeroMQ context", cause: error) }
+        if let context {
+            self.context = context
+        } else {
+            do { self.context = try Context() } catch { throw ServerError("cannot create the ZeroMQ context", cause: error) }
+        }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw ServerError("cannot create the wake-up pipe: \(String(cString: strerror(errno))) (errno \(errno))")
@@ -81,7 +87,12 @@ public final class Server: Service, Sendable {
             }
             outcome.withLock { $0 = .success(loop.boundEndpoints) }
             ready.signal()
-            loop.run { state.withLock { $0.stopping } }
+            loop.run(
+                commands: { state.withLock { state in
+                    defer { state.commands = [] }
+                    return state.commands
+                } },
+                report: { status in state.withLock { $0.status = status } })
             loop.close()
             finish()
         }
@@ -101,10 +112,18 @@ public final class Server: Service, Sendable {
     /// Asks the loop to publish what is pending, close its sockets and end. Returns at once; use
     /// ``waitUntilStopped()`` to wait.
     public func stop() {
-        state.withLock { $0.stopping = true }
+        send(.stop)
+    }
+
+    /// Hands a command to the loop and wakes it.
+    public func send(_ command: ServerCommand) {
+        state.withLock { $0.commands.append(command) }
         var one: UInt8 = 1
         _ = write(wakeWrite, &one, 1)
     }
+
+    /// The latest status the loop reported (refreshed every tick).
+    public var status: ServerStatus { state.withLock { $0.status } }
 
     /// Waits until the server's thread has ended (after ``stop()`` or a failed start).
     public func waitUntilStopped() async {

@@ -28,6 +28,18 @@ public struct ServerConfiguration: Sendable {
     public var batchSize = 4096
     /// The engine's calendar and retention.
     public var engine = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
+    /// Where all durable state lives; `nil` keeps state in memory only (tests, demos).
+    public var stateDirectory: String?
+    /// Durability of acknowledged events.
+    public var fsync = FsyncMode.batch
+    /// Socket security (CURVE); `nil` runs every socket in the clear.
+    public var security: (any SocketSecurity)?
+    /// Called from the server's own loop at least every ``tickIntervalMilliseconds`` while the loop
+    /// is healthy — the hook for a systemd watchdog that must stop when the engine is wedged. Runs
+    /// on the loop's thread: keep it short.
+    public var onTick: (@Sendable (ServerStatus) -> Void)?
+    /// Interval of ``onTick`` calls, in milliseconds.
+    public var tickIntervalMilliseconds = 1000
 
     /// The default configuration.
     public init() {}

@@ -29,6 +29,8 @@ final class ServerLoop {
     private let emptyFrame = Message()
     private var now = ContinuousClock.now
     private var wallSeconds = Int64(Date().timeIntervalSince1970)
+    private var iterations: UInt64 = 0
+    private var lastGap: String?
 
     private let wakeIndex: Int
     private let ingestIndex: Int
@@ -64,6 +66,15 @@ final class ServerLoop {
             }
         } catch {
             throw ServerError("cannot create sockets", cause: error)
+        }
+        if let security = configuration.security {
+            let sockets: [(Socket, EndpointRole)] = [(snapshot, .snapshot), (publisher, .publish), (ingest, .ingest)]
+                + (reliable.map { [($0, EndpointRole.reliable)] } ?? [])
+            for (socket, role) in sockets {
+                do { try security.configure(socket, role: role) } catch {
+                    throw ServerError("cannot secure the \(role.rawValue) socket", cause: error)
+                }
+            }
         }
         try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")
         try Self.bind(publisher, configuration.publishEndpoint, "publish")
@@ -103,16 +114,20 @@ final class ServerLoop {
         return result
     }
 
-    /// Runs until `shouldStop` says so after a wake-up; publishes what is pending before returning.
-    func run(shouldStop: () -> Bool) {
-        let interval = Duration.milliseconds(max(0, configuration.publishIntervalMilliseconds))
+    /// Runs until a ``ServerCommand/stop`` arrives; publishes what is pending before returning.
+    /// `commands` hands over what other threads asked for since the last wake-up; `report`
+    /// receives the status every tick.
+    func run(commands: () -> [ServerCommand], report: (ServerStatus) -> Void) {
+        var interval = Duration.milliseconds(max(0, configuration.publishIntervalMilliseconds))
         let heartbeat = Duration.milliseconds(max(1, configuration.heartbeatMilliseconds))
+        let tick = Duration.milliseconds(max(1, configuration.tickIntervalMilliseconds))
         now = .now
         engine.advanceClock(toUnixSeconds: wallSeconds)
         var nextPublish = now + interval
         var nextHeartbeat = now + heartbeat
-        while true {
-            let deadline = engine.hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat
+        var nextTick = now
+        running: while true {
+            let deadline = min(engine.hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat, nextTick)
             let timeout = max(0, Self.milliseconds(deadline - ContinuousClock.now))
             do {
                 _ = try poller.poll(timeoutMilliseconds: timeout)
@@ -120,12 +135,27 @@ final class ServerLoop {
                 logger.error("poll failed: \(error)")
                 break
             }
+            iterations &+= 1
             now = .now
             wallSeconds = Int64(Date().timeIntervalSince1970)
             if poller.isReadable(wakeIndex) {
                 var drained = [UInt8](repeating: 0, count: 64)
                 _ = read(wakeFD, &drained, drained.count)
-                if shouldStop() { break }
+                for command in commands() {
+                    switch command {
+                    case .stop:
+                        break running
+                    case .setPublishInterval(let milliseconds):
+                        interval = .milliseconds(max(0, milliseconds))
+                        nextPublish = min(nextPublish, now + interval)
+                        logger.info("publish interval is now \(milliseconds) ms")
+                    case .wedge(let duration):
+                        logger.warning("test hook: wedging the server loop for \(duration)")
+                        Thread.sleep(forTimeInterval: Double(duration.components.seconds)
+                            + Double(duration.components.attoseconds) / 1e18)
+                        now = .now
+                    }
+                }
             }
             if poller.isReadable(ingestIndex) { drainIngest() }
             if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
@@ -142,8 +172,30 @@ final class ServerLoop {
                 send(publisher, ClusteredHashmap.heartbeatFrames)
                 nextHeartbeat = now + heartbeat
             }
+            if now >= nextTick {
+                let status = self.status
+                report(status)
+                configuration.onTick?(status)
+                nextTick = now + tick
+            }
         }
         publishChanges()
+        report(status)
+    }
+
+    /// The loop's figures now.
+    var status: ServerStatus {
+        var status = ServerStatus()
+        status.received = engine.ingest.received
+        status.accepted = engine.ingest.accepted
+        status.duplicates = engine.ingest.duplicates
+        status.rejected = engine.ingest.rejected
+        status.cases = engine.caseCount
+        status.keys = engine.keyCount
+        status.sequence = engine.sequence
+        status.lastGap = lastGap
+        status.loopIterations = iterations
+        return status
     }
 
     /// Closes every socket (publishing lingers up to a second so the last updates leave).
@@ -205,18 +257,25 @@ final class ServerLoop {
     private func decode(frameCount: Int, first: Int) -> Result<CaseEvent, Refusal> {
         let topic = frameCount >= 1 && first < frames.count ? frames[first] : emptyFrame
         let body = frameCount >= 2 && first + 1 < frames.count ? frames[first + 1] : emptyFrame
-        return topic.withUnsafeBytes { topic in
+        let result = topic.withUnsafeBytes { topic in
             body.withUnsafeBytes { body in
                 IngestMessage.decode(
                     topic: topic, body: body, frameCount: frameCount,
                     maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
             }
         }
+        guard let security = configuration.security, case .success(let event) = result else { return result }
+        let identity = security.identity(of: body)
+        guard identity == event.producer else {
+            return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
+        }
+        return result
     }
 
     private func apply(_ event: CaseEvent) {
         let (_, gap) = engine.applyReportingGap(event)
         if let gap {
+            lastGap = "\(event.producer): \(gap.lowerBound)…\(gap.upperBound)"
             refusals.log(
                 .warning,
                 "producer \(event.producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
