@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // System libraries and C shims.
@@ -37,9 +38,17 @@ let package = Package(
         .target(name: "CasePulseCore", swiftSettings: strict),
         .target(name: "CasePulseWire", dependencies: ["CasePulseCore", "CEventParser"], swiftSettings: strict),
         .target(
+            name: "CasePulseStore",
+            dependencies: [
+                "CasePulseCore", "CasePulseWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CasePulseServer",
             dependencies: [
-                "CasePulseCore", "CasePulseWire", "ZeroMQ",
+                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -70,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "casepulse",
             dependencies: [
-                "CasePulseClient", "CasePulseCore",
+                "CasePulseClient", "CasePulseCore", "CasePulseStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -78,6 +87,14 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(
+            name: "CasePulseStoreTests",
+            dependencies: [
+                "CasePulseStore", "CasePulseCore", "CasePulseTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CasePulseCoreTests",
             dependencies: [

@@ -17,6 +17,7 @@ public final class Engine {
     var agencyIDs: [String: UInt32] = ["all": 0]
     var agencyNames: [String] = ["all"]
     var partyIDs: [String: UInt32] = [:]
+    var partyNames: [String] = []
     var regionChains: [RegionCode: [UInt32]] = [:]
     var regionNodeIDs: [RegionCode: UInt32] = [:]
     var regionPaths: [String] = [""]
@@ -33,10 +34,17 @@ public final class Engine {
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     var oldestKeptDay: Int64?
 
+    /// Cases changed since the last ``takeChangedCases()``, for checkpoints.
+    var changedCases: Set<String> = []
+    /// Keys changed since the last ``takeChangedKeys()``, for checkpoints.
+    var changedKeys: Set<AggregateKey> = []
+    /// Whether the producers or counters changed since the last checkpoint.
+    var countersChanged = false
+
     /// Ingest counters (`/sys/ingest`).
-    public private(set) var ingest = IngestStatistics()
+    public internal(set) var ingest = IngestStatistics()
     /// Loss detection per producer (`/sys/producers/{producer}`).
-    public private(set) var producers: [String: ProducerSequence] = [:]
+    public internal(set) var producers: [String: ProducerSequence] = [:]
     var ingestDirty = false
     var ingestSequence: UInt64 = 0
     var dirtyProducers: Set<String> = []
@@ -80,6 +88,8 @@ public final class Engine {
         case .duplicate: ingest.duplicates += 1
         }
         ingestDirty = true
+        countersChanged = true
+        if outcome == .accepted { changedCases.insert(event.caseID) }
         return (outcome, gap)
     }
 
@@ -87,11 +97,12 @@ public final class Engine {
     public func recordRefusal(_ reason: RefusalReason) {
         ingest.rejectedByReason[reason, default: 0] += 1
         ingestDirty = true
+        countersChanged = true
     }
 
     // MARK: Folding one event into its case
 
-    private func fold(_ event: CaseEvent) -> ApplyOutcome {
+    func fold(_ event: CaseEvent) -> ApplyOutcome {
         let idHash = StableHash.of(event.id)
         var state = cases.removeValue(forKey: event.caseID) ?? CaseState()
         defer { cases[event.caseID] = state }
@@ -160,8 +171,9 @@ public final class Engine {
     private func party(_ subject: String?) -> UInt32? {
         guard let subject else { return nil }
         if let id = partyIDs[subject] { return id }
-        let id = UInt32(partyIDs.count)
+        let id = UInt32(partyNames.count)
         partyIDs[subject] = id
+        partyNames.append(subject)
         return id
     }
 
@@ -209,6 +221,7 @@ public final class Engine {
         if !slotDirty[Int(slot)] {
             slotDirty[Int(slot)] = true
             dirtySlots.append(slot)
+            changedKeys.insert(slotKeys[Int(slot)])
         }
     }
 }

@@ -17,6 +17,15 @@ public struct ProducerSequence: Sendable, Equatable {
     /// Nothing received yet.
     public init() {}
 
+    /// Restores a producer's figures as stored.
+    public init(events: Int64, lastSeq: UInt64, gaps: Int64, holes: [ClosedRange<UInt64>]) {
+        self.events = events
+        self.lastSeq = lastSeq
+        self.gaps = gaps
+        self.holes = holes
+        self.missing = holes.reduce(0) { $0 + ($1.upperBound - $1.lowerBound + 1) }
+    }
+
     /// Records an event; returns the newly opened gap when this number skipped some.
     @discardableResult
     public mutating func record(seq: UInt64?) -> ClosedRange<UInt64>? {

@@ -30,6 +30,7 @@ public final class Server: Service, Sendable {
         var commands: [ServerCommand] = []
         var status = ServerStatus()
         var finished = false
+        var failure: ServerError?
         var waiters: [CheckedContinuation<Void, Never>] = []
         var endpoints: [String: String] = [:]
     }
@@ -94,6 +95,7 @@ public final class Server: Service, Sendable {
                 } },
                 report: { status in state.withLock { $0.status = status } })
             loop.close()
+            if let failure = loop.failure { state.withLock { $0.failure = failure } }
             finish()
         }
         thread.name = "casepulse-server"
@@ -146,7 +148,11 @@ public final class Server: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Starts the server and serves until graceful shutdown (SIGTERM/SIGINT under a ServiceGroup).
+    /// Why the loop ended on its own, if it did (the state store failed).
+    public var failure: ServerError? { state.withLock { $0.failure } }
+
+    /// Starts the server and serves until graceful shutdown (SIGTERM/SIGINT under a ServiceGroup);
+    /// throws when the loop ended on a failure instead.
     public func run() async throws {
         try start()
         await withGracefulShutdownHandler {
@@ -154,5 +160,6 @@ public final class Server: Service, Sendable {
         } onGracefulShutdown: {
             self.stop()
         }
+        if let failure { throw failure }
     }
 }

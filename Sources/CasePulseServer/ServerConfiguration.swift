@@ -32,6 +32,10 @@ public struct ServerConfiguration: Sendable {
     public var stateDirectory: String?
     /// Durability of acknowledged events.
     public var fsync = FsyncMode.batch
+    /// A checkpoint folds the journal into the stored records after this many events…
+    public var checkpointEvents = 200_000
+    /// …or after this many seconds with events pending.
+    public var checkpointSeconds: Int64 = 60
     /// Socket security (CURVE); `nil` runs every socket in the clear.
     public var security: (any SocketSecurity)?
     /// Called from the server's own loop at least every ``tickIntervalMilliseconds`` while the loop

@@ -1,4 +1,5 @@
 import CasePulseCore
+import CasePulseStore
 import CasePulseWire
 import Foundation
 import Logging
@@ -16,6 +17,13 @@ import Glibc
 final class ServerLoop {
     let configuration: ServerConfiguration
     let engine: Engine
+    /// The durable state, when a state directory is configured.
+    let store: StateStore?
+    /// A failure that ended the loop (the journal could not be written): the daemon must exit
+    /// non-zero so that a restart recovers from what is durable.
+    private(set) var failure: ServerError?
+    private var replies: [[[UInt8]]] = []
+    private var lastCheckpoint = ContinuousClock.now
     private var logger: Logger
     private var refusals: RefusalLog
     private let decoder = EventDecoder()
@@ -43,7 +51,25 @@ final class ServerLoop {
         self.logger = logger
         self.refusals = RefusalLog(logger: logger)
         self.wakeFD = wakeFD
-        self.engine = Engine(configuration: configuration.engine)
+        if let directory = configuration.stateDirectory {
+            do {
+                let started = ContinuousClock.now
+                let store = try StateStore(directory: directory, fsync: configuration.fsync)
+                let (engine, recovery) = try store.recover(configuration: configuration.engine)
+                self.store = store
+                self.engine = engine
+                logger.info(
+                    "recovered \(recovery.cases) cases and \(recovery.journalEvents) journal events from \(directory) in \(ContinuousClock.now - started); sequence continues above \(recovery.sequence)")
+                if recovery.calendarChanged {
+                    logger.warning("the time zone or day retention changed since the state was written: aggregates are rebuilt with the new calendar")
+                }
+            } catch {
+                throw ServerError("cannot use the state directory", cause: nil, detail: error.description)
+            }
+        } else {
+            self.store = nil
+            self.engine = Engine(configuration: configuration.engine)
+        }
         do {
             snapshot = try Socket(context, .router)
             try snapshot.setSendHighWaterMark(0)
@@ -159,6 +185,7 @@ final class ServerLoop {
             }
             if poller.isReadable(ingestIndex) { drainIngest() }
             if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
+            flush()
             if poller.isReadable(snapshotIndex) { answerSnapshots() }
             now = .now
             if engine.hasChanges, interval == .zero || now >= nextPublish {
@@ -172,6 +199,8 @@ final class ServerLoop {
                 send(publisher, ClusteredHashmap.heartbeatFrames)
                 nextHeartbeat = now + heartbeat
             }
+            checkpointIfDue()
+            if failure != nil { break }
             if now >= nextTick {
                 let status = self.status
                 report(status)
@@ -180,6 +209,7 @@ final class ServerLoop {
             }
         }
         publishChanges()
+        checkpointIfDue(force: true)
         report(status)
     }
 
@@ -241,11 +271,11 @@ final class ServerLoop {
             switch decode(frameCount: count - 1, first: 1) {
             case .success(let event):
                 apply(event)
-                send(reliable, [identity, Array("ACK".utf8), Array(event.id.utf8)])
+                replies.append([identity, Array("ACK".utf8), Array(event.id.utf8)])
             case .failure(let refusal):
                 refuse(refusal, path: "reliable")
                 let id = decoder.lastEventID ?? ""
-                send(reliable, [
+                replies.append([
                     identity, Array("NACK".utf8), Array(id.utf8), Array(refusal.reason.rawValue.utf8),
                     Array(refusal.detail.utf8),
                 ])
@@ -273,7 +303,11 @@ final class ServerLoop {
     }
 
     private func apply(_ event: CaseEvent) {
-        let (_, gap) = engine.applyReportingGap(event)
+        let (outcome, gap) = engine.applyReportingGap(event)
+        if outcome == .accepted, let store {
+            store.append(event)
+            if store.fsync == .always { flush() }
+        }
         if let gap {
             lastGap = "\(event.producer): \(gap.lowerBound)…\(gap.upperBound)"
             refusals.log(
@@ -290,7 +324,51 @@ final class ServerLoop {
 
     // MARK: Publishing
 
+    /// Commits the journal (durably, per the fsync mode) and only then sends the replies waiting
+    /// for it: an ACK means the event survives a crash.
+    private func flush() {
+        if let store, store.hasPending, failure == nil {
+            do { try store.commit() } catch {
+                fail(error)
+                return
+            }
+        }
+        guard failure == nil, !replies.isEmpty, let reliable else { return }
+        for reply in replies { send(reliable, reply) }
+        replies.removeAll(keepingCapacity: true)
+    }
+
+    private func fail(_ error: StoreError) {
+        logger.critical("\(error); stopping so that a restart recovers from the durable state")
+        failure = ServerError("the state store failed", detail: error.description)
+        replies.removeAll()
+    }
+
+    /// Folds the journal into the stored records when it has grown or aged enough (or `force`).
+    private func checkpointIfDue(force: Bool = false) {
+        guard let store, failure == nil else { return }
+        let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents
+            || (store.eventsSinceCheckpoint > 0 && now - lastCheckpoint >= .seconds(configuration.checkpointSeconds))
+        guard force || due else { return }
+        publishChanges()
+        let started = ContinuousClock.now
+        do { try store.checkpoint(engine) } catch {
+            fail(error)
+            return
+        }
+        lastCheckpoint = ContinuousClock.now
+        logger.debug("checkpoint took \(lastCheckpoint - started)")
+    }
+
     private func publishChanges() {
+        flush()
+        guard failure == nil else { return }
+        if let store {
+            do { try store.ensureSequence(engine.sequence + UInt64(engine.pendingChangeCount) + 1, configuration: configuration.engine) } catch {
+                fail(error)
+                return
+            }
+        }
         engine.publishChanges { entry in
             send(publisher, ClusteredHashmap.keyValueFrames(key: entry.key, sequence: entry.sequence, value: entry.value))
         }

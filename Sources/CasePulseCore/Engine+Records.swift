@@ -1,0 +1,104 @@
+/// Export and restore, for the state store: case records, changed keys, counters.
+extension Engine {
+    /// The record of one case, or `nil` when the engine has never seen it.
+    public func record(ofCase caseID: String) -> CaseRecord? {
+        guard let state = cases[caseID] else { return nil }
+        func event(_ placement: Placement, _ type: EventType) -> CaseEvent {
+            CaseEvent(
+                id: placement.id, producer: "", type: type, caseID: caseID, at: placement.at,
+                region: placement.region, agency: agencyNames[Int(placement.agency)])
+        }
+        var filing = state.filing.map { event($0.placement, .filed) }
+        filing?.channel = state.filing.map { $0.online ? .online : .offline }
+        filing?.subject = state.filing?.party.map { partyNames[Int($0)] }
+        var decision = state.ruling.map { event($0.placement, .decided) }
+        if let ruling = state.ruling {
+            decision?.decision = ruling.decision
+            decision?.reason = ruling.reason
+            decision?.fineFen = ruling.fineFen
+            decision?.waivedFen = ruling.waivedFen
+            decision?.subject = ruling.party.map { partyNames[Int($0)] }
+        }
+        return CaseRecord(
+            caseID: caseID, voided: state.voided, seen: state.seen, filing: filing, decision: decision,
+            closing: state.closing.map { event($0, .closed) })
+    }
+
+    /// Restores a case from its record, adding its contributions to the figures. The case must be
+    /// new to the engine (restore into an empty engine, before any event).
+    public func restore(_ record: CaseRecord) {
+        cases[record.caseID] = CaseState()
+        for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
+            _ = fold(event)
+        }
+        cases[record.caseID]?.seen = record.seen
+        cases[record.caseID]?.voided = record.voided
+    }
+
+    /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).
+    public var retentionFloor: Int64? { oldestKeptDay }
+
+    /// Sets the retention floor as it was when the state was written (restore before the records).
+    public func restoreRetentionFloor(_ day: Int64?) {
+        oldestKeptDay = day
+        placementSlots.removeAll()
+    }
+
+    /// Restores the counters behind `/sys/ingest` and `/sys/producers/…`.
+    public func restoreCounters(ingest: IngestStatistics, producers: [String: ProducerSequence]) {
+        self.ingest = ingest
+        self.producers = producers
+    }
+
+    /// After a restore: treats every existing key as published at the current sequence number, so
+    /// a restart does not send every key again, and forgets what changed.
+    public func markAllPublished() {
+        for slot in dirtySlots {
+            let i = Int(slot)
+            slotDirty[i] = false
+            slotSequence[i] = aggregates[i].isEmpty ? 0 : sequence
+        }
+        dirtySlots.removeAll()
+        ingestDirty = false
+        ingestSequence = sequence
+        for producer in producers.keys { producerSequence[producer] = sequence }
+        dirtyProducers.removeAll()
+        changedCases.removeAll()
+        changedKeys.removeAll()
+        countersChanged = false
+    }
+
+    /// Moves the sequence numbers on: the next change is published above `floor` (used to keep
+    /// CHP sequence numbers rising across restarts).
+    public func raiseSequence(to floor: UInt64) {
+        if sequence < floor { sequence = floor }
+    }
+
+    /// At most how many sequence numbers the next ``publishChanges(_:)`` will use.
+    public var pendingChangeCount: Int {
+        dirtySlots.count + (ingestDirty ? 1 : 0) + dirtyProducers.count
+    }
+
+    /// The ids of the cases changed since the last call.
+    public func takeChangedCases() -> Set<String> {
+        defer { changedCases.removeAll(keepingCapacity: true) }
+        return changedCases
+    }
+
+    /// Every key changed since the last call with its value now (`nil`: the key does not exist).
+    public func takeChangedKeys() -> [(key: String, value: String?)] {
+        var keys = changedKeys
+        for slot in dirtySlots { keys.insert(slotKeys[Int(slot)]) }
+        changedKeys.removeAll(keepingCapacity: true)
+        return keys.map { key in
+            guard let slot = slotIDs[key], !aggregates[Int(slot)].isEmpty else { return (render(key), nil) }
+            return (render(key), aggregates[Int(slot)].json)
+        }
+    }
+
+    /// Whether the counters changed since the last call.
+    public func takeCountersChanged() -> Bool {
+        defer { countersChanged = false }
+        return countersChanged
+    }
+}

@@ -1,0 +1,177 @@
+import CasePulseCore
+
+/// The binary layout of a ``CaseRecord`` in the `cases` table (format 1, little-endian):
+///
+/// ```
+/// u8  layout version (1)
+/// u8  flags: 1 voided, 2 filing, 4 decision, 8 closing
+/// var seen count, then u64 per seen id hash
+/// filing:   i64 at, str id, u64 region, u8 region digits, str agency, u8 channel, opt-str subject
+/// decision: i64 at, str id, u64 region, u8 region digits, str agency, u8 decision, u8 reason (255 none),
+///           i64 fine_fen, i64 waived_fen, opt-str subject
+/// closing:  i64 at, str id, u64 region, u8 region digits, str agency
+/// ```
+///
+/// `var` is LEB128; `str` is a `var` byte count then UTF-8; `opt-str` is a `var` of count + 1, 0 when
+/// absent. Documented in `Protocols/STATE.md`.
+enum RecordCodec {
+    static let version: UInt8 = 1
+
+    static func encode(_ record: CaseRecord) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(version)
+        var flags: UInt8 = record.voided ? 1 : 0
+        if record.filing != nil { flags |= 2 }
+        if record.decision != nil { flags |= 4 }
+        if record.closing != nil { flags |= 8 }
+        out.append(flags)
+        putVar(&out, UInt64(record.seen.count))
+        for hash in record.seen { putFixed(&out, hash) }
+        if let filing = record.filing {
+            putPlacement(&out, filing)
+            out.append(filing.channel == .online ? 0 : 1)
+            putOptional(&out, filing.subject)
+        }
+        if let decision = record.decision {
+            putPlacement(&out, decision)
+            out.append(decision.decision?.rawValue ?? Decision.standard.rawValue)
+            out.append(decision.reason?.rawValue ?? 255)
+            putFixed(&out, UInt64(bitPattern: decision.fineFen))
+            putFixed(&out, UInt64(bitPattern: decision.waivedFen))
+            putOptional(&out, decision.subject)
+        }
+        if let closing = record.closing { putPlacement(&out, closing) }
+        return out
+    }
+
+    static func decode(caseID: String, _ bytes: some Collection<UInt8>) throws(StoreError) -> CaseRecord {
+        var reader = Reader(bytes: Array(bytes))
+        do {
+            guard try reader.byte() == version else { throw StoreError("case \(caseID): unknown record layout") }
+            let flags = try reader.byte()
+            let count = try reader.varint()
+            guard count <= 1 << 20 else { throw StoreError("case \(caseID): corrupt record") }
+            var seen: [UInt64] = []
+            seen.reserveCapacity(Int(count))
+            for _ in 0..<count { seen.append(try reader.fixed()) }
+            var record = CaseRecord(caseID: caseID, voided: flags & 1 != 0, seen: seen)
+            if flags & 2 != 0 {
+                var filing = try reader.placement(caseID: caseID, type: .filed)
+                filing.channel = try reader.byte() == 0 ? .online : .offline
+                filing.subject = try reader.optionalString()
+                record.filing = filing
+            }
+            if flags & 4 != 0 {
+                var decision = try reader.placement(caseID: caseID, type: .decided)
+                decision.decision = Decision(rawValue: try reader.byte())
+                let reason = try reader.byte()
+                decision.reason = reason == 255 ? nil : Reason(rawValue: reason)
+                decision.fineFen = Int64(bitPattern: try reader.fixed())
+                decision.waivedFen = Int64(bitPattern: try reader.fixed())
+                decision.subject = try reader.optionalString()
+                guard decision.decision != nil else { throw StoreError("case \(caseID): corrupt decision") }
+                record.decision = decision
+            }
+            if flags & 8 != 0 { record.closing = try reader.placement(caseID: caseID, type: .closed) }
+            guard reader.atEnd else { throw StoreError("case \(caseID): trailing bytes in record") }
+            return record
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("case \(caseID): truncated record")
+        }
+    }
+
+    private static func putPlacement(_ out: inout [UInt8], _ event: CaseEvent) {
+        putFixed(&out, UInt64(bitPattern: event.at))
+        putString(&out, event.id)
+        putFixed(&out, event.region.value)
+        out.append(event.region.length)
+        putString(&out, event.agency)
+    }
+
+    static func putVar(_ out: inout [UInt8], _ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            out.append(UInt8(value & 0x7f) | 0x80)
+            value >>= 7
+        }
+        out.append(UInt8(value))
+    }
+
+    static func putFixed(_ out: inout [UInt8], _ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    private static func putString(_ out: inout [UInt8], _ text: String) {
+        putVar(&out, UInt64(text.utf8.count))
+        out.append(contentsOf: text.utf8)
+    }
+
+    private static func putOptional(_ out: inout [UInt8], _ text: String?) {
+        guard let text else { return out.append(0) }
+        putVar(&out, UInt64(text.utf8.count) + 1)
+        out.append(contentsOf: text.utf8)
+    }
+
+    struct Truncated: Error {}
+
+    struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        var atEnd: Bool { offset == bytes.count }
+
+        mutating func byte() throws -> UInt8 {
+            guard offset < bytes.count else { throw Truncated() }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func varint() throws -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = try byte()
+                guard shift < 64 else { throw Truncated() }
+                value |= UInt64(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+        }
+
+        mutating func fixed() throws -> UInt64 {
+            guard offset + 8 <= bytes.count else { throw Truncated() }
+            var value: UInt64 = 0
+            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+            offset += 8
+            return value
+        }
+
+        mutating func string(count: Int) throws -> String {
+            guard count >= 0, offset + count <= bytes.count else { throw Truncated() }
+            defer { offset += count }
+            return String(decoding: bytes[offset..<(offset + count)], as: UTF8.self)
+        }
+
+        mutating func string() throws -> String {
+            try string(count: Int(clamping: try varint()))
+        }
+
+        mutating func optionalString() throws -> String? {
+            let count = try varint()
+            return count == 0 ? nil : try string(count: Int(clamping: count - 1))
+        }
+
+        mutating func placement(caseID: String, type: EventType) throws -> CaseEvent {
+            let at = Int64(bitPattern: try fixed())
+            let id = try string()
+            let value = try fixed()
+            let digits = try byte()
+            let agency = try string()
+            guard let region = RegionCode(value: value, length: Int(digits)) else { throw Truncated() }
+            return CaseEvent(id: id, producer: "", type: type, caseID: caseID, at: at, region: region, agency: agency)
+        }
+    }
+}

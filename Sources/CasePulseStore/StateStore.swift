@@ -1,0 +1,343 @@
+import CasePulseCore
+import CasePulseWire
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable state of one casepulsed: an SQLite database in the state directory.
+///
+/// - `journal`: every accepted event since the last checkpoint, as its canonical JSON line, in
+///   arrival order. Appended in batches; a batch is committed (and, with `--fsync batch|always`,
+///   fsynced) before its events are acknowledged or published.
+/// - `cases`: one record per case (the events that count, void flag, seen id hashes) as of the last
+///   checkpoint. The figures are a function of these records.
+/// - `aggregates`: every key's JSON value as of the last checkpoint — what `verify` checks against.
+/// - `producers`, `meta`: loss-detection figures, ingest counters, the CHP sequence reservation,
+///   the zone and retention the aggregates were cut with, and the format version.
+///
+/// A checkpoint folds the journal into `cases`/`aggregates` and deletes it, in one transaction, so
+/// disk use follows the number of cases, not the number of events. Recovery loads the records,
+/// rebuilds the figures and replays the journal. Owned by one thread.
+public final class StateStore {
+    /// The state directory.
+    public let directory: URL
+    /// The database file.
+    public let databaseURL: URL
+    /// How commits are made durable.
+    public let fsync: FsyncMode
+    /// Accepted events appended since the last checkpoint (committed or not).
+    public private(set) var eventsSinceCheckpoint = 0
+
+    let queue: DatabaseQueue
+    private var pending: [String] = []
+    private var reservedSequence: UInt64 = 0
+    private var lockDescriptor: Int32 = -1
+    private var rewriteAggregates = false
+
+    /// Sequence numbers reserved ahead, durably, so that numbers never repeat after a crash.
+    static let sequenceBlock: UInt64 = 1_000_000
+
+    /// Opens (creating if needed) the state in `directory`, locking it against a second daemon.
+    public init(directory: String, fsync: FsyncMode) throws(StoreError) {
+        self.directory = URL(fileURLWithPath: directory, isDirectory: true)
+        self.databaseURL = self.directory.appendingPathComponent("casepulse.sqlite")
+        self.fsync = fsync
+        do {
+            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create state directory \(directory): \(Self.reason(error))")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw StoreError("state directory \(directory) is not writable: \(String(cString: strerror(errno))) (errno \(errno))")
+        }
+        let lockPath = self.directory.appendingPathComponent("casepulse.lock").path
+        lockDescriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockDescriptor >= 0 else {
+            throw StoreError("cannot open \(lockPath): \(String(cString: strerror(errno))) (errno \(errno))")
+        }
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw StoreError("state directory \(directory) is in use by another casepulsed (lock \(lockPath))")
+        }
+        do {
+            var configuration = Configuration()
+            let synchronous = fsync == .off ? "OFF" : "FULL"
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            }
+            queue = try DatabaseQueue(path: databaseURL.path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            let migrator = Self.migrator
+            if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw StoreError(
+                    "state in \(databaseURL.path) was written by a newer casepulsed (format newer than \(Self.formatVersion)); refusing to open it")
+            }
+            try migrator.migrate(queue)
+        } catch let error as StoreError {
+            flock(lockDescriptor, LOCK_UN)
+            close(lockDescriptor)
+            throw error
+        } catch {
+            flock(lockDescriptor, LOCK_UN)
+            close(lockDescriptor)
+            throw StoreError("cannot open \(databaseURL.path): \(Self.reason(error))")
+        }
+    }
+
+    deinit {
+        if lockDescriptor >= 0 {
+            flock(lockDescriptor, LOCK_UN)
+            close(lockDescriptor)
+        }
+    }
+
+    /// The on-disk format this build writes.
+    public static let formatVersion = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE journal (position INTEGER PRIMARY KEY, event TEXT NOT NULL);
+                CREATE TABLE cases (case_id TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE aggregates (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE producers (
+                    producer TEXT PRIMARY KEY, events INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+                    gaps INTEGER NOT NULL, missing INTEGER NOT NULL, holes BLOB NOT NULL) WITHOUT ROWID;
+                INSERT INTO meta VALUES ('format_version', '1');
+                """)
+        }
+        return migrator
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error)" }
+        return (error as NSError).localizedDescription
+    }
+
+    // MARK: Recovery
+
+    /// What recovery found and did.
+    public struct Recovery: Sendable {
+        /// Cases restored from records.
+        public var cases = 0
+        /// Journal events replayed on top.
+        public var journalEvents = 0
+        /// The sequence number subscribers' snapshots start above.
+        public var sequence: UInt64 = 0
+        /// Whether the zone or retention changed since the state was written.
+        public var calendarChanged = false
+    }
+
+    /// Builds the engine from the stored state: case records, counters, then the journal.
+    public func recover(configuration: EngineConfiguration) throws(StoreError) -> (Engine, Recovery) {
+        var recovery = Recovery()
+        let engine: Engine
+        do {
+            engine = try queue.read { db throws -> Engine in
+                let meta = try Self.meta(db)
+                let reserved = UInt64(meta["sequence_reserved"] ?? "") ?? 0
+                let engine = Engine(configuration: configuration, sequence: reserved)
+                let zone = meta["timezone"]
+                let retention = meta["day_retention"]
+                if (zone != nil && zone != configuration.timeZone.identifier)
+                    || (retention != nil && retention != String(configuration.dayRetentionDays)) {
+                    recovery.calendarChanged = true
+                }
+                let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
+                while let row = try rows.next() {
+                    let caseID: String = row[0]
+                    let bytes: Data = row[1]
+                    engine.restore(try RecordCodec.decode(caseID: caseID, bytes))
+                    recovery.cases += 1
+                }
+                engine.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
+                return engine
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot read \(databaseURL.path): \(Self.reason(error))")
+        }
+        engine.markAllPublished()
+        let decoder = EventDecoder()
+        do {
+            try queue.read { db in
+                let rows = try String.fetchCursor(db, sql: "SELECT event FROM journal ORDER BY position")
+                while let line = try rows.next() {
+                    switch decoder.decode(line, now: Int64(Int32.max)) {
+                    case .success(let event):
+                        engine.apply(event)
+                        recovery.journalEvents += 1
+                    case .failure(let refusal):
+                        throw StoreError("journal of \(databaseURL.path) holds an event that no longer decodes: \(refusal)")
+                    }
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot read the journal of \(databaseURL.path): \(Self.reason(error))")
+        }
+        eventsSinceCheckpoint = recovery.journalEvents
+        rewriteAggregates = recovery.calendarChanged
+        reservedSequence = engine.sequence
+        try reserveSequence(above: engine.sequence, configuration: configuration)
+        recovery.sequence = engine.sequence
+        return (engine, recovery)
+    }
+
+    // MARK: Writing
+
+    /// Buffers an accepted event for the next ``commit()``.
+    public func append(_ event: CaseEvent) {
+        pending.append(event.jsonLine)
+    }
+
+    /// Whether events wait for ``commit()``.
+    public var hasPending: Bool { !pending.isEmpty }
+
+    /// Writes the buffered events to the journal in one transaction; durable on return as the fsync
+    /// mode promises.
+    public func commit() throws(StoreError) {
+        guard !pending.isEmpty else { return }
+        let lines = pending
+        do {
+            try queue.write { db in
+                let statement = try db.cachedStatement(sql: "INSERT INTO journal (event) VALUES (?)")
+                for line in lines { try statement.execute(arguments: [line]) }
+            }
+        } catch {
+            throw StoreError("cannot write the journal of \(databaseURL.path): \(Self.reason(error))")
+        }
+        eventsSinceCheckpoint += lines.count
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes sure sequence numbers up to `needed` are reserved durably before they are published.
+    public func ensureSequence(_ needed: UInt64, configuration: EngineConfiguration) throws(StoreError) {
+        if needed >= reservedSequence { try reserveSequence(above: needed, configuration: configuration) }
+    }
+
+    private func reserveSequence(above sequence: UInt64, configuration: EngineConfiguration) throws(StoreError) {
+        let reserved = sequence + Self.sequenceBlock
+        do {
+            try queue.write { db in
+                try Self.setMeta(db, "sequence_reserved", String(reserved))
+                try Self.setMeta(db, "timezone", configuration.timeZone.identifier)
+                try Self.setMeta(db, "day_retention", String(configuration.dayRetentionDays))
+            }
+        } catch {
+            throw StoreError("cannot write \(databaseURL.path): \(Self.reason(error))")
+        }
+        reservedSequence = reserved
+    }
+
+    /// Folds everything the engine changed since the last checkpoint into `cases`, `aggregates`,
+    /// `producers` and the counters, and empties the journal — one transaction. Commit first.
+    public func checkpoint(_ engine: Engine) throws(StoreError) {
+        try commit()
+        let changedCases = engine.takeChangedCases()
+        let records = changedCases.compactMap { engine.record(ofCase: $0) }
+        let rewrite = rewriteAggregates
+        let keys = rewrite ? engine.values(under: "/m/").map { (key: $0.key, value: Optional($0.value)) } : engine.takeChangedKeys()
+        if rewrite { _ = engine.takeChangedKeys() }
+        let countersChanged = engine.takeCountersChanged()
+        let producers = engine.producers
+        let ingest = engine.ingest
+        let floor = engine.retentionFloor
+        do {
+            try queue.write { db in
+                let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
+                for record in records {
+                    try putCase.execute(arguments: [record.caseID, Data(RecordCodec.encode(record))])
+                }
+                if rewrite { try db.execute(sql: "DELETE FROM aggregates") }
+                let putKey = try db.cachedStatement(sql: "INSERT OR REPLACE INTO aggregates (key, value) VALUES (?, ?)")
+                let deleteKey = try db.cachedStatement(sql: "DELETE FROM aggregates WHERE key = ?")
+                for (key, value) in keys {
+                    if let value { try putKey.execute(arguments: [key, value]) } else { try deleteKey.execute(arguments: [key]) }
+                }
+                if countersChanged || rewrite {
+                    try Self.store(ingest: ingest, producers: producers, db)
+                }
+                try Self.setMeta(db, "retention_floor", floor.map { String($0) } ?? "")
+                try Self.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
+                try db.execute(sql: "DELETE FROM journal")
+            }
+        } catch {
+            throw StoreError("cannot checkpoint \(databaseURL.path): \(Self.reason(error))")
+        }
+        rewriteAggregates = false
+        eventsSinceCheckpoint = 0
+    }
+
+    // MARK: Tables
+
+    static func meta(_ db: Database) throws -> [String: String] {
+        var meta: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") { meta[row[0]] = row[1] }
+        return meta
+    }
+
+    static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    static func ingest(from meta: [String: String]) -> IngestStatistics {
+        var ingest = IngestStatistics()
+        ingest.accepted = Int64(meta["ingest.accepted"] ?? "") ?? 0
+        ingest.duplicates = Int64(meta["ingest.duplicates"] ?? "") ?? 0
+        for reason in RefusalReason.allCases {
+            if let count = Int64(meta["ingest.rejected.\(reason.rawValue)"] ?? ""), count > 0 {
+                ingest.rejectedByReason[reason] = count
+            }
+        }
+        return ingest
+    }
+
+    static func producers(_ db: Database) throws -> [String: ProducerSequence] {
+        var producers: [String: ProducerSequence] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT producer, events, last_seq, gaps, holes FROM producers") {
+            let bytes: Data = row[4]
+            var holes: [ClosedRange<UInt64>] = []
+            var reader = RecordCodec.Reader(bytes: Array(bytes))
+            while !reader.atEnd {
+                guard let low = try? reader.fixed(), let high = try? reader.fixed(), low <= high else { break }
+                holes.append(low...high)
+            }
+            let lastSeq: Int64 = row[2]
+            producers[row[0]] = ProducerSequence(
+                events: row[1], lastSeq: UInt64(bitPattern: lastSeq), gaps: row[3], holes: holes)
+        }
+        return producers
+    }
+
+    static func store(ingest: IngestStatistics, producers: [String: ProducerSequence], _ db: Database) throws {
+        try setMeta(db, "ingest.accepted", String(ingest.accepted))
+        try setMeta(db, "ingest.duplicates", String(ingest.duplicates))
+        for reason in RefusalReason.allCases {
+            try setMeta(db, "ingest.rejected.\(reason.rawValue)", String(ingest.rejectedByReason[reason] ?? 0))
+        }
+        let put = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO producers (producer, events, last_seq, gaps, missing, holes) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for (name, producer) in producers {
+            var holes: [UInt8] = []
+            for hole in producer.holes {
+                RecordCodec.putFixed(&holes, hole.lowerBound)
+                RecordCodec.putFixed(&holes, hole.upperBound)
+            }
+            try put.execute(arguments: [
+                name, producer.events, Int64(bitPattern: producer.lastSeq), producer.gaps,
+                Int64(bitPattern: producer.missing), Data(holes),
+            ])
+        }
+    }
+}

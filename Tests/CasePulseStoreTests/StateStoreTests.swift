@@ -1,0 +1,137 @@
+import CasePulseCore
+import CasePulseTestKit
+import Foundation
+import GRDB
+import Testing
+
+@testable import CasePulseStore
+
+@Suite struct StateStoreTests {
+    static let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt, dayRetentionDays: 0)
+
+    static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-store-\(UUID().uuidString.prefix(8))").path
+    }
+
+    /// Events of several random sets, with distinct case ids per set.
+    static func events(sets: ClosedRange<UInt64>) -> [CaseEvent] {
+        sets.flatMap { seed in
+            RandomCaseEvents(seed: seed).events().map { event in
+                var event = event
+                event.caseID = "s\(seed)-\(event.caseID)"
+                return event
+            }
+        }
+    }
+
+    @Test func recordsRoundTripThroughTheirBinaryLayout() {
+        let engine = Engine(configuration: Self.configuration)
+        for event in Self.events(sets: 1...40) { engine.apply(event) }
+        var checked = 0
+        for caseID in engine.takeChangedCases() {
+            guard let record = engine.record(ofCase: caseID) else { continue }
+            let bytes = RecordCodec.encode(record)
+            #expect((try? RecordCodec.decode(caseID: caseID, bytes)) == record)
+            #expect(throws: StoreError.self) { try RecordCodec.decode(caseID: caseID, bytes.dropLast()) }
+            checked += 1
+        }
+        #expect(checked > 100)
+    }
+
+    @Test func aRestartRebuildsExactlyTheSameFiguresFromCheckpointAndJournal() throws {
+        let directory = Self.directory()
+        let events = Self.events(sets: 1...60)
+        let live = Engine(configuration: Self.configuration)
+        do {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            let (engine, recovery) = try store.recover(configuration: Self.configuration)
+            #expect(recovery.cases == 0 && recovery.journalEvents == 0)
+            for (index, event) in events.enumerated() {
+                if engine.apply(event) == .accepted { store.append(event) }
+                live.apply(event)
+                if index % 50 == 0 { try store.commit() }
+                if index == events.count / 2 {
+                    engine.publishChanges { _ in }
+                    try store.checkpoint(engine)
+                }
+            }
+            try store.commit()  // the second half stays in the journal
+            #expect(store.eventsSinceCheckpoint > 0)
+        }
+        let store = try StateStore(directory: directory, fsync: .batch)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents > 0 && recovery.cases > 0)
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        #expect(recovered.ingest.accepted == live.ingest.accepted)
+        #expect(recovered.producers == live.producers)
+        // Redeliveries are still told apart after the restart.
+        for event in events.prefix(200) { #expect(recovered.apply(event) == .duplicate) }
+    }
+
+    @Test func aCheckpointEmptiesTheJournalAndStoresWhatVerifyChecks() throws {
+        let directory = Self.directory()
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, _) = try store.recover(configuration: Self.configuration)
+        for event in Self.events(sets: 1...20) where engine.apply(event) == .accepted { store.append(event) }
+        engine.publishChanges { _ in }
+        try store.checkpoint(engine)
+        let (journal, aggregates) = try store.queue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? -1,
+             try [String: String](uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM aggregates").map { ($0[0], $0[1]) }))
+        }
+        #expect(journal == 0)
+        #expect(aggregates == engine.values(under: "/m/"))
+        let report = try StateVerifier.verify(directory: directory, timeZone: nil)
+        #expect(report.differences.isEmpty && report.keysChecked == aggregates.count)
+    }
+
+    @Test func sequenceNumbersKeepRisingAcrossRestarts() throws {
+        let directory = Self.directory()
+        var last: UInt64 = 0
+        for round in 0..<3 {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            #expect(engine.sequence > last || round == 0)
+            for event in Self.events(sets: UInt64(round * 5 + 1)...UInt64(round * 5 + 5)) where engine.apply(event) == .accepted {
+                store.append(event)
+            }
+            try store.ensureSequence(engine.sequence + UInt64(engine.pendingChangeCount) + 1, configuration: Self.configuration)
+            engine.publishChanges { last = $0.sequence }
+            try store.commit()
+            // No checkpoint: a crash right after publishing.
+        }
+    }
+
+    @Test func aSecondDaemonOnTheSameDirectoryIsRefused() throws {
+        let directory = Self.directory()
+        let first = try StateStore(directory: directory, fsync: .batch)
+        #expect(throws: StoreError.self) { try StateStore(directory: directory, fsync: .batch) }
+        _ = first
+    }
+
+    @Test func stateWrittenByANewerFormatIsRefused() throws {
+        let directory = Self.directory()
+        do {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            try store.queue.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')")
+            }
+        }
+        do {
+            _ = try StateStore(directory: directory, fsync: .batch)
+            Issue.record("a newer state was opened")
+        } catch {
+            #expect(error.description.contains("newer"))
+        }
+    }
+
+    @Test func anUnwritableDirectoryIsRefusedNamingIt() throws {
+        // /proc refuses new directories even to root.
+        do {
+            _ = try StateStore(directory: "/proc/casepulse-state", fsync: .batch)
+            Issue.record("a state directory under /proc was accepted")
+        } catch {
+            #expect(error.description.contains("/proc/casepulse-state"))
+        }
+    }
+}
