@@ -9,6 +9,9 @@ final class DaemonProcess {
     let publish: String
     let ingest: String
     let reliable: String
+    /// The daemon's state directory (`<directory>/state`): restart on the same `directory` to
+    /// recover it.
+    let stateDirectory: String
     let process = Process()
     let logURL: URL
 
@@ -38,8 +41,10 @@ final class DaemonProcess {
         logURL = directory.appendingPathComponent("casepulsed-\(UUID().uuidString.prefix(4)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = Self.binary
+        stateDirectory = directory.appendingPathComponent("state").path
         process.arguments = [
             "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
+            "--state-dir", stateDirectory,
         ] + arguments
         process.standardError = try FileHandle(forWritingTo: logURL)
         process.standardOutput = FileHandle.nullDevice
