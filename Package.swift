@@ -60,6 +60,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CasePulseSecurity",
+            dependencies: [
+                "CasePulseServer", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CasePulseTestKit",
             dependencies: ["CasePulseCore"],
             swiftSettings: strict
@@ -79,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "casepulse",
             dependencies: [
-                "CasePulseClient", "CasePulseCore", "CasePulseStore",
+                "CasePulseClient", "CasePulseCore", "CasePulseStore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -109,8 +117,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CasePulseSecurityTests",
+            dependencies: [
+                "CasePulseSecurity", "CasePulseServer", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CasePulseIntegrationTests",
-            dependencies: ["CasePulseTestKit", "CasePulseClient", "CasePulseCore", "ZeroMQ"],
+            dependencies: [
+                "CasePulseTestKit", "CasePulseClient", "CasePulseCore", "ZeroMQ",
+                "CasePulseSecurity", "CasePulseServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -15,6 +15,8 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
     case noReply(endpoint: String, timeout: Duration, report: ReliableReport)
     /// A file could not be opened or read.
     case readFailed(path: String, reason: String)
+    /// A CURVE certificate or key could not be read (the message names the file).
+    case certificate(String)
     /// A ZeroMQ call failed while doing `action`.
     case zeroMQ(action: String, error: ZMQError)
 
@@ -34,6 +36,8 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
                 + "(\(report.accepted) accepted, \(report.nacked) refused so far; is casepulsed running with --reliable there?)"
         case .readFailed(let path, let reason):
             "cannot read \(path): \(reason)"
+        case .certificate(let message):
+            message
         case .zeroMQ(let action, let error):
             error.endpoint == nil ? "\(action): \(error)" : "\(action): \(error.message) (errno \(error.errno))"
         }

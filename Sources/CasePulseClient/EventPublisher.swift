@@ -48,10 +48,12 @@ public final class EventPublisher {
     ///   - sendHighWaterMark: The most events queued for the daemon before sends wait.
     ///   - subscriptionTimeout: How long the first send waits for the daemon's subscription.
     ///   - stallTimeout: How long a send may wait for room before it fails.
+    ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` for a bad endpoint.
     public init(
         context: Context, endpoint: String, sendHighWaterMark: Int32 = 10_000,
-        subscriptionTimeout: Duration = .seconds(5), stallTimeout: Duration = .seconds(60)
+        subscriptionTimeout: Duration = .seconds(5), stallTimeout: Duration = .seconds(60),
+        curve: CurveClientKeys? = nil
     ) throws(CasePulseClientError) {
         self.endpoint = endpoint
         self.subscriptionTimeout = subscriptionTimeout
@@ -63,6 +65,7 @@ public final class EventPublisher {
             try socket.setLinger(0)
             // Short slices, so a stalled send is noticed and reported.
             try socket.setSendTimeout(100)
+            try curve?.apply(to: socket)
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)

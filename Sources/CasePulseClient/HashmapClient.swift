@@ -62,7 +62,7 @@ public final class HashmapClient {
     }
 
     /// A complete snapshot of one subtree, as returned by
-    /// ``snapshot(context:endpoint:subtree:timeout:)``.
+    /// ``snapshot(context:endpoint:subtree:timeout:curve:)``.
     public struct Snapshot: Sendable, Hashable {
         /// The sequence number of the `KTHXBAI` that closed the snapshot.
         public var sequence: UInt64
@@ -101,7 +101,7 @@ public final class HashmapClient {
     /// The current values, key by key.
     public var values: [String: String] { entries.mapValues(\.value) }
 
-    /// The first subtree (the only one when created with ``init(context:snapshotEndpoint:publishEndpoint:subtree:timeout:subscriptionWait:)``).
+    /// The first subtree (the only one when created with ``init(context:snapshotEndpoint:publishEndpoint:subtree:timeout:subscriptionWait:curve:)``).
     public var subtree: String { subtrees.first ?? "" }
 
     private let subscriber: Socket
@@ -120,14 +120,16 @@ public final class HashmapClient {
     ///   - subscriptionWait: How long to wait for a first message (a `HUGZ` comes every second)
     ///     proving the subscription is live before the snapshot is requested; `.zero` skips the wait
     ///     (updates published in the first moments may then be missed).
+    ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Throws: ``CasePulseClientError``.
     public convenience init(
         context: Context, snapshotEndpoint: String, publishEndpoint: String, subtree: String = "/m/all/",
-        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500)
+        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500),
+        curve: CurveClientKeys? = nil
     ) throws(CasePulseClientError) {
         try self.init(
             context: context, snapshotEndpoint: snapshotEndpoint, publishEndpoint: publishEndpoint,
-            subtrees: [subtree], timeout: timeout, subscriptionWait: subscriptionWait)
+            subtrees: [subtree], timeout: timeout, subscriptionWait: subscriptionWait, curve: curve)
     }
 
     /// Mirrors several subtrees (for example `/m/all/` and `/sys/ingest`) over one subscription.
@@ -139,10 +141,12 @@ public final class HashmapClient {
     ///   - subtrees: The key prefixes to mirror; each gets its own snapshot.
     ///   - timeout: How long each snapshot may take.
     ///   - subscriptionWait: How long to wait for a first message on the subscription.
+    ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Throws: ``CasePulseClientError``.
     public init(
         context: Context, snapshotEndpoint: String, publishEndpoint: String, subtrees: [String],
-        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500)
+        timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500),
+        curve: CurveClientKeys? = nil
     ) throws(CasePulseClientError) {
         let subtrees = subtrees.isEmpty ? [""] : subtrees
         self.snapshotEndpoint = snapshotEndpoint
@@ -154,6 +158,7 @@ public final class HashmapClient {
             try subscriber.setReceiveHighWaterMark(0)
             for subtree in subtrees { try subscriber.subscribe(subtree) }
             try subscriber.subscribe(ClusteredHashmap.heartbeat)
+            try curve?.apply(to: subscriber)
             try subscriber.connect(publishEndpoint)
         } catch {
             throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
@@ -177,7 +182,7 @@ public final class HashmapClient {
         var sequences: [UInt64] = []
         for subtree in subtrees {
             let snapshot = try Self.snapshot(
-                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout)
+                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout, curve: curve)
             sequences.append(snapshot.sequence)
             sequence = max(sequence, snapshot.sequence)
             for (key, entry) in snapshot.entries where (entries[key]?.sequence ?? 0) <= entry.sequence {
@@ -199,12 +204,14 @@ public final class HashmapClient {
     ///   - endpoint: The daemon's snapshot ROUTER.
     ///   - subtree: The key prefix; `""` is everything.
     ///   - timeout: How long the whole exchange may take.
+    ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Returns: The keys under `subtree` and the `KTHXBAI` sequence number.
     /// - Throws: ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)`` when no complete
     ///   snapshot arrived in time, ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for
     ///   frames that are not CHP commands.
     public static func snapshot(
-        context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5)
+        context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5),
+        curve: CurveClientKeys? = nil
     ) throws(CasePulseClientError) -> Snapshot {
         let deadline = ContinuousClock.now + timeout
         let dealer: Socket
@@ -212,6 +219,7 @@ public final class HashmapClient {
             dealer = try Socket(context, .dealer)
             try dealer.setLinger(0)
             try dealer.setReceiveHighWaterMark(0)
+            try curve?.apply(to: dealer)
             try dealer.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)

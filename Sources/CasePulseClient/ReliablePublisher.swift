@@ -45,10 +45,12 @@ public final class ReliablePublisher {
     ///   - maxAttempts: How many times an event is sent at most (at least 1).
     ///   - replyTimeout: How long the daemon may stay silent while events are in flight.
     ///   - rate: The most events sent per second, `nil` for no limit.
+    ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` for a bad endpoint.
     public init(
         context: Context, endpoint: String, window: Int = 1000, retryInterval: Duration = .seconds(3),
-        maxAttempts: Int = 10, replyTimeout: Duration = .seconds(30), rate: Double? = nil
+        maxAttempts: Int = 10, replyTimeout: Duration = .seconds(30), rate: Double? = nil,
+        curve: CurveClientKeys? = nil
     ) throws(CasePulseClientError) {
         self.endpoint = endpoint
         self.window = max(1, window)
@@ -62,6 +64,7 @@ public final class ReliablePublisher {
             try socket.setSendHighWaterMark(0)
             try socket.setReceiveHighWaterMark(0)
             try socket.setLinger(0)
+            try curve?.apply(to: socket)
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)

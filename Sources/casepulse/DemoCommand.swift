@@ -27,6 +27,8 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for the daemon's subscription.", valueName: "SECONDS"))
     var timeout = 10
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         if let duration, !(duration >= 0) { throw ValidationError("--duration must not be negative") }
@@ -43,7 +45,8 @@ struct DemoCommand: ParsableCommand {
             var progress = ProgressLine()
             Terminal.writeError("casepulse demo: seed \(seed), \(Int(rate)) events/s to \(ingest)\n")
             do {
-                let publisher = try EventPublisher(context: context, endpoint: ingest, subscriptionTimeout: .seconds(timeout))
+                let publisher = try EventPublisher(
+                    context: context, endpoint: ingest, subscriptionTimeout: .seconds(timeout), curve: try curve.keys())
                 try publisher.waitForSubscriber()
                 let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
                 var pacer = Pacer(rate: rate)

@@ -32,6 +32,8 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for the daemon (subscription, replies).", valueName: "SECONDS"))
     var timeout = 10
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
         if ingest != nil, reliable != nil { throw ValidationError("use either --ingest or --reliable, not both") }
         if let rate, !(rate > 0) { throw ValidationError("--rate must be positive") }
@@ -60,7 +62,7 @@ struct PublishCommand: ParsableCommand {
         var sent = 0
         do {
             let publisher = try EventPublisher(
-                context: context, endpoint: endpoint, subscriptionTimeout: .seconds(timeout))
+                context: context, endpoint: endpoint, subscriptionTimeout: .seconds(timeout), curve: try curve.keys())
             var pacer = Pacer(rate: rate)
             for line in reader {
                 pacer.wait()
@@ -78,7 +80,8 @@ struct PublishCommand: ParsableCommand {
     private func publishReliably(_ reader: JSONLinesReader, to endpoint: String, context: Context) throws {
         var progress = ProgressLine()
         let publisher = try ReliablePublisher(
-            context: context, endpoint: endpoint, window: window, replyTimeout: .seconds(timeout), rate: rate)
+            context: context, endpoint: endpoint, window: window, replyTimeout: .seconds(timeout), rate: rate,
+            curve: try curve.keys())
         defer { publisher.close() }
         let report = try publisher.send(reader.identified()) { report in
             progress.update(Self.describe(report, perSecond: progress.perSecond(report.sent)))

@@ -21,6 +21,8 @@ struct SnapshotCommand: ParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for the snapshot.", valueName: "SECONDS"))
     var timeout = 5
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
@@ -29,7 +31,8 @@ struct SnapshotCommand: ParsableCommand {
         try CommandFailure.reporting {
             let context = try PublishCommand.context()
             let result = try HashmapClient.snapshot(
-                context: context, endpoint: snapshot, subtree: subtree, timeout: .seconds(timeout))
+                context: context, endpoint: snapshot, subtree: subtree, timeout: .seconds(timeout),
+                curve: try curve.keys())
             var out = "{\"sequence\": \(result.sequence), \"keys\": {"
             let keys = result.entries.keys.sorted()
             for (index, key) in keys.enumerated() {

@@ -27,6 +27,8 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for the snapshot.", valueName: "SECONDS"))
     var timeout = 5
 
+    @OptionGroup var curve: CurveOptions
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
@@ -38,7 +40,8 @@ struct WatchCommand: ParsableCommand {
             let wantsIngest = !json && !"/sys/ingest".hasPrefix(subtree)
             let client = try HashmapClient(
                 context: context, snapshotEndpoint: snapshot, publishEndpoint: publish,
-                subtrees: wantsIngest ? [subtree, WatchTable.ingestKey] : [subtree], timeout: .seconds(timeout))
+                subtrees: wantsIngest ? [subtree, WatchTable.ingestKey] : [subtree], timeout: .seconds(timeout),
+                curve: try curve.keys())
             defer { client.close() }
             if json {
                 try followJSON(client)

@@ -1,0 +1,181 @@
+import CasePulseServer
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// CURVE (RFC 26) on every server socket, with a ZAP handler (RFC 27) that admits only allowlisted
+/// keys: the daemon's `--curve-cert`, `--producer-keys` and `--subscriber-keys`.
+///
+/// - `ingest` and `reliable` admit the keys of the producer directory; `snapshot` and `publish` the
+///   keys of the subscriber directory. Any other key fails the handshake (counted, logged at
+///   `notice` without flooding) and never exchanges a message.
+/// - A producer's identity is its certificate's name; ``identity(of:)`` gives it for every ingest
+///   message, so an event whose `producer` differs is refused as `unauthorized`.
+/// - ``reload()`` (SIGHUP) re-reads the directories. A key no longer listed fails every new
+///   handshake at once, and ``identity(of:)`` stops vouching for it on connections that are
+///   already open, so its events are refused as `unauthorized` from the next message on. Already
+///   connected subscribers keep their connection (libzmq cannot drop one peer of a PUB socket)
+///   until they disconnect; they cannot connect again.
+///
+/// Set up in this order (``load(certificate:producerKeys:subscriberKeys:context:logger:)`` starts
+/// the ZAP handler, so it must run before the server binds anything):
+///
+/// ```swift
+/// let context = try Context()
+/// let security = try CurveSecurity.load(certificate: "/etc/casepulse/server.key_secret",
+///                                       producerKeys: "/etc/casepulse/producers",
+///                                       subscriberKeys: "/etc/casepulse/subscribers",
+///                                       context: context, logger: logger)
+/// configuration.security = security
+/// let server = try Server(configuration: configuration, context: context, logger: logger)
+/// try server.start()
+/// // on SIGHUP: try security.reload()
+/// // after the server stopped: await security.stop()
+/// ```
+public final class CurveSecurity: SocketSecurity {
+    /// The daemon's certificate (with its secret key).
+    public let certificate: CurveCertificate
+    /// The producer key directory, if configured.
+    public let producerKeysPath: String?
+    /// The subscriber key directory, if configured.
+    public let subscriberKeysPath: String?
+    private let gatekeeper: Gatekeeper
+    private let handler: ZAPHandler
+    private let logger: Logger
+    private let monitorPrefix = "inproc://casepulse-handshakes-" + UUID().uuidString + "-"
+    private let monitorCount = Atomic<Int>(0)
+
+    private init(
+        certificate: CurveCertificate, producerKeysPath: String?, subscriberKeysPath: String?,
+        gatekeeper: Gatekeeper, handler: ZAPHandler, logger: Logger
+    ) {
+        self.certificate = certificate
+        self.producerKeysPath = producerKeysPath
+        self.subscriberKeysPath = subscriberKeysPath
+        self.gatekeeper = gatekeeper
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Reads the daemon's certificate and the allowlists and starts the ZAP handler in `context`.
+    ///
+    /// - Parameters:
+    ///   - certificate: The daemon's secret certificate file (`NAME.key_secret`).
+    ///   - producerKeys: Directory of producers' public certificates (`*.key`), or `nil`.
+    ///   - subscriberKeys: Directory of subscribers' public certificates (`*.key`), or `nil`.
+    ///   - context: The context the server's sockets will be created in.
+    ///   - logger: Where handshake refusals and reloads are logged.
+    /// - Returns: The security to put in `ServerConfiguration.security`.
+    /// - Throws: ``CurveSecurityError`` — the daemon must refuse to start — when the certificate is
+    ///   unreadable, malformed or has no secret key, a key directory is unreadable or holds a bad
+    ///   certificate, **neither** directory is given (CURVE with no allowlist would admit any key
+    ///   that knows the server's public key), or the ZAP handler cannot bind (another one is
+    ///   already running in the context).
+    public static func load(
+        certificate path: String, producerKeys: String?, subscriberKeys: String?, context: Context, logger: Logger
+    ) throws(CurveSecurityError) -> CurveSecurity {
+        guard producerKeys != nil || subscriberKeys != nil else {
+            throw CurveSecurityError(
+                "--curve-cert needs --producer-keys and/or --subscriber-keys: refusing to start rather than accept any key")
+        }
+        guard Context.has("curve") else { throw CurveSecurityError("this libzmq was built without CURVE") }
+        let certificate: CurveCertificate
+        do { certificate = try CurveCertificate.read(path: path) } catch {
+            throw CurveSecurityError("\(error)")
+        }
+        guard certificate.secretKey != nil else {
+            throw CurveSecurityError("certificate \(path): no secret-key; give the NAME.key_secret file")
+        }
+        warnIfExposed(path, logger: logger)
+        let allowlists = try readAllowlists(producers: producerKeys, subscribers: subscriberKeys)
+        let gatekeeper = Gatekeeper(allowlists)
+        let handler = try ZAPHandler.start(context: context, gatekeeper: gatekeeper, logger: logger)
+        logger.info("CURVE on: server key \(certificate.publicKeyZ85), \(summary(allowlists))")
+        return CurveSecurity(
+            certificate: certificate, producerKeysPath: producerKeys, subscriberKeysPath: subscriberKeys,
+            gatekeeper: gatekeeper, handler: handler, logger: logger)
+    }
+
+    /// Re-reads the key directories (SIGHUP). On success the new allowlists are in force for every
+    /// handshake and every ingest message from now on; on failure the previous ones stay in force.
+    ///
+    /// - Returns: What changed.
+    /// - Throws: ``CurveSecurityError`` when a directory or certificate cannot be read.
+    @discardableResult
+    public func reload() throws(CurveSecurityError) -> AllowlistChange {
+        let fresh: Allowlists
+        do {
+            fresh = try Self.readAllowlists(producers: producerKeysPath, subscribers: subscriberKeysPath)
+        } catch {
+            logger.error("reload failed, the previous allowlists stay in force: \(error)")
+            throw error
+        }
+        let change = AllowlistChange(from: gatekeeper.current, to: fresh)
+        gatekeeper.current = fresh
+        logger.notice("allowlists reloaded: \(Self.summary(fresh)); \(change)")
+        return change
+    }
+
+    /// The allowlists in force.
+    public var allowlists: Allowlists { gatekeeper.current }
+
+    /// Handshakes admitted, denied and failed so far, by socket role.
+    public var statistics: HandshakeStatistics { gatekeeper.statistics }
+
+    /// Stops the ZAP handler. Call it only after the server has stopped: a CURVE socket left
+    /// without a handler would admit any client knowing the server key.
+    public func stop() async {
+        await handler.stop()
+    }
+
+    // MARK: SocketSecurity
+
+    /// Makes `socket` a CURVE server with the daemon's secret key and the ZAP domain of `role`,
+    /// and has the ZAP handler count its failed handshakes through a socket monitor.
+    public func configure(_ socket: Socket, role: EndpointRole) throws(ZMQError) {
+        guard let secretKey = certificate.secretKey else { throw ZMQError(errno: EINVAL, operation: "curve secret key") }
+        try socket.setCurveServer(true)
+        try socket.setCurveSecretKey(secretKey)
+        try socket.setZAPDomain(ZAPHandler.domain(for: role))
+        let endpoint = monitorPrefix + String(monitorCount.add(1, ordering: .relaxed).newValue)
+        do {
+            try socket.monitor(endpoint: endpoint, events: [.handshakeFailedProtocol, .handshakeFailedNoDetail])
+            handler.watch(monitor: endpoint, role: role)
+        } catch {
+            logger.warning("failed \(role.rawValue) handshakes will not be counted: \(error)")
+        }
+    }
+
+    /// The producer name the ZAP handler gave the sender of `frame`, as long as its key is still in
+    /// the producer allowlist under that name; `nil` otherwise (unauthorized).
+    public func identity(of frame: Message) -> String? {
+        guard let name = frame.property("User-Id"), let keyText = frame.property(ZAPHandler.keyProperty),
+              let key = Z85.decode(keyText), gatekeeper.name(of: key, for: .reliable) == name
+        else { return nil }
+        return name
+    }
+
+    // MARK: Helpers
+
+    private static func readAllowlists(producers: String?, subscribers: String?) throws(CurveSecurityError) -> Allowlists {
+        var allowlists = Allowlists(producers: nil, subscribers: nil)
+        if let producers { allowlists.producers = try KeyDirectory.read(producers) }
+        if let subscribers { allowlists.subscribers = try KeyDirectory.read(subscribers) }
+        return allowlists
+    }
+
+    private static func summary(_ allowlists: Allowlists) -> String {
+        func part(_ list: KeyDirectory?, _ what: String) -> String {
+            guard let list else { return "no \(what)s" }
+            return "\(list.names.count) \(what) key\(list.names.count == 1 ? "" : "s") from \(list.path)"
+        }
+        return part(allowlists.producers, "producer") + ", " + part(allowlists.subscribers, "subscriber")
+    }
+
+    private static func warnIfExposed(_ path: String, logger: Logger) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
+        logger.warning("certificate \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it")
+    }
+}

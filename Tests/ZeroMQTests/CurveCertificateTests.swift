@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import ZeroMQ
+
+/// ZPL certificates: our writer against pyzmq's reader and pyzmq's writer against our reader.
+@Suite struct CurveCertificateTests {
+    private func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs /usr/bin/python3 with pyzmq; returns stdout.
+    private func python(_ script: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func pyzmqReadsWhatWeWrite() throws {
+        let directory = try temporaryDirectory()
+        let pair = try CurveKeyPair.generate()
+        let certificate = CurveCertificate(
+            name: "jn-scjg-app", publicKey: pair.publicKey, secretKey: pair.secretKey,
+            metadata: [.init(name: "email", value: "ops@example.org")])
+        let (publicPath, secretPath) = try certificate.write(to: directory)
+        let lines = try python("""
+            import zmq.auth
+            print(zmq.auth.load_certificate('\(publicPath)')[0].decode())
+            public, secret = zmq.auth.load_certificate('\(secretPath)')
+            print(public.decode()); print(secret.decode())
+            print(len(zmq.auth.load_certificates('\(directory)')))
+            """).split(separator: "\n").map(String.init)
+        #expect(lines == [pair.publicKeyZ85, pair.publicKeyZ85, pair.secretKeyZ85, "1"])
+        let secretMode = try FileManager.default.attributesOfItem(atPath: secretPath)[.posixPermissions] as? Int
+        #expect(secretMode == 0o600)
+        #expect(try CurveCertificate.read(path: secretPath) == certificate)
+        #expect(try CurveCertificate.read(path: publicPath) == CurveCertificate(name: "jn-scjg-app", publicKey: pair.publicKey))
+        #expect(throws: CurveCertificateError.self) { try certificate.write(to: directory) }
+    }
+
+    @Test func weReadWhatPyzmqWrites() throws {
+        let directory = try temporaryDirectory()
+        let lines = try python("""
+            import zmq.auth
+            public_file, secret_file = zmq.auth.create_certificates('\(directory)', 'backend-7', metadata={'name': 'two words'})
+            public, secret = zmq.auth.load_certificate(secret_file)
+            print(public.decode()); print(secret.decode())
+            """).split(separator: "\n").map(String.init)
+        try #require(lines.count == 2)
+        let secret = try CurveCertificate.read(path: directory + "/backend-7.key_secret")
+        #expect(secret.name == "backend-7")
+        #expect(secret.publicKeyZ85 == lines[0])
+        #expect(secret.secretKey.flatMap(Z85.encode) == lines[1])
+        #expect(secret.metadata == [.init(name: "name", value: "two words")])
+        #expect(secret.keyPair != nil)
+        let certificate = try CurveCertificate.read(path: directory + "/backend-7.key")
+        #expect(certificate.publicKeyZ85 == lines[0])
+        #expect(certificate.secretKey == nil)
+    }
+
+    @Test func czmqLayoutWithQuotedMetadataAndComments() throws {
+        let pair = try CurveKeyPair.generate()
+        let text = """
+            #   ****  Generated on 2015-05-05 by CZMQ  ****
+            #   ZeroMQ CURVE **Secret** Certificate
+
+            metadata
+                name = "Jining backend"    # a comment
+            curve
+                public-key = "\(pair.publicKeyZ85)"
+                secret-key = '\(pair.secretKeyZ85)'
+
+            """
+        let certificate = try CurveCertificate.parse(text, name: "x")
+        #expect(certificate.keyPair == pair)
+        #expect(certificate.metadata == [.init(name: "name", value: "Jining backend")])
+    }
+
+    @Test(arguments: [
+        ("no key", "metadata\ncurve\n"),
+        ("short key", "curve\n    public-key = \"abc\"\n"),
+        ("not Z85", "curve\n    public-key = \"" + String(repeating: "~", count: 40) + "\"\n"),
+        ("bad indentation", "curve\n  public-key = \"x\"\n"),
+        ("unterminated", "curve\n    public-key = \"abc\n"),
+        ("garbage", "curve\n    public-key = \"0000000000000000000000000000000000000000\" extra\n"),
+        ("not ZPL", "this is not a certificate\n"),
+    ])
+    func malformedCertificatesAreRefused(_ name: String, _ text: String) {
+        #expect(throws: CurveCertificateError.self, "\(name)") { try CurveCertificate.parse(text, name: "x") }
+    }
+
+    @Test func secretKeyOfAnotherPairIsRefused() throws {
+        let first = try CurveKeyPair.generate()
+        let second = try CurveKeyPair.generate()
+        let text = "curve\n    public-key = \"\(first.publicKeyZ85)\"\n    secret-key = \"\(second.secretKeyZ85)\"\n"
+        #expect(throws: CurveCertificateError.self) { try CurveCertificate.parse(text, name: "x") }
+    }
+
+    @Test func unreadableFileNamesThePath() {
+        #expect {
+            try CurveCertificate.read(path: "/nonexistent/server.key_secret")
+        } throws: { error in
+            "\(error)".contains("/nonexistent/server.key_secret") && "\(error)".contains("errno")
+        }
+        #expect(CurveCertificate.name(ofPath: "/etc/casepulse/jn.key_secret") == "jn")
+        #expect(CurveCertificate.name(ofPath: "jn.key") == "jn")
+    }
+}
