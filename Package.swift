@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // System libraries and C shims.
@@ -60,6 +61,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CasePulseLifecycle",
+            dependencies: [
+                "CasePulseServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CasePulseSecurity",
             dependencies: [
                 "CasePulseServer", "ZeroMQ",
@@ -77,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "casepulsed",
             dependencies: [
-                "CasePulseServer",
+                "CasePulseServer", "CasePulseLifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +126,14 @@ let package = Package(
         .testTarget(
             name: "CasePulseWireTests",
             dependencies: ["CasePulseWire", "CasePulseCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CasePulseLifecycleTests",
+            dependencies: [
+                "CasePulseLifecycle", "CasePulseServer", "CasePulseTestKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -28,8 +28,8 @@ final class DaemonProcess {
     }
 
     /// Starts the daemon with `arguments` after the endpoint flags, and waits until its snapshot
-    /// endpoint answers.
-    init(arguments: [String] = [], directory: URL? = nil, waitUntilReady: Bool = true) throws {
+    /// endpoint answers. `environment` adds to (or overrides) the test process's environment.
+    init(arguments: [String] = [], directory: URL? = nil, waitUntilReady: Bool = true, environment: [String: String] = [:]) throws {
         let directory = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("casepulse-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -48,6 +48,9 @@ final class DaemonProcess {
         ] + arguments
         process.standardError = try FileHandle(forWritingTo: logURL)
         process.standardOutput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         try process.run()
         if waitUntilReady { try self.waitUntilReady() }
     }

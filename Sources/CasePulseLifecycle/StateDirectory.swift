@@ -1,0 +1,43 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state directory made ready before the server starts: created when missing (mode 0700),
+/// proven writable by creating and removing a file in it.
+public enum StateDirectory {
+    /// Creates `path` if needed and checks that the daemon can write there; the error is one line
+    /// naming the directory and the reason.
+    public static func prepare(_ path: String) throws(ConfigurationError) {
+        func refuse(_ reason: String) -> ConfigurationError {
+            ConfigurationError(origin: nil, key: nil, problem: "state directory \(path) is not usable: \(reason)")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw refuse("it is not a directory") }
+        } else {
+            try createDirectories(path, refuse: refuse)
+        }
+        let probe = "\(path)/.casepulsed-write-check-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw refuse("cannot write in it: \(String(cString: strerror(code))) (errno \(code))")
+        }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// `mkdir -p` with mode 0700 for the directories it creates; the error names the errno.
+    private static func createDirectories(_ path: String, refuse: (String) -> ConfigurationError) throws(ConfigurationError) {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/\(component)"
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+                let code = errno
+                throw refuse("cannot create \(prefix): \(String(cString: strerror(code))) (errno \(code))")
+            }
+        }
+    }
+}

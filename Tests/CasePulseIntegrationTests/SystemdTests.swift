@@ -1,0 +1,201 @@
+import CasePulseTestKit
+import Foundation
+import Testing
+
+/// The real daemon under a test-owned service manager: `NOTIFY_SOCKET` is a datagram socket in a
+/// temporary directory, `WATCHDOG_USEC` asks for pings, signals come from the test.
+@Suite struct SystemdTests {
+    /// A daemon that reports to `socket`, with test hooks on, not waited for.
+    static func daemon(
+        _ socket: NotifySocket, watchdogMicroseconds: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]
+    ) throws -> DaemonProcess {
+        var variables = ["NOTIFY_SOCKET": socket.path, "CASEPULSE_TEST_HOOKS": "1"]
+        if let watchdogMicroseconds { variables["WATCHDOG_USEC"] = String(watchdogMicroseconds) }
+        return try DaemonProcess(
+            arguments: arguments, waitUntilReady: false, environment: variables.merging(environment) { _, new in new })
+    }
+
+    /// Waits for `READY=1` and checks it names the daemon's pid.
+    static func waitForReady(_ socket: NotifySocket, _ daemon: DaemonProcess) throws {
+        let seen = try #require(socket.receive(until: "READY=1", timeout: .seconds(30)), "no READY=1; log:\n\(daemon.log)")
+        #expect(seen.last?.assignments.contains("MAINPID=\(daemon.process.processIdentifier)") == true)
+    }
+
+    @Test func readyComesOnlyOnceTheSnapshotEndpointAnswers() throws {
+        let socket = try NotifySocket()
+        let daemon = try Self.daemon(socket)
+        try Self.waitForReady(socket, daemon)
+        // No polling, no retry: the endpoint must answer the moment READY=1 is out.
+        let answer = try daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(2))
+        #expect(answer.values["/sys/ingest"] != nil)
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
+
+    @Test func theWatchdogKeepsPaceAndStopsWhileTheLoopIsWedged() throws {
+        let socket = try NotifySocket()
+        let daemon = try Self.daemon(socket, watchdogMicroseconds: 1_000_000, environment: ["CASEPULSE_TEST_WEDGE_MS": "3000"])
+        try Self.waitForReady(socket, daemon)
+
+        // WATCHDOG_USEC = 1 s: a ping every 0.5 s.
+        let healthy = Self.pings(socket, for: .seconds(3))
+        #expect(healthy.count >= 4, "pings: \(healthy.count)")
+        let gaps = zip(healthy.dropFirst(), healthy).map { Self.seconds($0 - $1) }
+        #expect(gaps.allSatisfy { $0 > 0.3 && $0 < 0.8 }, "gaps between pings: \(gaps)")
+
+        // Wedge the loop for 3 s: no ping for far longer than the 1 s timeout, then pings again.
+        let wedgedAt = ContinuousClock.now
+        kill(daemon.process.processIdentifier, SIGUSR1)
+        let around = Self.pings(socket, for: .seconds(5))
+        let afterWedge = around.filter { $0 > wedgedAt + .milliseconds(100) }
+        let first = try #require(afterWedge.first, "no ping after the wedge; log:\n\(daemon.log)")
+        #expect(Self.seconds(first - wedgedAt) >= 2.5, "a ping came \(Self.seconds(first - wedgedAt)) s into a 3 s wedge")
+        #expect(afterWedge.count >= 2, "pings did not resume after the wedge")
+        #expect(daemon.log.contains("wedg"))
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
+
+    @Test func sigtermSaysStoppingSavesStateAndExitsZero() throws {
+        let socket = try NotifySocket()
+        let daemon = try Self.daemon(socket)
+        try Self.waitForReady(socket, daemon)
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(socket.receive(until: "STOPPING=1", timeout: .seconds(20)) != nil, "no STOPPING=1; log:\n\(daemon.log)")
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+        #expect(daemon.log.contains("stopped"))
+        let saved = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory)
+        #expect(!saved.isEmpty, "nothing in the state directory \(daemon.stateDirectory)")
+    }
+
+    @Test func sighupReloadsTheFileAndSaysWhatItReloaded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-hup-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("casepulsed.toml").path
+        try "publish-interval = 100\nlog-level = \"info\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let socket = try NotifySocket()
+        let daemon = try Self.daemon(socket, arguments: ["--config", file])
+        try Self.waitForReady(socket, daemon)
+
+        try "publish-interval = 40\nlog-level = \"debug\"\nday-retention = 9\n".write(toFile: file, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let reload = try #require(socket.receive(until: "READY=1", timeout: .seconds(10)), "log:\n\(daemon.log)")
+        #expect(reload.contains { $0.assignments.contains("RELOADING=1") })
+        let line = try #require(Self.waitForLine(containing: "reloaded configuration", in: daemon), "log:\n\(daemon.log)")
+        #expect(line.contains("from \(file): publish-interval 100 → 40, log-level info → debug"), "\(line)")
+        #expect(line.contains("not applied, needs a restart: day-retention"), "\(line)")
+        // The loop itself reports the interval it now coalesces with.
+        #expect(Self.waitForLine(containing: "publish interval is now 40 ms", in: daemon) != nil, "log:\n\(daemon.log)")
+
+        // A broken file is refused in one line and the daemon keeps serving.
+        try "publish-interval = \"fast\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let refused = try #require(Self.waitForLine(containing: "reload refused", in: daemon), "log:\n\(daemon.log)")
+        #expect(refused.contains("\(file), line 1, key \"publish-interval\""))
+        #expect((try? daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(5))) != nil)
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
+
+    @Test func underTheJournalEveryLineCarriesItsPriorityAndNoTimestamp() throws {
+        let socket = try NotifySocket()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-journal-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let logPath = "\(directory)/stderr"
+        #expect(FileManager.default.createFile(atPath: logPath, contents: nil))
+        var info = stat()
+        #expect(stat(logPath, &info) == 0)
+        let process = Process()
+        process.executableURL = DaemonProcess.binary
+        process.arguments = ["--snapshot", "ipc://\(directory)/s", "--publish", "ipc://\(directory)/p",
+                             "--ingest", "ipc://\(directory)/i", "--reliable", "ipc://\(directory)/r",
+                             "--state-dir", "\(directory)/state"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["NOTIFY_SOCKET": socket.path, "JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"]) { _, new in new }
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        #expect(socket.receive(until: "READY=1", timeout: .seconds(30)) != nil)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<6>serving ") }, "\(lines)")
+        #expect(lines.contains("<6>stopped"), "\(lines)")
+        #expect(lines.allSatisfy { $0.wholeMatch(of: /<[0-7]>[^<].*/) != nil }, "\(lines)")
+    }
+
+    @Test func checkConfigPrintsTheEffectiveConfigurationOrRefusesTheFileLineAndKey() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-check-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let good = "\(directory)/good.toml"
+        try "# a comment\npublish-interval = 250\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let (status, stdout, _) = try Self.run(["--check-config", "--config", good, "--day-retention", "30"],
+                                               environment: ["CASEPULSE_FSYNC": "always"])
+        #expect(status == 0)
+        #expect(stdout.contains("publish-interval = 250  # configuration file \(good), line 2"), "\(stdout)")
+        #expect(stdout.contains("day-retention = 30  # --day-retention"), "\(stdout)")
+        #expect(stdout.contains("fsync = \"always\"  # environment variable CASEPULSE_FSYNC"), "\(stdout)")
+
+        let bad = "\(directory)/bad.toml"
+        try "publish-interval = 250\n\nmax-event-bytes = 0\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try Self.run(["--check-config", "--config", bad])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(bad), line 3, key \"max-event-bytes\""), "\(refused.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--state-dir", "/proc/casepulse-state"], "state directory /proc/casepulse-state"),
+        (["--curve-cert", "/etc/casepulse/server.key_secret"], "CURVE"),
+        (["--fsync", "never"], "never"),
+    ])
+    func whatCannotRunIsRefusedInOneLine(arguments: [String], mentioned: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-refuse-\(UUID().uuidString.prefix(8))").path
+        let (status, _, stderr) = try Self.run(
+            ["--snapshot", "ipc://\(directory)-s", "--publish", "ipc://\(directory)-p", "--ingest", "ipc://\(directory)-i",
+             "--reliable", "ipc://\(directory)-r", "--state-dir", "\(directory)-state"] + arguments)
+        #expect(status != 0)
+        #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
+        #expect(stderr.hasPrefix("casepulsed: ") && stderr.contains(mentioned), "\(stderr)")
+    }
+
+    /// Runs casepulsed to completion: status, stdout, stderr.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = DaemonProcess.binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The instants at which `WATCHDOG=1` arrived during `duration`.
+    static func pings(_ socket: NotifySocket, for duration: Duration) -> [ContinuousClock.Instant] {
+        let end = ContinuousClock.now + duration
+        var pings: [ContinuousClock.Instant] = []
+        while ContinuousClock.now < end {
+            guard let datagram = socket.receive(timeout: end - .now) else { break }
+            if datagram.assignments.contains("WATCHDOG=1") { pings.append(datagram.at) }
+        }
+        return pings
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The first log line containing `text`, waiting up to 10 s for it.
+    static func waitForLine(containing text: String, in daemon: DaemonProcess) -> String? {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let line = daemon.log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            usleep(50_000)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,166 @@
+import CasePulseLifecycle
+import CasePulseServer
+import Foundation
+import Testing
+
+/// Precedence, checking and the file's error messages.
+@Suite struct ConfigurationTests {
+    /// Writes `text` to a fresh file and returns its path.
+    static func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-config-\(UUID().uuidString.prefix(8)).toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let home = ["HOME": "/home/officer"]
+
+    @Test func zeroConfigurationGivesTheEmbeddedDefaults() throws {
+        let loader = ConfigurationLoader(configFlag: nil, environment: Self.home.merging(["CONFIGURATION_DIRECTORY": "/nonexistent-cp"]) { a, _ in a })
+        let configuration = try loader.load()
+        #expect(loader.file.path == "/nonexistent-cp/casepulsed.toml")
+        #expect(configuration.snapshot == "tcp://127.0.0.1:7600")
+        #expect(configuration.ingest == ["tcp://127.0.0.1:7602"])
+        #expect(configuration.reliable == ["tcp://127.0.0.1:7603"])
+        #expect(configuration.publishInterval == 100)
+        #expect(configuration.stateDirectory == "/home/officer/.local/state/casepulse")
+        #expect(configuration.fsync == .batch)
+        #expect(configuration.curveCert == nil)
+        #expect(configuration.origins.isEmpty)
+    }
+
+    @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() throws {
+        let path = try Self.file("""
+            # comment
+            publish-interval = 250
+            day-retention = 30
+            timezone = "Asia/Urumqi"
+            ingest = ["ipc:///run/casepulse/a", "ipc:///run/casepulse/b"]
+            """)
+        var flags = ConfigurationLayer()
+        flags.setFlag(.publishInterval, .integer(5))
+        let environment = Self.home.merging([
+            "CASEPULSE_PUBLISH_INTERVAL": "50", "CASEPULSE_DAY_RETENTION": "60",
+        ]) { a, _ in a }
+        let configuration = try ConfigurationLoader(flags: flags, configFlag: path, environment: environment).load()
+        #expect(configuration.publishInterval == 5)
+        #expect(configuration.origins[.publishInterval] == .flag("--publish-interval"))
+        #expect(configuration.dayRetention == 60)
+        #expect(configuration.origins[.dayRetention] == .environment("CASEPULSE_DAY_RETENTION"))
+        #expect(configuration.timezone == "Asia/Urumqi")
+        #expect(configuration.origins[.timezone] == .file(path: path, line: 4))
+        #expect(configuration.ingest == ["ipc:///run/casepulse/a", "ipc:///run/casepulse/b"])
+        #expect(configuration.maxEventBytes == 65_536)
+        #expect(configuration.origins[.maxEventBytes] == nil)
+    }
+
+    @Test func environmentListsSplitOnCommasAndSpaces() throws {
+        let environment = ["CASEPULSE_RELIABLE": "tcp://127.0.0.1:1, tcp://127.0.0.1:2 ipc:///x", "HOME": "/h"]
+        let configuration = try ConfigurationLoader(environment: environment).load()
+        #expect(configuration.reliable == ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2", "ipc:///x"])
+    }
+
+    @Test func theConfigVariableNamesTheFileAndTheFlagBeatsIt() throws {
+        let envFile = try Self.file("log-level = \"debug\"\n")
+        let flagFile = try Self.file("log-level = \"warning\"\n")
+        #expect(try ConfigurationLoader(environment: ["CASEPULSE_CONFIG": envFile]).load().logLevel == .debug)
+        #expect(try ConfigurationLoader(configFlag: flagFile, environment: ["CASEPULSE_CONFIG": envFile]).load().logLevel == .warning)
+    }
+
+    @Test func theStateDirectoryDefaultFollowsSystemdThenXDG() {
+        #expect(DaemonConfiguration.defaultStateDirectory(environment: ["STATE_DIRECTORY": "/var/lib/casepulse:/var/lib/other"]) == "/var/lib/casepulse")
+        #expect(DaemonConfiguration.defaultStateDirectory(environment: ["XDG_STATE_HOME": "/x/state", "HOME": "/h"]) == "/x/state/casepulse")
+        #expect(DaemonConfiguration.defaultStateDirectory(environment: ["HOME": "/h"]) == "/h/.local/state/casepulse")
+    }
+
+    @Test(arguments: [
+        ("snapshot = \"tcp://127.0.0.1:7600\"\n\npublish-interval = -5\n", 3, "publish-interval", "0 or more"),
+        ("timezone = \"Mars/Olympus\"\n", 1, "timezone", "Mars/Olympus"),
+        ("log-level = \"info\"\nfsync = \"sometimes\"\n", 2, "fsync", "sometimes"),
+        ("day-retention = \"thirty\"\n", 1, "day-retention", "whole number"),
+        ("ingest = [\"tcp://a:1\", 7]\n", 1, "ingest", "array of strings"),
+        ("reliable = [\"127.0.0.1:7603\"]\n", 1, "reliable", "not a ZeroMQ endpoint"),
+        ("\n\nsnapshots = \"tcp://127.0.0.1:1\"\n", 3, "snapshots", "unknown key"),
+        ("[server]\nsnapshot = \"tcp://127.0.0.1:1\"\n", 1, "server", "top level"),
+        ("state-dir = \"var/lib\"\n", 1, "state-dir", "absolute"),
+        ("log-level = \"debug\"\npublish-interval = 10 20\n", 2, "publish-interval", "not valid TOML"),
+        ("timezone = \"Asia/Shanghai\"\ntimezone = \"UTC\"\n", 2, "timezone", "not valid TOML"),
+    ])
+    func aBadFileIsRefusedNamingTheFileTheLineAndTheKey(text: String, line: Int, key: String, problem: String) throws {
+        let path = try Self.file(text)
+        #expect {
+            try ConfigurationLoader(configFlag: path, environment: [:]).load()
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("configuration file \(path), line \(line), key \"\(key)\": ")
+                && message.contains(problem) && !message.contains("\n")
+        }
+    }
+
+    @Test func aFileNamedExplicitlyMustExistButTheDefaultOneNeedNot() throws {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader(configFlag: "/nonexistent-cp/casepulsed.toml", environment: [:]).load()
+        }
+        #expect(throws: Never.self) {
+            try ConfigurationLoader(environment: ["CONFIGURATION_DIRECTORY": "/nonexistent-cp"]).load()
+        }
+    }
+
+    @Test func badEnvironmentAndFlagsNameTheirSource() throws {
+        #expect {
+            try ConfigurationLoader(environment: ["CASEPULSE_MAX_EVENT_BYTES": "lots"]).load()
+        } throws: { "\($0)".hasPrefix("environment variable CASEPULSE_MAX_EVENT_BYTES, key \"max-event-bytes\": ") }
+        var flags = ConfigurationLayer()
+        flags.setFlag(.logLevel, .string("loud"))
+        #expect {
+            try ConfigurationLoader(flags: flags, environment: [:]).load()
+        } throws: { "\($0)".hasPrefix("--log-level: unknown level 'loud'") }
+    }
+
+    @Test func aBadFileLineIsReportedEvenWhenAFlagOverridesIt() throws {
+        let path = try Self.file("publish-interval = -1\n")
+        var flags = ConfigurationLayer()
+        flags.setFlag(.publishInterval, .integer(10))
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader(flags: flags, configFlag: path, environment: [:]).load()
+        }
+    }
+
+    @Test func theRenderedConfigurationReadsBackToItself() throws {
+        let path = try Self.file("""
+            snapshot = "ipc:///run/casepulse/snapshot"
+            ingest-connect = ["tcp://10.0.0.5:7700", "tcp://10.0.0.6:7700"]
+            producer-keys = "/etc/casepulse/producers"
+            fsync = "always"
+            timezone = "Asia/Shanghai"
+            """)
+        let first = try ConfigurationLoader(configFlag: path, environment: ["HOME": "/h", "CASEPULSE_LOG_LEVEL": "notice"]).load()
+        let rendered = first.renderedTOML(file: path)
+        #expect(rendered.contains("# environment variable CASEPULSE_LOG_LEVEL"))
+        #expect(rendered.contains("# curve-cert = \"\"  # not set"))
+        let again = try ConfigurationLoader(configFlag: try Self.file(rendered), environment: [:]).load()
+        for key in ConfigurationKey.allCases {
+            #expect(again.value(of: key) == first.value(of: key), "\(key)")
+        }
+    }
+
+    @Test func theServerConfigurationCarriesEverySetting() throws {
+        var flags = ConfigurationLayer()
+        flags.setFlag(.stateDir, .string("/srv/casepulse"))
+        flags.setFlag(.fsync, .string("off"))
+        flags.setFlag(.dayRetention, .integer(0))
+        flags.setFlag(.timezone, .string("Asia/Urumqi"))
+        let server = try ConfigurationLoader(flags: flags, environment: [:]).load().serverConfiguration
+        #expect(server.stateDirectory == "/srv/casepulse")
+        #expect(server.fsync == .off)
+        #expect(server.engine.dayRetentionDays == 0)
+        #expect(server.engine.timeZone.identifier == "Asia/Urumqi")
+        #expect(server.publishIntervalMilliseconds == 100)
+    }
+
+    @Test func everyKeyIsSpeltTheSameWayEverywhere() {
+        #expect(ConfigurationKey.publishInterval.flag == "--publish-interval")
+        #expect(ConfigurationKey.publishInterval.environmentVariable == "CASEPULSE_PUBLISH_INTERVAL")
+        #expect(ConfigurationKey.stateDir.environmentVariable == "CASEPULSE_STATE_DIR")
+        #expect(Set(ConfigurationKey.allCases.map(\.environmentVariable)).count == ConfigurationKey.allCases.count)
+    }
+}
