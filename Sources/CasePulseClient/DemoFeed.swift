@@ -75,7 +75,7 @@ public struct DemoFeed: Sequence, IteratorProtocol, Sendable {
 
     private let interval: Int64
     private let runTag: String
-    private var random: DemoRandom
+    private var random: SplitMix64
     private var schedule = DemoSchedule()
     private var producerSequence = [UInt64](repeating: 0, count: DemoFeed.agencies.count)
 
@@ -94,7 +94,7 @@ public struct DemoFeed: Sequence, IteratorProtocol, Sendable {
         self.rate = rate > 0 ? rate : 50
         self.timeScale = Swift.max(1, timeScale)
         interval = Swift.max(1, Int64((1e9 / self.rate).rounded()))
-        random = DemoRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         let tag = String(random.next() & 0xFFFFF, radix: 36, uppercase: true)
         runTag = String(repeating: "0", count: Swift.max(0, 4 - tag.count)) + tag
     }

@@ -1,30 +1,10 @@
+import CasePulseWire
+
 /// Small helpers for writing JSON text by hand (the CLI's outputs), without floating point.
 public enum JSONText {
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// `text` as a JSON string literal: `"` and `\` escaped with a backslash, control characters
-    /// as `\u00XX`, everything else as is.
-    ///
-    /// - Parameter text: The string.
-    /// - Returns: The literal, quotes included.
+    /// `text` as a JSON string literal (``JSONString/quoted(_:)``).
     public static func quoted(_ text: String) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "\"")]
-        bytes.reserveCapacity(text.utf8.count + 2)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0x00..<0x20:
-                bytes.append(contentsOf: Array(#"\u00"#.utf8))
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0F)])
-            default:
-                bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-        return String(decoding: bytes, as: UTF8.self)
+        JSONString.quoted(text)
     }
 
     /// A JSON value for embedding: `value` itself when it looks like a JSON object or array, else

@@ -62,29 +62,8 @@ extension CaseEvent {
         return out
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-    private static let unicodeEscape: [UInt8] = Array(#"\u00"#.utf8)
-
-    /// Appends `text` as a JSON string literal: `"` and `\` escaped with a backslash, U+0000–U+001F
-    /// as `\u00XX`, everything else as is (UTF-8).
+    /// Appends `text` as a JSON string literal (see ``JSONString/quoted(_:)``).
     static func appendJSONString(_ text: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 2)
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0x00..<0x20:
-                bytes.append(contentsOf: unicodeEscape)
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0F)])
-            default:
-                bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-        out.append(String(decoding: bytes, as: UTF8.self))
+        out.append(JSONString.quoted(text))
     }
 }

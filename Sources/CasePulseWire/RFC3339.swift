@@ -1,3 +1,4 @@
+import CasePulseCore
 internal import CEventParser
 
 /// RFC 3339 date-times as used by the `at` field: Unix nanoseconds, UTC.
@@ -7,7 +8,8 @@ public enum RFC3339 {
     public static func format(nanoseconds: Int64) -> String {
         let (seconds, nanos) = floorDivide(nanoseconds, 1_000_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let date = CivilDate(daysSinceEpoch: days)
+        let (year, month, day) = (Int64(date.year), Int64(date.month), Int64(date.day))
         var text = ""
         text.reserveCapacity(30)
         append(year, width: 4, to: &text)
@@ -52,19 +54,6 @@ public enum RFC3339 {
         let q = a / b
         let r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    /// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func append(_ value: Int64, width: Int, to text: inout String) {

@@ -12,7 +12,7 @@ private let scalarPool: [Unicode.Scalar] = {
     return pool
 }()
 
-private func randomText(_ rng: inout SeededGenerator, max: Int) -> String {
+private func randomText(_ rng: inout SplitMix64, max: Int) -> String {
     let length: Int
     switch Int.random(in: 0..<10, using: &rng) {
     case 0: length = 1
@@ -26,13 +26,13 @@ private func randomText(_ rng: inout SeededGenerator, max: Int) -> String {
     return String(scalars)
 }
 
-private func randomToken(_ rng: inout SeededGenerator, alphabet: String, max: Int) -> String {
+private func randomToken(_ rng: inout SplitMix64, alphabet: String, max: Int) -> String {
     let characters = Array(alphabet)
     let length = Bool.random(using: &rng) ? Int.random(in: 1...8, using: &rng) : Int.random(in: 1...max, using: &rng)
     return String((0..<length).map { _ in characters.randomElement(using: &rng) ?? "a" })
 }
 
-private func randomAmount(_ rng: inout SeededGenerator) -> Int64 {
+private func randomAmount(_ rng: inout SplitMix64) -> Int64 {
     switch Int.random(in: 0..<4, using: &rng) {
     case 0: 0
     case 1: 1_000_000_000_000
@@ -40,7 +40,7 @@ private func randomAmount(_ rng: inout SeededGenerator) -> Int64 {
     }
 }
 
-private func randomEvent(_ rng: inout SeededGenerator) -> CaseEvent {
+private func randomEvent(_ rng: inout SplitMix64) -> CaseEvent {
     let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
     let type = EventType.allCases.randomElement(using: &rng) ?? .filed
     let length = [6, 9, 12].randomElement(using: &rng) ?? 6
@@ -75,7 +75,7 @@ private func randomEvent(_ rng: inout SeededGenerator) -> CaseEvent {
 }
 
 @Test func randomEventsRoundTrip() throws {
-    var rng = SeededGenerator(seed: 0x00C0_FFEE)
+    var rng = SplitMix64(seed: 0x00C0_FFEE)
     let decoder = EventDecoder()
     for _ in 0..<500 {
         let event = randomEvent(&rng)

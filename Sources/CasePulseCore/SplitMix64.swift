@@ -1,8 +1,8 @@
-/// A SplitMix64 pseudo-random number generator (Steele, Lea & Flood, 2014).
+/// A SplitMix64 pseudo-random number generator (Steele, Lea & Flood, 2014): the deterministic
+/// source behind the demo feed and the test generators.
 ///
-/// Small, fast and fully deterministic for a seed, so generated test data is reproducible. The
-/// helper methods below draw bounded values with their own arithmetic rather than the standard
-/// library's `random(in:using:)`, so a seed yields the same data on every toolchain.
+/// Bounded draws use their own integer arithmetic rather than the standard library's
+/// `random(in:using:)`, so a seed yields the same stream on every platform and toolchain.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -20,16 +20,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A value in `0 ..< bound` (multiply-high reduction; `bound` must be positive).
+    /// A value in `0 ..< bound` (multiply-high reduction); `0` when `bound` is `0`.
     public mutating func below(_ bound: UInt64) -> UInt64 {
-        precondition(bound > 0, "bound must be positive")
-        return next().multipliedFullWidth(by: bound).high
+        bound == 0 ? 0 : next().multipliedFullWidth(by: bound).high
     }
 
-    /// An `Int` in `range` (which must not be empty).
+    /// An `Int` in `range`; its lower bound when the range is empty.
     public mutating func int(_ range: Range<Int>) -> Int {
-        precondition(!range.isEmpty, "empty range")
-        return range.lowerBound + Int(below(UInt64(range.count)))
+        range.lowerBound + Int(below(UInt64(max(0, range.count))))
     }
 
     /// An `Int` in `range`.
@@ -37,11 +35,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         range.lowerBound + Int(below(UInt64(range.count)))
     }
 
-    /// An `Int64` in `range` (which must not be empty).
+    /// An `Int64` in `range`; its lower bound when the range is empty.
     public mutating func int64(_ range: Range<Int64>) -> Int64 {
-        precondition(!range.isEmpty, "empty range")
         let width = UInt64(bitPattern: range.upperBound &- range.lowerBound)
-        return range.lowerBound &+ Int64(bitPattern: below(width))
+        return range.lowerBound &+ Int64(bitPattern: below(range.isEmpty ? 0 : width))
+    }
+
+    /// An `Int64` in `range`.
+    public mutating func int64(_ range: ClosedRange<Int64>) -> Int64 {
+        range.lowerBound &+ Int64(bitPattern: below(UInt64(bitPattern: range.upperBound &- range.lowerBound) &+ 1))
     }
 
     /// `true` with probability `numerator / denominator`.
@@ -69,5 +71,22 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         var copy = elements
         shuffle(&copy)
         return copy
+    }
+
+    /// An index drawn with the given integer weights; the last index when they are all zero.
+    public mutating func weighted(_ weights: [Int]) -> Int {
+        var draw = int(0..<weights.reduce(0, +))
+        for (index, weight) in weights.enumerated() {
+            if draw < weight { return index }
+            draw -= weight
+        }
+        return weights.count - 1
+    }
+
+    /// A value from one of several ranges, the range chosen by weight: a cheap skewed
+    /// distribution without floating point.
+    public mutating func bucketed(_ buckets: [(weight: Int, range: ClosedRange<Int64>)]) -> Int64 {
+        let index = weighted(buckets.map(\.weight))
+        return int64(buckets[index].range)
     }
 }
