@@ -15,7 +15,10 @@ fi
 
 binary=${1:-}
 if [ -z "$binary" ]; then
-    swift build --product casepulsed >/dev/null
+    if ! built=$(swift build --product casepulsed 2>&1); then
+        printf '%s\n' "$built" >&2
+        exit 1
+    fi
     binary="$(swift build --show-bin-path)/casepulsed"
 fi
 [ -x "$binary" ] || { echo "check-unit: $binary is not an executable" >&2; exit 1; }

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Deploy/dependencies.sh
+Deploy/check-unit.sh  # systemd-analyze security (<= 1.5) and verify of Deploy/casepulsed.service
 exec swift test "$@"
