@@ -1,0 +1,236 @@
+import CasePulseClient
+import CasePulseSecurity
+import CasePulseServer
+import Foundation
+import Logging
+import Testing
+import ZeroMQ
+
+/// CURVE end to end: an in-process server secured by ``CurveSecurity`` on loopback tcp, and the
+/// project's own clients with and without keys. Every refusal is checked from both sides: the
+/// client gets nothing (or a NACK) and the daemon's `/sys/ingest` and figures did not move.
+@Suite(.serialized) struct CurveTests {
+    /// Keys on disk as an operator lays them out, and a running secured server.
+    final class SecuredServer {
+        let root: String
+        let server: Server
+        let security: CurveSecurity
+        let context: Context
+        let serverKey: [UInt8]
+        var snapshot: String { server.boundEndpoints["snapshot"] ?? "" }
+        var publish: String { server.boundEndpoints["publish"] ?? "" }
+        var ingest: String { server.boundEndpoints["ingest"] ?? "" }
+        var reliable: String { server.boundEndpoints["reliable"] ?? "" }
+        var producers: String { root + "/producers" }
+
+        init(producers: [String], subscribers: [String], others: [String] = []) throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-curve-\(UUID().uuidString.prefix(8))").path
+            for directory in ["", "/producers", "/subscribers", "/clients"] {
+                try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
+            }
+            let pair = try CurveKeyPair.generate()
+            serverKey = pair.publicKey
+            try CurveCertificate(name: "casepulsed", publicKey: pair.publicKey, secretKey: pair.secretKey).write(to: root)
+            for (names, directory) in [(producers, "/producers"), (subscribers, "/subscribers"), (others, "")] {
+                for name in names {
+                    let client = try CurveKeyPair.generate()
+                    try CurveCertificate(name: name, publicKey: client.publicKey, secretKey: client.secretKey).write(to: root + "/clients")
+                    if !directory.isEmpty {
+                        try FileManager.default.copyItem(atPath: "\(root)/clients/\(name).key", toPath: "\(root)\(directory)/\(name).key")
+                    }
+                }
+            }
+            context = try Context()
+            let logger = Logger(label: "curve-test")
+            security = try CurveSecurity.load(
+                certificate: root + "/casepulsed.key_secret", producerKeys: root + "/producers",
+                subscriberKeys: root + "/subscribers", context: context, logger: logger)
+            var configuration = ServerConfiguration()
+            configuration.snapshotEndpoint = "tcp://127.0.0.1:*"
+            configuration.publishEndpoint = "tcp://127.0.0.1:*"
+            configuration.ingestBinds = ["tcp://127.0.0.1:*"]
+            configuration.reliableEndpoints = ["tcp://127.0.0.1:*"]
+            configuration.publishIntervalMilliseconds = 0
+            configuration.security = security
+            server = try Server(configuration: configuration, context: context, logger: logger)
+            try server.start()
+        }
+
+        /// The client keys of `name` (from `casepulse keygen`-style files), via the public API.
+        func keys(_ name: String) throws -> CurveClientKeys {
+            try CurveClientKeys(certificate: "\(root)/clients/\(name).key_secret", serverKey: root + "/casepulsed.key")
+        }
+
+        /// `/sys/ingest` and `/m/all/@all` as read with a subscriber key.
+        func figures(as subscriber: String) throws -> (ingest: [String: Any], all: String?) {
+            let snapshot = try HashmapClient.snapshot(
+                context: context, endpoint: snapshot, subtree: "", timeout: .seconds(5), curve: try keys(subscriber))
+            let ingest = try #require(snapshot.entries["/sys/ingest"]?.value)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(ingest.utf8)) as? [String: Any])
+            return (object, snapshot.entries["/m/all/@all"]?.value)
+        }
+
+        func stop() async {
+            server.stop()
+            await server.waitUntilStopped()
+            await security.stop()
+        }
+    }
+
+    static func event(_ id: String, producer: String) -> (id: String, json: String) {
+        (id, #"{"id":"\#(id)","producer":"\#(producer)","type":"filed","case":"case-\#(id)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#)
+    }
+
+    /// Sends on the reliable path with `keys`; `nil` when nothing at all was answered (the
+    /// handshake never completed).
+    static func sendReliably(_ events: [(id: String, json: String)], to server: SecuredServer, keys: CurveClientKeys?) throws -> ReliableReport? {
+        let publisher = try ReliablePublisher(
+            context: server.context, endpoint: server.reliable, retryInterval: .milliseconds(500), maxAttempts: 2,
+            replyTimeout: .seconds(2), curve: keys)
+        defer { publisher.close() }
+        do {
+            let report = try publisher.send(events)
+            return report.accepted + report.nacked == 0 ? nil : report
+        } catch .noReply {
+            return nil
+        }
+    }
+
+    /// Whether a best-effort publisher with `keys` sees the daemon's subscription within 2 s.
+    static func canPublish(to server: SecuredServer, keys: CurveClientKeys?) throws -> Bool {
+        let publisher = try EventPublisher(context: server.context, endpoint: server.ingest, subscriptionTimeout: .seconds(2), curve: keys)
+        defer { publisher.close(linger: .zero) }
+        do {
+            try publisher.waitForSubscriber()
+            return true
+        } catch .noSubscriber {
+            return false
+        }
+    }
+
+    static func canRead(_ server: SecuredServer, keys: CurveClientKeys?) throws -> Bool {
+        do {
+            _ = try HashmapClient.snapshot(context: server.context, endpoint: server.snapshot, subtree: "/sys/", timeout: .seconds(2), curve: keys)
+            return true
+        } catch .snapshotTimeout {
+            return false
+        }
+    }
+
+    static func count(_ ingest: [String: Any], _ field: String) -> Int {
+        ingest[field] as? Int ?? -1
+    }
+
+    static func unauthorized(_ ingest: [String: Any]) -> Int {
+        (ingest["rejected_by_reason"] as? [String: Any])?["unauthorized"] as? Int ?? -1
+    }
+
+    @Test func anUnknownKeyCanNeitherSendNorRead() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard"], others: ["stranger"])
+        let stranger = try server.keys("stranger")
+        #expect(try Self.sendReliably([Self.event("s1", producer: "stranger")], to: server, keys: stranger) == nil)
+        #expect(try Self.canPublish(to: server, keys: stranger) == false)
+        #expect(try Self.canRead(server, keys: stranger) == false)
+        // No keys at all: the CURVE handshake cannot even start.
+        #expect(try Self.sendReliably([Self.event("s2", producer: "stranger")], to: server, keys: nil) == nil)
+        #expect(try Self.canRead(server, keys: nil) == false)
+        // Knowing the server key is not enough (libzmq's trap without a ZAP handler).
+        #expect(try Self.canRead(server, keys: try server.keys("jn-scjg-app")) == false, "a producer key does not read figures")
+
+        let (ingest, all) = try server.figures(as: "dashboard")
+        #expect(Self.count(ingest, "received") == 0)
+        #expect(all == nil)
+        let statistics = server.security.statistics
+        #expect(statistics.denied[.reliable, default: 0] >= 1)
+        #expect(statistics.denied[.ingest, default: 0] >= 1)
+        #expect(statistics.denied[.snapshot, default: 0] >= 2)
+        await server.stop()
+    }
+
+    @Test func aProducerKeyCannotSpeakForAnotherProducer() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app", "jn-zrzy-app"], subscribers: ["dashboard"])
+        let keys = try server.keys("jn-scjg-app")
+        let report = try #require(try Self.sendReliably(
+            [Self.event("a1", producer: "jn-zrzy-app"), Self.event("a2", producer: "jn-scjg-app")], to: server, keys: keys))
+        #expect(report.accepted == 1)
+        #expect(report.nacks.map(\.reason) == ["unauthorized"])
+        #expect(report.nacks.first?.id == "a1")
+
+        // The best-effort path checks the same identity.
+        let publisher = try EventPublisher(context: server.context, endpoint: server.ingest, curve: keys)
+        try publisher.waitForSubscriber()
+        try publisher.send(json: Self.event("b1", producer: "jn-zrzy-app").json)
+        try publisher.send(json: Self.event("b2", producer: "jn-scjg-app").json)
+        publisher.close(linger: .seconds(5))
+        var ingest: [String: Any] = [:]
+        var all: String?
+        for _ in 0..<50 {
+            (ingest, all) = try server.figures(as: "dashboard")
+            if Self.count(ingest, "received") >= 4 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(Self.count(ingest, "received") == 4)
+        #expect(Self.count(ingest, "accepted") == 2)
+        #expect(Self.unauthorized(ingest) == 2)
+        #expect(all?.contains(#""filed":2,"#) == true)
+        await server.stop()
+    }
+
+    @Test func aSubscriberKeyCannotSendEvents() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard"])
+        let keys = try server.keys("dashboard")
+        #expect(try Self.sendReliably([Self.event("d1", producer: "dashboard")], to: server, keys: keys) == nil)
+        #expect(try Self.canPublish(to: server, keys: keys) == false)
+        #expect(try Self.canRead(server, keys: keys))
+        let client = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/sys/", curve: keys)
+        #expect(client.lastHeartbeat != nil || client.values["/sys/ingest"] != nil, "live updates reach a subscriber key")
+        client.close()
+        let (ingest, _) = try server.figures(as: "dashboard")
+        #expect(Self.count(ingest, "received") == 0)
+        await server.stop()
+    }
+
+    @Test func aRevokedProducerIsCutOffAfterReload() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app", "jn-zrzy-app"], subscribers: ["dashboard"])
+        let keys = try server.keys("jn-scjg-app")
+        let connected = try ReliablePublisher(
+            context: server.context, endpoint: server.reliable, retryInterval: .milliseconds(500), maxAttempts: 2,
+            replyTimeout: .seconds(2), curve: keys)
+        defer { connected.close() }
+        #expect(try connected.send([Self.event("r1", producer: "jn-scjg-app")]).accepted == 1)
+
+        try FileManager.default.removeItem(atPath: server.producers + "/jn-scjg-app.key")
+        let change = try server.security.reload()   // what the daemon does on SIGHUP
+        #expect(change.producersRemoved == ["jn-scjg-app"])
+
+        // Already connected: its events are refused from the next one on.
+        let after = try connected.send([Self.event("r2", producer: "jn-scjg-app")])
+        #expect(after.accepted == 0)
+        #expect(after.nacks.map(\.reason) == ["unauthorized"])
+        // Reconnecting does not help: the handshake fails.
+        #expect(try Self.sendReliably([Self.event("r3", producer: "jn-scjg-app")], to: server, keys: keys) == nil)
+        // The others are untouched.
+        #expect(try Self.sendReliably([Self.event("r4", producer: "jn-zrzy-app")], to: server, keys: try server.keys("jn-zrzy-app"))?.accepted == 1)
+        let (ingest, all) = try server.figures(as: "dashboard")
+        #expect(Self.count(ingest, "accepted") == 2)
+        #expect(Self.unauthorized(ingest) == 1)
+        #expect(all?.contains(#""filed":2,"#) == true)
+        await server.stop()
+    }
+
+    @Test func aCertificateWithoutAllowlistRefusesToStart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-noallow-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let pair = try CurveKeyPair.generate()
+        try CurveCertificate(name: "casepulsed", publicKey: pair.publicKey, secretKey: pair.secretKey).write(to: directory)
+        #expect {
+            try CurveSecurity.load(
+                certificate: directory + "/casepulsed.key_secret", producerKeys: nil, subscriberKeys: nil,
+                context: try Context(), logger: Logger(label: "curve-test"))
+        } throws: { error in
+            "\(error)".contains("refusing to start rather than accept any key")
+        }
+    }
+}
