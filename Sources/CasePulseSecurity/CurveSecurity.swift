@@ -150,8 +150,8 @@ public final class CurveSecurity: SocketSecurity {
     /// The producer name the ZAP handler gave the sender of `frame`, as long as its key is still in
     /// the producer allowlist under that name; `nil` otherwise (unauthorized).
     public func identity(of frame: Message) -> String? {
-        guard let name = frame.property("User-Id"), let keyText = frame.property(ZAPHandler.keyProperty),
-              let key = Z85.decode(keyText), gatekeeper.name(of: key, for: .reliable) == name
+        guard let name = frame.property("User-Id"), let key = frame.property(ZAPHandler.keyProperty),
+              gatekeeper.producerName(ofZ85: key) == name
         else { return nil }
         return name
     }

@@ -9,6 +9,8 @@ public struct KeyDirectory: Sendable, Hashable {
     public let path: String
     /// Certificate name by public key (32 bytes).
     public let names: [[UInt8]: String]
+    /// Certificate name by public key in Z85, for the per-message identity check.
+    let namesByZ85: [String: String]
 
     /// Creates an allowlist from keys and names directly.
     ///
@@ -18,6 +20,11 @@ public struct KeyDirectory: Sendable, Hashable {
     public init(path: String, names: [[UInt8]: String]) {
         self.path = path
         self.names = names
+        var namesByZ85: [String: String] = [:]
+        for (key, name) in names {
+            if let text = Z85.encode(key) { namesByZ85[text] = name }
+        }
+        self.namesByZ85 = namesByZ85
     }
 
     /// Reads every `*.key` certificate of a directory.

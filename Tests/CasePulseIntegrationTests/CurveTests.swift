@@ -220,6 +220,73 @@ import ZeroMQ
         await server.stop()
     }
 
+    /// Runs the `casepulse` CLI built next to the daemon; returns its status and standard output.
+    static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = DaemonProcess.binary.deletingLastPathComponent().appendingPathComponent("casepulse")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func python(_ script: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func keygenAndPyzmqCertificatesWorkWithTheCLI() async throws {
+        let server = try SecuredServer(producers: [], subscribers: [])
+        let keys = server.root + "/cli"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        // casepulse keygen → pyzmq reads it.
+        let keygen = try Self.casepulse(["keygen", "jn-cli-app", "--directory", keys])
+        #expect(keygen.status == 0)
+        #expect(keygen.output == "\(keys)/jn-cli-app.key\n\(keys)/jn-cli-app.key_secret\n")
+        let ours = try CurveCertificate.read(path: keys + "/jn-cli-app.key_secret")
+        #expect(try Self.python("""
+            import zmq.auth
+            public, secret = zmq.auth.load_certificate('\(keys)/jn-cli-app.key_secret')
+            print(public.decode()); print(secret.decode())
+            print(zmq.auth.load_certificate('\(keys)/jn-cli-app.key')[0].decode())
+            """) == [ours.publicKeyZ85, ours.secretKey.flatMap(Z85.encode) ?? "", ours.publicKeyZ85])
+        #expect(try Self.casepulse(["keygen", "jn-cli-app", "--directory", keys]).status != 0, "never replaces a key")
+        #expect(try Self.casepulse(["keygen", "bad name", "--directory", keys]).status != 0)
+        // pyzmq writes a subscriber certificate → the CLI reads figures with it.
+        _ = try Self.python("import zmq.auth; zmq.auth.create_certificates('\(keys)', 'py-dashboard')")
+        try FileManager.default.copyItem(atPath: keys + "/jn-cli-app.key", toPath: server.producers + "/jn-cli-app.key")
+        try FileManager.default.copyItem(atPath: keys + "/py-dashboard.key", toPath: server.root + "/subscribers/py-dashboard.key")
+        try server.security.reload()
+
+        let events = server.root + "/events.jsonl"
+        try (Self.event("c1", producer: "jn-cli-app").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        let serverKey = try #require(Z85.encode(server.serverKey))
+        #expect(try Self.casepulse([
+            "publish", "--reliable", server.reliable, events, "--timeout", "5",
+            "--curve-cert", keys + "/jn-cli-app.key_secret", "--server-key", serverKey,
+        ]).status == 0)
+        let snapshot = try Self.casepulse([
+            "snapshot", "/m/all/@all", "--snapshot", server.snapshot, "--timeout", "5",
+            "--curve-cert", keys + "/py-dashboard.key_secret", "--server-key", server.root + "/casepulsed.key",
+        ])
+        #expect(snapshot.status == 0)
+        #expect(snapshot.output.contains(#""filed":1,"#))
+        // Without keys the CLI gets nothing.
+        #expect(try Self.casepulse(["snapshot", "/m/all/@all", "--snapshot", server.snapshot, "--timeout", "1"]).status != 0)
+        await server.stop()
+    }
+
     @Test func aCertificateWithoutAllowlistRefusesToStart() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-noallow-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
