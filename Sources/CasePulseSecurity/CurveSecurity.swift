@@ -36,10 +36,11 @@ import ZeroMQ
 public final class CurveSecurity: SocketSecurity {
     /// The daemon's certificate (with its secret key).
     public let certificate: CurveCertificate
-    /// The producer key directory, if configured.
-    public let producerKeysPath: String?
-    /// The subscriber key directory, if configured.
-    public let subscriberKeysPath: String?
+    /// The producer key directory in force, if any.
+    public var producerKeysPath: String? { paths.withLock { $0.producers } }
+    /// The subscriber key directory in force, if any.
+    public var subscriberKeysPath: String? { paths.withLock { $0.subscribers } }
+    private let paths: Mutex<(producers: String?, subscribers: String?)>
     private let gatekeeper: Gatekeeper
     private let handler: ZAPHandler
     private let logger: Logger
@@ -51,8 +52,7 @@ public final class CurveSecurity: SocketSecurity {
         gatekeeper: Gatekeeper, handler: ZAPHandler, logger: Logger
     ) {
         self.certificate = certificate
-        self.producerKeysPath = producerKeysPath
-        self.subscriberKeysPath = subscriberKeysPath
+        self.paths = Mutex((producerKeysPath, subscriberKeysPath))
         self.gatekeeper = gatekeeper
         self.handler = handler
         self.logger = logger
@@ -91,7 +91,7 @@ public final class CurveSecurity: SocketSecurity {
         let allowlists = try readAllowlists(producers: producerKeys, subscribers: subscriberKeys)
         let gatekeeper = Gatekeeper(allowlists)
         let handler = try ZAPHandler.start(context: context, gatekeeper: gatekeeper, logger: logger)
-        logger.info("CURVE on: server key \(certificate.publicKeyZ85), \(summary(allowlists))")
+        logger.info("CURVE on: server key \(certificate.publicKeyZ85), \(allowlists)")
         return CurveSecurity(
             certificate: certificate, producerKeysPath: producerKeys, subscriberKeysPath: subscriberKeys,
             gatekeeper: gatekeeper, handler: handler, logger: logger)
@@ -104,16 +104,35 @@ public final class CurveSecurity: SocketSecurity {
     /// - Throws: ``CurveSecurityError`` when a directory or certificate cannot be read.
     @discardableResult
     public func reload() throws(CurveSecurityError) -> AllowlistChange {
+        let (producers, subscribers) = paths.withLock { $0 }
+        return try reload(producerKeys: producers, subscriberKeys: subscribers)
+    }
+
+    /// Reads the allowlists from (possibly new) directories, as a reloaded configuration names them,
+    /// and puts them in force; on failure the previous ones stay in force.
+    ///
+    /// - Parameters:
+    ///   - producerKeys: The producer key directory, or `nil` for none.
+    ///   - subscriberKeys: The subscriber key directory, or `nil` for none.
+    /// - Returns: What changed.
+    /// - Throws: ``CurveSecurityError`` when a directory or certificate cannot be read, or when
+    ///   neither directory is given.
+    @discardableResult
+    public func reload(producerKeys: String?, subscriberKeys: String?) throws(CurveSecurityError) -> AllowlistChange {
         let fresh: Allowlists
-        do {
-            fresh = try Self.readAllowlists(producers: producerKeysPath, subscribers: subscriberKeysPath)
+        do throws(CurveSecurityError) {
+            guard producerKeys != nil || subscriberKeys != nil else {
+                throw CurveSecurityError("no producer-keys and no subscriber-keys: CURVE needs an allowlist")
+            }
+            fresh = try Self.readAllowlists(producers: producerKeys, subscribers: subscriberKeys)
         } catch {
             logger.error("reload failed, the previous allowlists stay in force: \(error)")
             throw error
         }
         let change = AllowlistChange(from: gatekeeper.current, to: fresh)
         gatekeeper.current = fresh
-        logger.notice("allowlists reloaded: \(Self.summary(fresh)); \(change)")
+        paths.withLock { $0 = (producerKeys, subscriberKeys) }
+        logger.notice("allowlists reloaded: \(fresh); \(change)")
         return change
     }
 
@@ -163,14 +182,6 @@ public final class CurveSecurity: SocketSecurity {
         if let producers { allowlists.producers = try KeyDirectory.read(producers) }
         if let subscribers { allowlists.subscribers = try KeyDirectory.read(subscribers) }
         return allowlists
-    }
-
-    private static func summary(_ allowlists: Allowlists) -> String {
-        func part(_ list: KeyDirectory?, _ what: String) -> String {
-            guard let list else { return "no \(what)s" }
-            return "\(list.names.count) \(what) key\(list.names.count == 1 ? "" : "s") from \(list.path)"
-        }
-        return part(allowlists.producers, "producer") + ", " + part(allowlists.subscribers, "subscriber")
     }
 
     private static func warnIfExposed(_ path: String, logger: Logger) {

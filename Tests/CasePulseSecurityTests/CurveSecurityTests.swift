@@ -138,6 +138,23 @@ import ZeroMQ
         await security.stop()
     }
 
+    @Test func reloadCanMoveToOtherDirectoriesButNotToNone() async throws {
+        let keys = try KeyFixture()
+        try keys.add("jn-app", to: keys.producers)
+        try keys.add("dashboard", to: keys.subscribers)
+        let context = try Context()
+        let security = try CurveSecurity.load(
+            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+        #expect(throws: CurveSecurityError.self) { try security.reload(producerKeys: nil, subscriberKeys: nil) }
+        #expect(security.producerKeysPath == keys.producers)
+        let change = try security.reload(producerKeys: nil, subscriberKeys: keys.subscribers)
+        #expect(change.producersRemoved == ["jn-app"] && change.subscribersAdded == ["dashboard"])
+        #expect(security.allowlists.producers == nil)
+        #expect(security.subscriberKeysPath == keys.subscribers)
+        #expect("\(security.allowlists)" == "no producers, 1 subscriber key from \(keys.subscribers)")
+        await security.stop()
+    }
+
     @Test func refusesToStartWithoutAnAllowlistOrWithBadFiles() throws {
         let keys = try KeyFixture()
         let context = try Context()
