@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then runs `swift test`.
+# The integration tests drive a release build of casepulsed (CASEPULSE_DAEMON), so the heavy ones
+# (the Jining acceptance feed, the SIGKILL crash test) run at production speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Deploy/dependencies.sh
-Deploy/check-unit.sh  # systemd-analyze security (<= 1.5) and verify of Deploy/casepulsed.service
+swift build -c release --product casepulsed
+daemon="$(swift build -c release --show-bin-path)/casepulsed"
+Deploy/check-unit.sh "$daemon"  # systemd-analyze security (<= 1.5) and verify of Deploy/casepulsed.service
+export CASEPULSE_DAEMON="$daemon"
 exec swift test "$@"

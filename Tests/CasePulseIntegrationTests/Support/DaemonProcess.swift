@@ -15,8 +15,13 @@ final class DaemonProcess {
     let process = Process()
     let logURL: URL
 
-    /// The daemon binary built next to the test bundle.
+    /// The daemon binary: `$CASEPULSE_DAEMON` when set (Deploy/test.sh points it at a release
+    /// build, so the heavy integration tests run at production speed), else the one built next to
+    /// the test bundle.
     static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["CASEPULSE_DAEMON"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
         let testBundle = URL(fileURLWithPath: CommandLine.arguments[0])
         var directory = testBundle.deletingLastPathComponent()
         while !directory.path.isEmpty, directory.path != "/" {
