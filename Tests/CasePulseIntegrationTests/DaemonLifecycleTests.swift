@@ -28,6 +28,7 @@ import ZeroMQ
         let (status, stderr) = try Self.runToExit([
             "--snapshot", taken, "--publish", "ipc://\(directory.path)-pub",
             "--ingest", "ipc://\(directory.path)-in", "--reliable", "ipc://\(directory.path)-rel",
+            "--state-dir", "\(directory.path)-state",
         ])
         #expect(status != 0)
         let lines = stderr.split(separator: "\n")
