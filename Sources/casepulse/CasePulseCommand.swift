@@ -7,5 +7,5 @@ struct CasePulseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "casepulse",
         abstract: "Send case events to casepulsed and read its live aggregates (CHP, ZeroMQ RFC 12).",
-        subcommands: [PublishCommand.self, SnapshotCommand.self, WatchCommand.self, DemoCommand.self, VerifyCommand.self, KeygenCommand.self])
+        subcommands: [PublishCommand.self, SnapshotCommand.self, WatchCommand.self, DemoCommand.self, VerifyCommand.self, KeygenCommand.self, BenchCommand.self])
 }

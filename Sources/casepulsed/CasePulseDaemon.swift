@@ -1,9 +1,11 @@
 import ArgumentParser
 import CasePulseLifecycle
+import CasePulseSecurity
 import CasePulseServer
 import Foundation
 import Logging
 import ServiceLifecycle
+import ZeroMQ
 
 /// `casepulsed`: argument parsing and wiring; the configuration, systemd and logging pieces live
 /// in CasePulseLifecycle, the server in CasePulseServer.
@@ -114,11 +116,6 @@ struct CasePulseDaemon: AsyncParsableCommand {
         } catch {
             throw fail("\(error)", status: Self.configurationErrorStatus)
         }
-        if configuration.curveCert != nil {
-            // Until the CURVE wiring lands, never run in the clear when CURVE was asked for.
-            throw fail("--curve-cert: CURVE is not available in this build yet; refusing to start without it",
-                       status: Self.configurationErrorStatus)
-        }
         if checkConfig {
             print(configuration.renderedTOML(file: loader.file.path), terminator: "")
             return
@@ -141,19 +138,38 @@ struct CasePulseDaemon: AsyncParsableCommand {
         serverConfiguration.tickIntervalMilliseconds = reporter.tickIntervalMilliseconds
         serverConfiguration.onTick = { status in reporter.tick(status) }
 
+        // CURVE: the ZAP handler must run in the sockets' context before anything binds.
+        let context: Context
+        let security: CurveSecurity?
+        do {
+            context = try Context()
+            if let certificate = configuration.curveCert {
+                security = try CurveSecurity.load(
+                    certificate: certificate, producerKeys: configuration.producerKeys,
+                    subscriberKeys: configuration.subscriberKeys, context: context, logger: logger)
+                serverConfiguration.security = security
+            } else {
+                security = nil
+            }
+        } catch {
+            gate.discard()
+            throw fail("\(error)", status: Self.configurationErrorStatus)
+        }
+
         let server: Server
         do {
-            server = try Server(configuration: serverConfiguration, logger: logger)
+            server = try Server(configuration: serverConfiguration, context: context, logger: logger)
             try server.start()
         } catch {
             gate.discard()
+            await security?.stop()
             throw fail("\(error)", status: 1)
         }
         gate.open()
 
         let reloader = ConfigurationReloader(
             loader: loader, running: configuration, logLevel: levels, notifier: notifier, logger: logger,
-            reloadKeyAllowlists: nil,  // SECURITY HOOK: the CURVE wiring passes its allowlist reload here.
+            reloadKeyAllowlists: Self.allowlistReload(security),
             send: { server.send($0) })
         let wedge = Self.testWedge(environment: environment, server: server, logger: logger)
         let signals = SignalService(reloader: reloader, onWedge: wedge) {
@@ -171,11 +187,22 @@ struct CasePulseDaemon: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        await security?.stop()
         guard shutdown.wasRequested else {
             logger.critical("the server loop ended without being asked to stop")
             throw ExitCode(1)
         }
         logger.info("stopped")
+    }
+
+    /// SIGHUP's allowlist reload: re-reads the key directories the reloaded configuration names.
+    static func allowlistReload(_ security: CurveSecurity?) -> ConfigurationReloader.KeyAllowlistReload? {
+        guard let security else { return nil }
+        return { @Sendable (configuration: DaemonConfiguration) throws -> String in
+            let change = try security.reload(
+                producerKeys: configuration.producerKeys, subscriberKeys: configuration.subscriberKeys)
+            return change.description
+        }
     }
 
     /// With `CASEPULSE_TEST_HOOKS=1`, SIGUSR1 wedges the server loop for

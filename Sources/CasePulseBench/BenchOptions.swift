@@ -1,0 +1,34 @@
+/// What `casepulse bench` measures and with what.
+public struct BenchOptions: Sendable {
+    /// The `casepulsed` binary to run.
+    public var daemonBinary: String
+    /// Cases of the largest size (three events each); the smaller sizes are a quarter and a half.
+    public var cases: Int
+    /// Events replayed from the journal.
+    public var replayEvents: Int
+    /// Seconds of each steady-rate latency run.
+    public var latencySeconds: Double
+    /// The steady rates of the latency runs, events per second.
+    public var latencyRates: [Double]
+    /// First of the loopback ports used (the daemon takes four from here, the ceiling the fifth).
+    public var basePort: Int
+    /// Where state directories and daemon logs go (a fresh directory under it).
+    public var workDirectory: String
+    /// Keep the work directory afterwards.
+    public var keep: Bool
+
+    /// Options with the defaults of the README's table.
+    public init(
+        daemonBinary: String, cases: Int = 1_000_000, replayEvents: Int = 1_000_000, latencySeconds: Double = 5,
+        latencyRates: [Double] = [10_000, 100_000], basePort: Int = 27_600, workDirectory: String = "/tmp", keep: Bool = false
+    ) {
+        self.daemonBinary = daemonBinary
+        self.cases = cases
+        self.replayEvents = replayEvents
+        self.latencySeconds = latencySeconds
+        self.latencyRates = latencyRates
+        self.basePort = basePort
+        self.workDirectory = workDirectory
+        self.keep = keep
+    }
+}

@@ -1,0 +1,81 @@
+/// The figures of one `casepulse bench` run, and their markdown table.
+public struct BenchReport: Sendable {
+    /// Body size of the messages (largest, mean).
+    var bodyBytes: (largest: Int, mean: Double)
+    /// Transport ceiling, messages per second.
+    var ceiling: Double
+    /// Events of the ceiling and of the largest daemon run.
+    var ceilingEvents: Int
+    /// One entry per size, smallest first.
+    var sizes: [DaemonIngestRun.Figures]
+    /// Latency at each steady rate.
+    var latencies: [LatencyRun.Figures]
+    /// Journal replay.
+    var replay: ReplayRun.Figures
+    /// Restart of the largest state until the snapshot endpoint answers.
+    var restartSeconds: Double
+    /// `VmHWM` of the restarted daemon once serving.
+    var restartPeakBytes: Int
+
+    /// The largest size.
+    var largest: DaemonIngestRun.Figures? { sizes.last }
+
+    /// The report as markdown: the headline table with ratios and targets, then the sizes.
+    public var markdown: String {
+        var out = "| measure | figure | ratio / target |\n|---|---|---|\n"
+        out += "| transport ceiling: PUB → bare SUB, tcp loopback, \(ceilingEvents.grouped) msgs of 2 frames (\(bodyBytes.largest) B body max, \(Int(bodyBytes.mean)) B mean) | \(Self.rate(ceiling)) msg/s | 1.00 |\n"
+        if let largest {
+            let ratio = largest.eventsPerSecond / ceiling
+            out += "| casepulsed best-effort ingest, `--fsync batch`, until `/sys/ingest` has all \(largest.events.grouped) | \(Self.rate(largest.eventsPerSecond)) ev/s | \(Self.fixed(ratio, 2)) × ceiling (target ≥ 0.70) |\n"
+        }
+        for latency in latencies {
+            let target = latency.rate <= 10_000 ? " (target p99 ≤ 1 ms)" : ""
+            out += "| event → KVPUB latency at \(Self.rate(latency.rate))/s, `--publish-interval 0` (\(latency.events.grouped) events) | p50 \(Self.micros(latency.p50)), p99 \(Self.micros(latency.p99)), p99.9 \(Self.micros(latency.p999)), max \(Self.micros(latency.max)) | p99 \(Self.fixed(latency.p99 / 1000, 2)) ms\(target) |\n"
+        }
+        out += "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(Self.rate(replay.eventsPerSecond)) ev/s | \(Self.fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s; \(Self.fixed(replay.eventsPerSecond / ceiling, 2)) × ceiling |\n"
+        if let largest {
+            out += "| restart-to-serving, \(largest.cases.grouped) cases (launch → snapshot answered) | \(Self.fixed(restartSeconds, 2)) s | target < 2 s |\n"
+            let perCase = Double(largest.peakResidentBytes) / Double(largest.cases)
+            out += "| peak RSS per case at \(largest.cases.grouped) cases (VmHWM / cases) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
+        }
+        out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB | B/case over idle | SIGTERM stop s |\n|---|---|---|---|---|---|---|---|\n"
+        for size in sizes {
+            let perCase = Double(size.peakResidentBytes - size.idleResidentBytes) / Double(size.cases)
+            out += "| \(size.cases.grouped) | \(size.events.grouped) | \(Self.fixed(size.seconds, 2)) | \(Self.rate(size.eventsPerSecond)) | \(Self.fixed(size.eventsPerSecond / ceiling, 2)) | \(Self.fixed(Double(size.peakResidentBytes) / 1_048_576, 1)) | \(Int(perCase.rounded())) | \(Self.fixed(size.stopSeconds, 2)) |\n"
+        }
+        return out
+    }
+
+    static func rate(_ value: Double) -> String {
+        value >= 1_000_000 ? "\(fixed(value / 1_000_000, 2))M" : value >= 1000 ? "\(fixed(value / 1000, 1))k" : fixed(value, 0)
+    }
+
+    static func micros(_ value: Double) -> String {
+        value >= 1000 ? "\(fixed(value / 1000, 2)) ms" : "\(Int(value.rounded())) µs"
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "–" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((value * scale).rounded())
+        let whole = scaled / Int(scale)
+        let fraction = abs(scaled % Int(scale))
+        guard digits > 0 else { return String(whole) }
+        let text = String(fraction)
+        return (scaled < 0 && whole == 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - text.count) + text
+    }
+}
+
+extension Int {
+    /// `1000000` → `1,000,000`.
+    var grouped: String {
+        let digits = Array(String(Swift.abs(self)))
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}

@@ -1,0 +1,45 @@
+import CasePulseCore
+import CasePulseStore
+import CasePulseWire
+import Foundation
+
+/// Replay speed: a state directory whose journal holds the benchmark's events (no checkpoint),
+/// rebuilt in this process by the daemon's own recovery (`StateStore.recover`): read, decode and
+/// apply every journal event.
+enum ReplayRun {
+    /// Replay figures.
+    struct Figures: Sendable {
+        var events: Int
+        var seconds: Double
+        var eventsPerSecond: Double { Double(events) / seconds }
+    }
+
+    /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.
+    static func measure(events: Int, stateDirectory: String) throws -> Figures {
+        try write(events: events, stateDirectory: stateDirectory)
+        let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
+        let started = ContinuousClock.now
+        let store = try StateStore(directory: stateDirectory, fsync: .batch)
+        let (engine, recovery) = try store.recover(configuration: configuration)
+        let seconds = (ContinuousClock.now - started).seconds
+        guard recovery.journalEvents == events, engine.caseCount == (events + 2) / 3 else {
+            throw BenchError("replay rebuilt \(recovery.journalEvents) events and \(engine.caseCount) cases, expected \(events)")
+        }
+        return Figures(events: events, seconds: seconds)
+    }
+
+    private static func write(events: Int, stateDirectory: String) throws {
+        let store = try StateStore(directory: stateDirectory, fsync: .off)
+        let decoder = EventDecoder()
+        var feed = BenchEventFeed(eventsPerCase: 3)
+        for index in 0..<events {
+            let result = feed.withBody(index) { decoder.decode($0, now: Int64(Int32.max)) }
+            switch result {
+            case .success(let event): store.append(event)
+            case .failure(let refusal): throw BenchError("the benchmark's own event \(index) is refused: \(refusal)")
+            }
+            if index % 4096 == 4095 { try store.commit() }
+        }
+        try store.commit()
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import CasePulseBench
+import Foundation
+
+/// `casepulse bench`: the transport's ceiling, the daemon's ingest, latency, replay, restart and
+/// memory, in one run, as a markdown table with ratios.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure casepulsed against libzmq's own ceiling: throughput, latency, replay, restart, memory.",
+        discussion: """
+            Runs the real casepulsed (release build next to this casepulse unless --daemon) as child processes \
+            on loopback ports from --port; takes about a minute at the defaults on two cores. Prints progress on \
+            standard error and the table on standard output.
+            """)
+
+    @Option(name: .customLong("daemon"), help: ArgumentHelp("The casepulsed binary.", valueName: "PATH"))
+    var daemon: String?
+
+    @Option(name: .customLong("cases"), help: "Cases of the largest size (3 events each); also a quarter and a half.")
+    var cases = 1_000_000
+
+    @Option(name: .customLong("replay-events"), help: "Journal events replayed.")
+    var replayEvents = 1_000_000
+
+    @Option(name: .customLong("latency-seconds"), help: "Seconds of each steady-rate latency run.")
+    var latencySeconds = 5.0
+
+    @Option(name: .customLong("rate"), help: "Steady rates of the latency runs (repeatable).")
+    var rates: [Double] = [10_000, 100_000]
+
+    @Option(name: .customLong("port"), help: "First of the loopback ports used (five).")
+    var port = 27_600
+
+    @Option(name: .customLong("work-dir"), help: ArgumentHelp("Where state directories go.", valueName: "DIR"))
+    var workDirectory = "/tmp"
+
+    @Flag(name: .customLong("keep"), help: "Keep the state directories and the daemon log.")
+    var keep = false
+
+    func run() throws {
+        try CommandFailure.reporting {
+            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            let binary = daemon ?? executable.deletingLastPathComponent().appendingPathComponent("casepulsed").path
+            let options = BenchOptions(
+                daemonBinary: binary, cases: cases, replayEvents: replayEvents, latencySeconds: latencySeconds,
+                latencyRates: rates, basePort: port, workDirectory: workDirectory, keep: keep)
+            let report = try BenchRunner.run(options) { Terminal.writeError($0 + "\n") }
+            Terminal.writeOutput(report.markdown)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import CasePulseCore
+import CasePulseWire
+import Testing
+
+@testable import CasePulseBench
+
+@Suite struct BenchEventFeedTests {
+    @Test func everyBodyIsAValidEventOfItsCase() throws {
+        var feed = BenchEventFeed(eventsPerCase: 3, caseOffset: 7)
+        let decoder = EventDecoder()
+        var types: [EventType: Int] = [:]
+        var decisions: [Decision: Int] = [:]
+        for index in 0..<3000 {
+            let result = feed.withBody(index) { decoder.decode($0, now: Int64(Int32.max)) }
+            let event = try result.get()
+            #expect(event.caseID == "370812-2022-" + String(7 + index / 3).leftPadded(to: 8))
+            #expect(event.seq == UInt64(index + 1))
+            #expect(event.id == "bench-" + String(index).leftPadded(to: 10))
+            types[event.type, default: 0] += 1
+            if let decision = event.decision { decisions[decision, default: 0] += 1 }
+        }
+        #expect(types == [.filed: 1000, .decided: 1000, .closed: 1000])
+        #expect(decisions[.noPenalty] == 120 && decisions[.reduced] == 10 && decisions[.standard] == 790)
+        #expect(feed.bodySizes.largest < 260 && feed.bodySizes.mean > 200)
+    }
+
+    @Test func singleStepFeedFilesOneCasePerEvent() throws {
+        var feed = BenchEventFeed(eventsPerCase: 1, caseOffset: 50)
+        let event = try EventDecoder().decode(feed.render(4), now: Int64(Int32.max)).get()
+        #expect(event.type == .filed)
+        #expect(event.caseID == "370812-2022-00000054")
+    }
+
+    @Test func figuresAreFormatted() {
+        #expect(BenchReport.fixed(0.7049, 2) == "0.70")
+        #expect(BenchReport.fixed(12.5, 1) == "12.5")
+        #expect(BenchReport.rate(1_234_567) == "1.23M")
+        #expect(BenchReport.rate(98_700) == "98.7k")
+        #expect(1_000_000.grouped == "1,000,000")
+        #expect(SnapshotProbe.integer(named: "received", in: #"{"received":42,"accepted":41}"#) == 42)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
