@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
         // System libraries and C shims.
@@ -80,6 +81,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CasePulseBench",
+            dependencies: [
+                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ", "CZeroMQ",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CasePulseTestKit",
             dependencies: ["CasePulseCore"],
             swiftSettings: strict
@@ -99,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "casepulse",
             dependencies: [
-                "CasePulseClient", "CasePulseCore", "CasePulseStore", "ZeroMQ",
+                "CasePulseClient", "CasePulseCore", "CasePulseStore", "CasePulseBench", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -107,6 +116,11 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(
+            name: "CasePulseBenchTests",
+            dependencies: ["CasePulseBench", "CasePulseWire", "CasePulseCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CasePulseStoreTests",
             dependencies: [
