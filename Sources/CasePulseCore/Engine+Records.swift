@@ -64,7 +64,6 @@ extension Engine {
         for producer in producers.keys { producerSequence[producer] = sequence }
         dirtyProducers.removeAll()
         changedCases.removeAll()
-        changedKeys.removeAll()
         countersChanged = false
     }
 
@@ -83,17 +82,6 @@ extension Engine {
     public func takeChangedCases() -> Set<String> {
         defer { changedCases.removeAll(keepingCapacity: true) }
         return changedCases
-    }
-
-    /// Every key changed since the last call with its value now (`nil`: the key does not exist).
-    public func takeChangedKeys() -> [(key: String, value: String?)] {
-        var keys = changedKeys
-        for slot in dirtySlots { keys.insert(slotKeys[Int(slot)]) }
-        changedKeys.removeAll(keepingCapacity: true)
-        return keys.map { key in
-            guard let slot = slotIDs[key], !aggregates[Int(slot)].isEmpty else { return (render(key), nil) }
-            return (render(key), aggregates[Int(slot)].json)
-        }
     }
 
     /// Whether the counters changed since the last call.

@@ -36,8 +36,6 @@ public final class Engine {
 
     /// Cases changed since the last ``takeChangedCases()``, for checkpoints.
     var changedCases: Set<String> = []
-    /// Keys changed since the last ``takeChangedKeys()``, for checkpoints.
-    var changedKeys: Set<AggregateKey> = []
     /// Whether the producers or counters changed since the last checkpoint.
     var countersChanged = false
 
@@ -221,7 +219,6 @@ public final class Engine {
         if !slotDirty[Int(slot)] {
             slotDirty[Int(slot)] = true
             dirtySlots.append(slot)
-            changedKeys.insert(slotKeys[Int(slot)])
         }
     }
 }

@@ -209,7 +209,7 @@ final class ServerLoop {
             }
         }
         publishChanges()
-        checkpointIfDue(force: true)
+        checkpointIfDue(force: true, final: true)
         report(status)
     }
 
@@ -345,14 +345,14 @@ final class ServerLoop {
     }
 
     /// Folds the journal into the stored records when it has grown or aged enough (or `force`).
-    private func checkpointIfDue(force: Bool = false) {
+    private func checkpointIfDue(force: Bool = false, final: Bool = false) {
         guard let store, failure == nil else { return }
         let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents
             || (store.eventsSinceCheckpoint > 0 && now - lastCheckpoint >= .seconds(configuration.checkpointSeconds))
         guard force || due else { return }
         publishChanges()
         let started = ContinuousClock.now
-        do { try store.checkpoint(engine) } catch {
+        do { try store.checkpoint(engine, final: final) } catch {
             fail(error)
             return
         }

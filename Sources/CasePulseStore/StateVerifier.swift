@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// `casepulse verify`: recomputes every aggregate from the stored case records and compares it with
-/// the stored aggregates — both as of the last checkpoint.
+/// the aggregates stored by the daemon's last clean stop.
 public enum StateVerifier {
     /// What the check found.
     public struct Report: Sendable {
@@ -17,6 +17,11 @@ public enum StateVerifier {
         public var differences: [(key: String, stored: String?, recomputed: String?)] = []
         /// The zone the aggregates were computed in.
         public var timeZone = ""
+        /// Whether the stored aggregates are complete (written by a clean stop, nothing since) and
+        /// were compared; `false` while a daemon runs on the state or after a crash.
+        public var compared = false
+        /// Keys recomputed from the records.
+        public var keysRecomputed = 0
     }
 
     /// Verifies the state in `directory` (read-only; safe while the daemon runs). `timeZone`
@@ -45,15 +50,18 @@ public enum StateVerifier {
                     engine.restore(try RecordCodec.decode(caseID: row[0], bytes))
                     report.cases += 1
                 }
+                let recomputed = engine.values(under: "/m/")
+                report.keysRecomputed = recomputed.count
+                report.journalEvents = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0
+                guard meta["aggregates_complete"] == "1" else { return report }
+                report.compared = true
                 var stored: [String: String] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT key, value FROM aggregates") { stored[row[0]] = row[1] }
-                let recomputed = engine.values(under: "/m/")
                 let keys = Set(stored.keys).union(recomputed.keys)
                 report.keysChecked = keys.count
                 for key in keys.sorted() where stored[key] != recomputed[key] {
                     report.differences.append((key, stored[key], recomputed[key]))
                 }
-                report.journalEvents = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0
                 return report
             }
         } catch let error as StoreError {

@@ -74,7 +74,7 @@ final class DaemonProcess {
     }
 
     /// One CHP snapshot: key → value, and the KTHXBAI sequence.
-    func snapshot(subtree: String, timeout: Duration = .seconds(10)) throws -> (sequence: UInt64, values: [String: String]) {
+    func snapshot(subtree: String, timeout: Duration = .seconds(60)) throws -> (sequence: UInt64, values: [String: String]) {
         let context = try Context()
         let socket = try Socket(context, .dealer)
         defer { socket.close(linger: 0) }
