@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then runs `swift test`.
-# The integration tests drive a release build of casepulsed (CASEPULSE_DAEMON), so the heavy ones
+# The integration tests drive release builds of casepulsed and casepulse (CASEPULSE_DAEMON), so the heavy ones
 # (the Jining acceptance feed, the SIGKILL crash test) run at production speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Deploy/dependencies.sh
 swift build -c release --product casepulsed
+swift build -c release --product casepulse  # the CLI tests run it next to the daemon
 daemon="$(swift build -c release --show-bin-path)/casepulsed"
 Deploy/check-unit.sh "$daemon"  # systemd-analyze security (<= 1.5) and verify of Deploy/casepulsed.service
 export CASEPULSE_DAEMON="$daemon"

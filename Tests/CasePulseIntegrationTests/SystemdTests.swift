@@ -144,7 +144,7 @@ import Testing
 
     @Test(arguments: [
         (["--state-dir", "/proc/casepulse-state"], "state directory /proc/casepulse-state"),
-        (["--curve-cert", "/etc/casepulse/server.key_secret"], "CURVE"),
+        (["--curve-cert", "/etc/casepulse/server.key_secret"], "rather than accept any key"),
         (["--fsync", "never"], "never"),
     ])
     func whatCannotRunIsRefusedInOneLine(arguments: [String], mentioned: String) throws {
