@@ -56,17 +56,28 @@ extension Engine {
         if let free = freeSlots.popLast() {
             slot = free
             slotKeys[Int(slot)] = key
+            slotNames[Int(slot)] = nil
             aggregates[Int(slot)] = Aggregate()
             slotSequence[Int(slot)] = 0
         } else {
             slot = Int32(slotKeys.count)
             slotKeys.append(key)
+            slotNames.append(nil)
             aggregates.append(Aggregate())
             slotSequence.append(0)
             slotDirty.append(false)
         }
         slotIDs[key] = slot
         return slot
+    }
+
+    /// The text form of a slot's key, rendered once and kept: publishing and snapshots name the
+    /// same keys over and over.
+    func name(ofSlot slot: Int) -> String {
+        if let name = slotNames[slot] { return name }
+        let name = render(slotKeys[slot])
+        slotNames[slot] = name
+        return name
     }
 
     /// The text form of a key, `/m/{window}/{region path}@{agency}`.

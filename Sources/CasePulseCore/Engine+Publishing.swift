@@ -20,11 +20,11 @@ extension Engine {
                 guard slotSequence[i] != 0 else { continue }
                 sequence += 1
                 slotSequence[i] = 0
-                body(HashmapEntry(sequence: sequence, key: render(slotKeys[i]), value: nil))
+                body(HashmapEntry(sequence: sequence, key: name(ofSlot: i), value: nil))
             } else {
                 sequence += 1
                 slotSequence[i] = sequence
-                body(HashmapEntry(sequence: sequence, key: render(slotKeys[i]), value: aggregates[i].json))
+                body(HashmapEntry(sequence: sequence, key: name(ofSlot: i), value: aggregates[i].json))
             }
         }
         dirtySlots.removeAll(keepingCapacity: true)
@@ -53,7 +53,7 @@ extension Engine {
         let wantsSystem = prefix.hasPrefix("/sys/") || "/sys/".hasPrefix(prefix)
         if wantsMetrics {
             for i in aggregates.indices where !aggregates[i].isEmpty {
-                let key = render(slotKeys[i])
+                let key = name(ofSlot: i)
                 guard key.hasPrefix(prefix) else { continue }
                 let sequence = slotSequence[i] == 0 ? self.sequence : slotSequence[i]
                 body(HashmapEntry(sequence: sequence, key: key, value: aggregates[i].json))
@@ -80,7 +80,7 @@ extension Engine {
 
     /// The figures of one `/m/` key, if it exists.
     public func aggregate(forKey key: String) -> Aggregate? {
-        for i in aggregates.indices where !aggregates[i].isEmpty && render(slotKeys[i]) == key {
+        for i in aggregates.indices where !aggregates[i].isEmpty && name(ofSlot: i) == key {
             return aggregates[i]
         }
         return nil

@@ -24,6 +24,7 @@ public final class Engine {
 
     var slotIDs: [AggregateKey: Int32] = [:]
     var slotKeys: ContiguousArray<AggregateKey> = []
+    var slotNames: ContiguousArray<String?> = []
     var aggregates: ContiguousArray<Aggregate> = []
     var slotSequence: ContiguousArray<UInt64> = []
     var slotDirty: ContiguousArray<Bool> = []
@@ -179,20 +180,22 @@ public final class Engine {
 
     private func count(_ filing: Filing, _ sign: Int64) {
         let online: Int64 = filing.online ? sign : 0
-        for slot in slots(for: filing.placement) {
-            aggregates.withUnsafeMutableBufferPointer { buffer in
+        let slots = slots(for: filing.placement)
+        aggregates.withUnsafeMutableBufferPointer { buffer in
+            for slot in slots {
                 buffer[Int(slot)].filed += sign
                 buffer[Int(slot)].filedOnline += online
             }
-            touch(slot)
         }
+        for slot in slots { touch(slot) }
     }
 
     private func count(_ ruling: Ruling, party: UInt32?, _ sign: Int64) {
         let fine = Int128(ruling.fineFen) * Int128(sign)
         let waived = Int128(ruling.waivedFen) * Int128(sign)
-        for slot in slots(for: ruling.placement) {
-            aggregates.withUnsafeMutableBufferPointer { buffer in
+        let slots = slots(for: ruling.placement)
+        aggregates.withUnsafeMutableBufferPointer { buffer in
+            for slot in slots {
                 let i = Int(slot)
                 buffer[i].decided += sign
                 buffer[i].add(decision: ruling.decision, sign)
@@ -203,15 +206,16 @@ public final class Engine {
                     if sign > 0 { buffer[i].add(party: party) } else { buffer[i].remove(party: party) }
                 }
             }
-            touch(slot)
         }
+        for slot in slots { touch(slot) }
     }
 
     private func countClosing(_ placement: Placement, _ sign: Int64) {
-        for slot in slots(for: placement) {
-            aggregates.withUnsafeMutableBufferPointer { $0[Int(slot)].closed += sign }
-            touch(slot)
+        let slots = slots(for: placement)
+        aggregates.withUnsafeMutableBufferPointer { buffer in
+            for slot in slots { buffer[Int(slot)].closed += sign }
         }
+        for slot in slots { touch(slot) }
     }
 
     @inline(__always)

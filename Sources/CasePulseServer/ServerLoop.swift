@@ -369,8 +369,23 @@ final class ServerLoop {
                 return
             }
         }
-        engine.publishChanges { entry in
-            send(publisher, ClusteredHashmap.keyValueFrames(key: entry.key, sequence: entry.sequence, value: entry.value))
+        engine.publishChanges { entry in publish(entry) }
+    }
+
+    /// Sends one KVPUB straight from the key's and value's UTF-8 storage: the five frames of
+    /// ``ClusteredHashmap/keyValueFrames(key:sequence:value:)`` without building arrays per update.
+    private func publish(_ entry: HashmapEntry) {
+        var key = entry.key
+        var value = entry.value ?? ""
+        var sequence = entry.sequence.bigEndian
+        do {
+            try key.withUTF8 { _ = try publisher.send(UnsafeRawBufferPointer($0), more: true) }
+            try withUnsafeBytes(of: &sequence) { _ = try publisher.send($0, more: true) }
+            _ = try publisher.send(UnsafeRawBufferPointer(start: nil, count: 0), more: true)
+            _ = try publisher.send(UnsafeRawBufferPointer(start: nil, count: 0), more: true)
+            try value.withUTF8 { _ = try publisher.send(UnsafeRawBufferPointer($0), more: false) }
+        } catch {
+            logger.warning("publish failed: \(error)")
         }
     }
 
