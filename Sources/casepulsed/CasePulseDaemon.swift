@@ -102,6 +102,9 @@ struct CasePulseDaemon: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Everything the daemon creates — ipc socket files, the state — is its own alone, under
+        // systemd (UMask=0077) or not: anyone who can open an ipc socket file can connect to it.
+        umask(0o077)
         let environment = ProcessInfo.processInfo.environment
         let style = LogStyle.detect(environment: environment)
         func fail(_ message: String, status: Int32) -> ExitCode {

@@ -48,6 +48,17 @@ import ZeroMQ
         #expect(stderr.contains(mentioned), "stderr: \(stderr)")
     }
 
+    @Test func ipcSocketFilesAreTheDaemonsAlone() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.terminate() }
+        for endpoint in [daemon.snapshot, daemon.publish, daemon.ingest, daemon.reliable] {
+            let path = String(endpoint.dropFirst("ipc://".count))
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let mode = try #require(attributes[.posixPermissions] as? NSNumber).uint16Value
+            #expect(mode & 0o077 == 0, "\(path) has mode \(String(mode, radix: 8))")
+        }
+    }
+
     @Test func sigtermAndSigintExitZero() throws {
         for signal in [SIGTERM, SIGINT] {
             let daemon = try DaemonProcess()
