@@ -25,8 +25,10 @@ extension Engine {
     }
 
     /// Restores a case from its record, adding its contributions to the figures. The case must be
-    /// new to the engine (restore into an empty engine, before any event).
+    /// new to the engine (restore into an empty engine, before any event); a second record of the
+    /// same case is ignored rather than counted twice.
     public func restore(_ record: CaseRecord) {
+        guard cases[record.caseID] == nil else { return }
         cases[record.caseID] = CaseState()
         for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
             _ = fold(event)

@@ -51,7 +51,7 @@ enum RecordCodec {
             guard try reader.byte() == version else { throw StoreError("case \(caseID): unknown record layout") }
             let flags = try reader.byte()
             let count = try reader.varint()
-            guard count <= 1 << 20 else { throw StoreError("case \(caseID): corrupt record") }
+            guard count <= UInt64(reader.remaining / 8) else { throw StoreError("case \(caseID): corrupt record") }
             var seen: [UInt64] = []
             seen.reserveCapacity(Int(count))
             for _ in 0..<count { seen.append(try reader.fixed()) }
@@ -122,6 +122,8 @@ enum RecordCodec {
         var offset = 0
 
         var atEnd: Bool { offset == bytes.count }
+
+        var remaining: Int { bytes.count - offset }
 
         mutating func byte() throws -> UInt8 {
             guard offset < bytes.count else { throw Truncated() }

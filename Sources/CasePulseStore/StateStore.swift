@@ -14,11 +14,11 @@ import Glibc
 ///   fsynced) before its events are acknowledged or published.
 /// - `cases`: one record per case (the events that count, void flag, seen id hashes) as of the last
 ///   checkpoint. The figures are a function of these records.
-/// - `aggregates`: every key's JSON value as of the last checkpoint — what `verify` checks against.
+/// - `aggregates`: every key's JSON value as of the last clean stop — what `verify` checks against.
 /// - `producers`, `meta`: loss-detection figures, ingest counters, the CHP sequence reservation,
 ///   the zone and retention the aggregates were cut with, and the format version.
 ///
-/// A checkpoint folds the journal into `cases`/`aggregates` and deletes it, in one transaction, so
+/// A checkpoint folds the journal into `cases` and deletes it, in one transaction, so
 /// disk use follows the number of cases, not the number of events. Recovery loads the records,
 /// rebuilds the figures and replays the journal. Owned by one thread.
 public final class StateStore {
@@ -151,6 +151,9 @@ public final class StateStore {
                     || (retention != nil && retention != String(configuration.dayRetentionDays)) {
                     recovery.calendarChanged = true
                 }
+                if !recovery.calendarChanged {
+                    engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
+                }
                 let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
                 while let row = try rows.next() {
                     let caseID: String = row[0]
@@ -172,7 +175,7 @@ public final class StateStore {
             try queue.read { db in
                 let rows = try String.fetchCursor(db, sql: "SELECT event FROM journal ORDER BY position")
                 while let line = try rows.next() {
-                    switch decoder.decode(line, now: Int64(Int32.max)) {
+                    switch decoder.decode(line, now: Int64.max) {  // journaled events passed the bound once
                     case .success(let event):
                         engine.apply(event)
                         recovery.journalEvents += 1
@@ -251,8 +254,11 @@ public final class StateStore {
     /// incomplete and `verify` does not compare against it.
     public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) {
         try commit()
+        // Case ids are stored in one canonical form (NFC): the engine compares them up to Unicode
+        // canonical equivalence, SQLite's primary key compares bytes.
         let records = engine.takeChangedCases().compactMap { engine.record(ofCase: $0) }
-            .sorted { $0.caseID.utf8.lexicographicallyPrecedes($1.caseID.utf8) }
+            .map { (id: $0.caseID.precomposedStringWithCanonicalMapping, record: $0) }
+            .sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         let keys = final
             ? engine.values(under: "/m/").sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : []
         let countersChanged = engine.takeCountersChanged()
@@ -262,8 +268,8 @@ public final class StateStore {
         do {
             try queue.write { db in
                 let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
-                for record in records {
-                    try putCase.execute(arguments: [record.caseID, Data(RecordCodec.encode(record))])
+                for (id, record) in records {
+                    try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
                 }
                 if final {
                     try db.execute(sql: "DELETE FROM aggregates")

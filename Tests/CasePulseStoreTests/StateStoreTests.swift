@@ -115,6 +115,38 @@ import Testing
         }
     }
 
+    @Test func aCaseIdInTwoUnicodeFormsIsStoredOnceAndCountedOnce() throws {
+        let directory = Self.directory()
+        let composed = "案-\u{00E9}"  // é precomposed
+        let decomposed = "案-e\u{0301}"  // the same text, decomposed
+        let region = try #require(RegionCode("370812"))
+        let filing = CaseEvent(id: "f", producer: "p", type: .filed, caseID: composed, at: 1_700_000_000_000_000_000,
+                               region: region, agency: "scjg", channel: .online)
+        let decision = CaseEvent(id: "d", producer: "p", type: .decided, caseID: decomposed, at: 1_700_000_100_000_000_000,
+                                 region: region, agency: "scjg", decision: .noPenalty, reason: .minor)
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            for event in [filing, decision] {
+                #expect(engine.apply(event) == .accepted)
+                store.append(event)
+                try store.checkpoint(engine)
+            }
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        let rows = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM cases") }
+        #expect(rows == 1)
+        let (engine, _) = try store.recover(configuration: Self.configuration)
+        let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
+        #expect(all.filed == 1 && all.decided == 1)
+    }
+
+    @Test func aRecordClaimingMoreSeenIdsThanItHoldsIsRefusedWithoutAllocating() {
+        var bytes: [UInt8] = [1, 0]
+        RecordCodec.putVar(&bytes, UInt64(1) << 40)
+        #expect(throws: StoreError.self) { try RecordCodec.decode(caseID: "c", bytes) }
+    }
+
     @Test func aSecondDaemonOnTheSameDirectoryIsRefused() throws {
         let directory = Self.directory()
         let first = try StateStore(directory: directory, fsync: .batch)
