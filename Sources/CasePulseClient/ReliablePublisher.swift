@@ -110,7 +110,7 @@ public final class ReliablePublisher {
         var lastActivity = ContinuousClock.now
         var nextSend = ContinuousClock.now
         var lastProgress = ContinuousClock.now
-        let spacing: Duration? = rate.flatMap { $0 > 0 ? .nanoseconds(Int64(1e9 / $0)) : nil }
+        let spacing: Duration? = rate.flatMap { $0 > 0 ? .nanoseconds(Int64(min(1e9 / $0, 3.6e12))) : nil }
 
         while true {
             // Fill the window.
@@ -127,7 +127,7 @@ public final class ReliablePublisher {
                     break
                 }
                 if run.flights.isEmpty { lastActivity = now }
-                let anonymous = !(1...128).contains(line.id.count) || !line.json.contains(JSONText.quoted(line.id))
+                let anonymous = !(1...128).contains(line.id.unicodeScalars.count) || !line.json.contains(JSONText.quoted(line.id))
                 let flight = run.add(id: line.id, body: Array(line.json.utf8), anonymous: anonymous, now: now)
                 try transmit(flight)
                 run.report.sent += 1

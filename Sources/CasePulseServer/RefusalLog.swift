@@ -14,19 +14,24 @@ struct RefusalLog {
     }
 
     mutating func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, now: UInt64) {
-        if now &- windowStart >= 1_000_000_000 {
-            if suppressed > 0 {
-                logger.log(level: .warning, "\(suppressed) more refusals and gaps were not logged in the last second")
-            }
-            windowStart = now
-            linesInWindow = 0
-            suppressed = 0
-        }
+        flush(now: now)
         guard linesInWindow < linesPerSecond else {
             suppressed += 1
             return
         }
         linesInWindow += 1
         logger.log(level: level, message())
+    }
+
+    /// Ends the window once a second has passed, saying how many lines it held back. Called for
+    /// every line and from the loop's heartbeat, so a burst that simply stops is reported too.
+    mutating func flush(now: UInt64) {
+        guard now &- windowStart >= 1_000_000_000 else { return }
+        if suppressed > 0 {
+            logger.log(level: .notice, "\(suppressed) more refusals and gaps were not logged in the last second")
+        }
+        windowStart = now
+        linesInWindow = 0
+        suppressed = 0
     }
 }

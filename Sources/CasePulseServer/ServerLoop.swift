@@ -73,12 +73,16 @@ final class ServerLoop {
         do {
             snapshot = try Socket(context, .router)
             try snapshot.setSendHighWaterMark(0)
+            try snapshot.setMaxMessageSize(64 * 1024)
             try snapshot.setLinger(0)
             publisher = try Socket(context, .pub)
             try publisher.setSendHighWaterMark(1_000_000)
             try publisher.setLinger(1000)
             ingest = try Socket(context, .sub)
             try ingest.setReceiveHighWaterMark(configuration.ingestHighWaterMark)
+            // Frames up to 1 MiB are read and refused as too_large; a peer sending larger ones is
+            // disconnected by libzmq before they take memory.
+            try ingest.setMaxMessageSize(max(Self.maxFrameBytes, Int64(configuration.maxEventBytes) + 4096))
             try ingest.subscribe("")
             try ingest.setLinger(0)
             if configuration.reliableEndpoints.isEmpty {
@@ -86,6 +90,7 @@ final class ServerLoop {
             } else {
                 let router = try Socket(context, .router)
                 try router.setReceiveHighWaterMark(configuration.ingestHighWaterMark)
+                try router.setMaxMessageSize(max(Self.maxFrameBytes, Int64(configuration.maxEventBytes) + 4096))
                 try router.setSendHighWaterMark(0)
                 try router.setLinger(1000)
                 reliable = router
@@ -123,6 +128,10 @@ final class ServerLoop {
         snapshotIndex = poller.add(PollItem(socket: snapshot, events: .readable))
     }
 
+    /// The largest frame an ingest socket reads (`ZMQ_MAXMSGSIZE`), unless `--max-event-bytes` is
+    /// larger.
+    static let maxFrameBytes: Int64 = 1 << 20
+
     private static func bind(_ socket: Socket, _ endpoint: String, _ role: String) throws(ServerError) {
         do { try socket.bind(endpoint) } catch {
             throw ServerError("cannot bind \(role) endpoint \(endpoint)", cause: error)
@@ -154,7 +163,7 @@ final class ServerLoop {
         var nextTick = now
         running: while true {
             let deadline = min(engine.hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat, nextTick)
-            let timeout = max(0, Self.milliseconds(deadline - ContinuousClock.now))
+            let timeout = (deadline - ContinuousClock.now).wholeMilliseconds
             do {
                 _ = try poller.poll(timeoutMilliseconds: timeout)
             } catch {
@@ -186,7 +195,7 @@ final class ServerLoop {
             if poller.isReadable(ingestIndex) { drainIngest() }
             if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
             flush()
-            if poller.isReadable(snapshotIndex) { answerSnapshots() }
+            if failure == nil, poller.isReadable(snapshotIndex) { answerSnapshots() }
             now = .now
             if engine.hasChanges, interval == .zero || now >= nextPublish {
                 publishChanges()
@@ -196,6 +205,7 @@ final class ServerLoop {
             }
             if now >= nextHeartbeat {
                 engine.advanceClock(toUnixSeconds: wallSeconds)
+                refusals.flush(now: DispatchTime.now().uptimeNanoseconds)
                 send(publisher, ClusteredHashmap.heartbeatFrames)
                 nextHeartbeat = now + heartbeat
             }
@@ -236,10 +246,6 @@ final class ServerLoop {
         publisher.close()
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
-    }
 
     // MARK: Ingest
 

@@ -1,7 +1,7 @@
 extension Duration {
     /// The duration in whole milliseconds, rounded up, never negative (for `zmq_poll` and socket
     /// options).
-    var wholeMilliseconds: Int {
+    public var wholeMilliseconds: Int {
         let (seconds, attoseconds) = components
         if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return 0 }
         let (capped, overflow) = seconds.multipliedReportingOverflow(by: 1000)
@@ -10,7 +10,7 @@ extension Duration {
     }
 
     /// ``wholeMilliseconds`` as a poll timeout relative to `deadline`, `0` when it has passed.
-    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
+    public static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
         (deadline - .now).wholeMilliseconds
     }
 }
