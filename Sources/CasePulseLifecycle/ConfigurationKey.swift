@@ -85,7 +85,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
         case .logLevel: "trace, debug, info, notice, warning, error or critical."
         case .stateDir: "Where all durable state lives (default: $STATE_DIRECTORY, else $XDG_STATE_HOME/casepulse or ~/.local/state/casepulse)."
         case .fsync: "Durability of acknowledged events: always, batch (group commit before the ACK) or off."
-        case .curveCert: "Server secret certificate; turns CURVE on for every tcp endpoint."
+        case .curveCert: "Server secret certificate; turns CURVE on for every endpoint (tcp and ipc)."
         case .producerKeys: "Directory of public certificates of producers allowed to send events."
         case .subscriberKeys: "Directory of public certificates of clients allowed to read."
         }

@@ -29,7 +29,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateDirectory: String
     /// Durability of acknowledged events.
     public var fsync = FsyncMode.batch
-    /// Server secret certificate; CURVE on every tcp endpoint when set.
+    /// Server secret certificate; CURVE on every endpoint (tcp and ipc) when set.
     public var curveCert: String?
     /// Directory of producers' public certificates.
     public var producerKeys: String?

@@ -1,3 +1,5 @@
+import CasePulseCore
+
 /// Well-formed party identifiers for generated test data: unified social credit codes
 /// (统一社会信用代码, GB 32100-2015) and resident ID numbers (GB 11643).
 ///
@@ -75,17 +77,10 @@ public enum PartyCode {
         return characters.count == 18 && residentCheck(characters) == characters[17]
     }
 
-    /// The Gregorian date `days` days after 1950-01-01 (Hinnant's civil-from-days).
+    /// The Gregorian date `days` days after 1950-01-01 (day -7305 of the Unix epoch).
     private static func civilDate(daysSince1950 days: Int) -> (Int, Int, Int) {
-        let z = days - 7_305 + 719_468  // 1950-01-01 is day -7305 of the Unix epoch
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CivilDate(daysSinceEpoch: Int64(days) - 7_305)
+        return (Int(date.year), Int(date.month), Int(date.day))
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
