@@ -9,5 +9,6 @@ swift build -c release --product casepulsed
 swift build -c release --product casepulse  # the CLI tests run it next to the daemon
 daemon="$(swift build -c release --show-bin-path)/casepulsed"
 Deploy/check-unit.sh "$daemon"  # systemd-analyze security (<= 1.5) and verify of Deploy/casepulsed.service
+Fuzz/run.sh 45  # a short libFuzzer run over parser, validator and engine (README: Security)
 export CASEPULSE_DAEMON="$daemon"
 exec swift test "$@"

@@ -208,20 +208,4 @@ import ZeroMQ
         }
         await first.stop()
     }
-
-    @Test func ipcEndpointsAreOwnerOnly() throws {
-        let keys = try KeyFixture()
-        let context = try Context()
-        let socket = try Socket(context, .router)
-        try socket.setLinger(0)
-        let endpoint = "ipc://\(keys.root)/reliable"
-        try socket.bind(endpoint)
-        try IPCPermissions.restrict(endpoint)
-        let mode = try FileManager.default.attributesOfItem(atPath: keys.root + "/reliable")[.posixPermissions] as? Int
-        #expect(mode == 0o600)
-        try IPCPermissions.restrict("tcp://127.0.0.1:7600")
-        #expect(IPCPermissions.path(of: "ipc://@abstract") == nil)
-        #expect(throws: CurveSecurityError.self) { try IPCPermissions.restrict("ipc://\(keys.root)/missing") }
-        socket.close()
-    }
 }
