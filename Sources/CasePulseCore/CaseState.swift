@@ -62,11 +62,6 @@ enum StableHash {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        hash ^= hash >> 30
-        hash &*= 0xbf58_476d_1ce4_e5b9
-        hash ^= hash >> 27
-        hash &*= 0x94d0_49bb_1331_11eb
-        hash ^= hash >> 31
-        return hash
+        return SplitMix64.mix(hash)
     }
 }

@@ -38,6 +38,9 @@ final class ServerLoop {
     private var now = ContinuousClock.now
     private var wallSeconds = Int64(Date().timeIntervalSince1970)
     private var iterations: UInt64 = 0
+    /// Every endpoint bound or connected, by role (comma-separated when repeated), wildcard ports
+    /// resolved: for the start-up log and ``Server/boundEndpoints``.
+    private(set) var boundEndpoints: [String: String] = [:]
     private var lastGap: String?
 
     private let wakeIndex: Int
@@ -107,17 +110,23 @@ final class ServerLoop {
                 }
             }
         }
-        try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")
-        try Self.bind(publisher, configuration.publishEndpoint, "publish")
-        for endpoint in configuration.ingestBinds { try Self.bind(ingest, endpoint, "ingest") }
+        var bound = ["snapshot": try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")]
+        bound["publish"] = try Self.bind(publisher, configuration.publishEndpoint, "publish")
+        var ingestBound: [String] = []
+        for endpoint in configuration.ingestBinds { ingestBound.append(try Self.bind(ingest, endpoint, "ingest")) }
         for endpoint in configuration.ingestConnects {
             do { try ingest.connect(endpoint) } catch {
                 throw ServerError("cannot connect to producer endpoint \(endpoint)", cause: error)
             }
         }
+        if !ingestBound.isEmpty { bound["ingest"] = ingestBound.joined(separator: ",") }
+        if !configuration.ingestConnects.isEmpty { bound["ingest-connect"] = configuration.ingestConnects.joined(separator: ",") }
         if let reliable {
-            for endpoint in configuration.reliableEndpoints { try Self.bind(reliable, endpoint, "reliable ingest") }
+            bound["reliable"] = try configuration.reliableEndpoints.map { (endpoint) throws(ServerError) in
+                try Self.bind(reliable, endpoint, "reliable ingest")
+            }.joined(separator: ",")
         }
+        boundEndpoints = bound
         wakeIndex = poller.add(PollItem(fileDescriptor: wakeFD, events: .readable))
         ingestIndex = poller.add(PollItem(socket: ingest, events: .readable))
         if let reliable {
@@ -132,22 +141,15 @@ final class ServerLoop {
     /// larger.
     static let maxFrameBytes: Int64 = 1 << 20
 
-    private static func bind(_ socket: Socket, _ endpoint: String, _ role: String) throws(ServerError) {
+    /// Binds and returns the endpoint as bound (a wildcard port resolved).
+    @discardableResult
+    private static func bind(_ socket: Socket, _ endpoint: String, _ role: String) throws(ServerError) -> String {
         do { try socket.bind(endpoint) } catch {
             throw ServerError("cannot bind \(role) endpoint \(endpoint)", cause: error)
         }
+        return (try? socket.lastEndpoint) ?? endpoint
     }
 
-    /// The endpoints actually bound (wildcard ports resolved), for the log.
-    var boundEndpoints: [String: String] {
-        var result = [
-            "snapshot": (try? snapshot.lastEndpoint) ?? configuration.snapshotEndpoint,
-            "publish": (try? publisher.lastEndpoint) ?? configuration.publishEndpoint,
-        ]
-        result["ingest"] = try? ingest.lastEndpoint
-        if let reliable { result["reliable"] = try? reliable.lastEndpoint }
-        return result
-    }
 
     /// Runs until a ``ServerCommand/stop`` arrives; publishes what is pending before returning.
     /// `commands` hands over what other threads asked for since the last wake-up; `report`
