@@ -15,11 +15,7 @@ import ZeroMQ
     /// valgrind to check that nothing leaks or is freed twice.
     @Test func receiveIntoReusedMessageManyTimes() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
 
         let total = 100_000
         let batch = 500
@@ -56,11 +52,7 @@ import ZeroMQ
 
     @Test func moreFlagFollowsTheFrames() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
         let big = [UInt8](repeating: 7, count: 4096)
         try push.send(multipart: [bytes("head"), big, bytes("tail")])
 

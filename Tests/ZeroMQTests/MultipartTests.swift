@@ -4,11 +4,7 @@ import ZeroMQ
 @Suite struct MultipartTests {
     @Test func receiveMultipartIntoDrainsAndCountsOversizedMessages() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
 
         let junk = (0..<50).map { bytes("frame-\($0)") }
         #expect(try push.send(multipart: junk))
@@ -30,11 +26,7 @@ import ZeroMQ
 
     @Test func receiveMultipartWithNoMessagesStillCounts() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
         try push.send(multipart: [bytes("a"), bytes("b"), bytes("c")])
         try push.send(multipart: [bytes("d")])
         #expect(try pull.receiveMultipart(into: []) == 3)

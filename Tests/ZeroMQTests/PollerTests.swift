@@ -8,11 +8,7 @@ import Glibc
 @Suite struct PollerTests {
     @Test func readableDetectionWithTimeout() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
 
         let poller = Poller([PollItem(socket: pull, events: .readable)])
         let pushIndex = poller.add(PollItem(socket: push, events: .writable))

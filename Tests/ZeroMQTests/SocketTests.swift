@@ -140,11 +140,7 @@ import Glibc
 
     @Test func eventsAndFileDescriptor() throws {
         let context = try Context()
-        let endpoint = inprocEndpoint()
-        let pull = try makeSocket(context, .pull)
-        try pull.bind(endpoint)
-        let push = try makeSocket(context, .push)
-        try push.connect(endpoint)
+        let (pull, push) = try pushPull(context)
 
         #expect(try pull.fileDescriptor >= 0)
         #expect(try push.events.contains(.writable))

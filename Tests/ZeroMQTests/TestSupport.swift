@@ -48,3 +48,13 @@ func receiveSkippingSync(_ socket: Socket) throws -> [[UInt8]]? {
     }
     return nil
 }
+
+/// A PULL bound and a PUSH connected to it over a fresh inproc endpoint.
+func pushPull(_ context: Context) throws -> (pull: Socket, push: Socket) {
+    let endpoint = inprocEndpoint()
+    let pull = try makeSocket(context, .pull)
+    try pull.bind(endpoint)
+    let push = try makeSocket(context, .push)
+    try push.connect(endpoint)
+    return (pull, push)
+}
