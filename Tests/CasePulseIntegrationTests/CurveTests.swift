@@ -222,16 +222,9 @@ import ZeroMQ
 
     /// Runs the `casepulse` CLI built next to the daemon; returns its status and standard output.
     static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = DaemonProcess.binary.deletingLastPathComponent().appendingPathComponent("casepulse")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let cli = DaemonProcess.binary.deletingLastPathComponent().appendingPathComponent("casepulse")
+        let run = try CompletedProcess.run(cli, arguments)
+        return (run.status, run.stdout)
     }
 
     static func python(_ script: String) throws -> [String] {

@@ -6,16 +6,8 @@ import ZeroMQ
 @Suite struct DaemonLifecycleTests {
     /// Runs casepulsed with `arguments` to completion and returns its status and stderr.
     static func runToExit(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = DaemonProcess.binary
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try CompletedProcess.run(DaemonProcess.binary, arguments)
+        return (run.status, run.stderr)
     }
 
     @Test func anEndpointInUseIsRefusedInOneLineNamingItAndTheErrno() throws {

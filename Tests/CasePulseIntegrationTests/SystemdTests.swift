@@ -159,19 +159,8 @@ import Testing
 
     /// Runs casepulsed to completion: status, stdout, stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = DaemonProcess.binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let run = try CompletedProcess.run(DaemonProcess.binary, arguments, environment: environment)
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// The instants at which `WATCHDOG=1` arrived during `duration`.
