@@ -85,16 +85,48 @@ public struct Aggregate: Sendable, Equatable {
     /// The canonical JSON value of the key (field order as in `Protocols/PROTOCOL.md`); rates are
     /// `null` when nothing was filed.
     public var json: String {
-        var out = "{\"filed\":\(filed),\"filed_online\":\(filedOnline),\"online_rate\":"
-        out += filed == 0 ? "null" : "\(Double(filedOnline) / Double(filed))"
-        out += ",\"decided\":\(decided),\"no_penalty\":\(byDecision.0),\"reduced\":\(byDecision.1)"
-        out += ",\"lighter\":\(byDecision.2),\"standard\":\(byDecision.3),\"heavier\":\(byDecision.4)"
-        out += ",\"no_penalty_by_reason\":{\"minor\":\(byReason.0),\"first_offense\":\(byReason.1)"
-        out += ",\"no_fault\":\(byReason.2)},\"fine_fen\":\(fineFen),\"waived_fen\":\(waivedFen)"
-        out += ",\"beneficiaries\":\(parties.count),\"closed\":\(closed),\"closure_rate\":"
-        out += filed == 0 ? "null" : "\(Double(closed) / Double(filed))"
-        out += "}"
-        return out
+        var out = JSONBytes(capacity: 384)
+        write(to: &out)
+        return out.string
+    }
+
+    /// Writes ``json`` into `out`, without building a `String`.
+    public func write(to out: inout JSONBytes) {
+        out.append("{\"filed\":")
+        out.append(filed)
+        out.append(",\"filed_online\":")
+        out.append(filedOnline)
+        out.append(",\"online_rate\":")
+        if filed == 0 { out.append("null") } else { out.append(Double(filedOnline) / Double(filed)) }
+        out.append(",\"decided\":")
+        out.append(decided)
+        out.append(",\"no_penalty\":")
+        out.append(byDecision.0)
+        out.append(",\"reduced\":")
+        out.append(byDecision.1)
+        out.append(",\"lighter\":")
+        out.append(byDecision.2)
+        out.append(",\"standard\":")
+        out.append(byDecision.3)
+        out.append(",\"heavier\":")
+        out.append(byDecision.4)
+        out.append(",\"no_penalty_by_reason\":{\"minor\":")
+        out.append(byReason.0)
+        out.append(",\"first_offense\":")
+        out.append(byReason.1)
+        out.append(",\"no_fault\":")
+        out.append(byReason.2)
+        out.append("},\"fine_fen\":")
+        out.append(fineFen)
+        out.append(",\"waived_fen\":")
+        out.append(waivedFen)
+        out.append(",\"beneficiaries\":")
+        out.append(Int64(parties.count))
+        out.append(",\"closed\":")
+        out.append(closed)
+        out.append(",\"closure_rate\":")
+        if filed == 0 { out.append("null") } else { out.append(Double(closed) / Double(filed)) }
+        out.append(byte: UInt8(ascii: "}"))
     }
 
     /// Compares every figure.

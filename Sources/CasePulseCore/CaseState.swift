@@ -22,7 +22,8 @@ struct Placement: Sendable {
 struct Filing: Sendable {
     var placement: Placement
     var online: Bool
-    var party: UInt32?
+    /// The party (subject), interned only when it is counted as a beneficiary.
+    var party: String?
 }
 
 /// The decision that counts for a case: its `decided` event with the largest (at, id).
@@ -32,7 +33,8 @@ struct Ruling: Sendable {
     var reason: Reason?
     var fineFen: Int64
     var waivedFen: Int64
-    var party: UInt32?
+    /// The party (subject), interned only when it is counted as a beneficiary.
+    var party: String?
 }
 
 /// What the engine remembers of one case: the three events that count, whether it was voided, and
@@ -46,7 +48,7 @@ struct CaseState: Sendable {
 
     /// The party a ruling benefits: its own subject, else the filing's; `nil` when the decision is
     /// not favourable or no party is known.
-    func beneficiary(of ruling: Ruling) -> UInt32? {
+    func beneficiary(of ruling: Ruling) -> String? {
         guard ruling.decision.benefitsParty else { return nil }
         return ruling.party ?? filing?.party
     }

@@ -1,12 +1,21 @@
 extension Engine {
     /// The slots of every key a placement counts under: windows × region path (with the root) ×
-    /// {all, own agency}. Cached per (day, region, agency), so a busy place costs one lookup.
-    func slots(for placement: Placement) -> ContiguousArray<Int32> {
-        let cacheKey = PlacementKey(day: placement.day, region: placement.region, agency: placement.agency)
-        if let cached = placementSlots[cacheKey] { return cached }
+    /// {all, own agency}, as two parts — the all, year and month windows, cached per (month,
+    /// region, agency), and the day window, cached per (day, region, agency) — so that a busy
+    /// place costs two look-ups and a new day of a known place ten key look-ups, not forty.
+    func slots(for placement: Placement) -> (coarse: ContiguousArray<Int32>, day: ContiguousArray<Int32>) {
         let day = placement.day
-        var windows: [UInt32] = [0, day / 10_000 * 10_000, day / 100 * 100]
-        if keepsDay(day) { windows.append(day) }
+        let dayKey = PlacementKey(day: day, region: placement.region, agency: placement.agency)
+        let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.region, agency: placement.agency)
+        let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: &coarseSlots)
+        let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: &daySlots)
+        return (coarse, daily)
+    }
+
+    private func slots(
+        windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
+        in cache: inout [PlacementKey: ContiguousArray<Int32>]
+    ) -> ContiguousArray<Int32> {
         let regions = regionChain(placement.region)
         var result = ContiguousArray<Int32>()
         result.reserveCapacity(windows.count * regions.count * 2)
@@ -19,7 +28,7 @@ extension Engine {
                 }
             }
         }
-        placementSlots[cacheKey] = result
+        cache[cacheKey] = result
         return result
     }
 
@@ -56,13 +65,11 @@ extension Engine {
         if let free = freeSlots.popLast() {
             slot = free
             slotKeys[Int(slot)] = key
-            slotNames[Int(slot)] = nil
             aggregates[Int(slot)] = Aggregate()
             slotSequence[Int(slot)] = 0
         } else {
             slot = Int32(slotKeys.count)
             slotKeys.append(key)
-            slotNames.append(nil)
             aggregates.append(Aggregate())
             slotSequence.append(0)
             slotDirty.append(false)
@@ -71,18 +78,53 @@ extension Engine {
         return slot
     }
 
-    /// The text form of a slot's key, rendered once and kept: publishing and snapshots name the
-    /// same keys over and over.
+    /// The text form of a slot's key. Not kept: the publish path writes names as bytes, and
+    /// hundreds of thousands of kept names would cost more memory than rendering them again.
     func name(ofSlot slot: Int) -> String {
-        if let name = slotNames[slot] { return name }
-        let name = render(slotKeys[slot])
-        slotNames[slot] = name
-        return name
+        var out = JSONBytes(capacity: 64)
+        writeName(ofSlot: slot, to: &out)
+        return out.string
     }
 
-    /// The text form of a key, `/m/{window}/{region path}@{agency}`.
-    func render(_ key: AggregateKey) -> String {
-        "/m/" + Window(code: key.window).description + "/" + regionPaths[Int(key.region)] + "@"
-            + agencyNames[Int(key.agency)]
+    /// Writes the text form of a slot's key, `/m/{window}/{region path}@{agency}`, into `out`.
+    func writeName(ofSlot slot: Int, to out: inout JSONBytes) {
+        let key = slotKeys[slot]
+        out.append("/m/")
+        let window = key.window
+        if window == 0 {
+            out.append("all")
+        } else {
+            Self.pad(window / 10_000, 4, &out)
+            let month = window / 100 % 100
+            let day = window % 100
+            if month != 0 {
+                out.append(byte: UInt8(ascii: "-"))
+                Self.pad(month, 2, &out)
+            }
+            if day != 0 {
+                out.append(byte: UInt8(ascii: "-"))
+                Self.pad(day, 2, &out)
+            }
+        }
+        out.append(byte: UInt8(ascii: "/"))
+        out.append(regionPaths[Int(key.region)])
+        out.append(byte: UInt8(ascii: "@"))
+        out.append(agencyNames[Int(key.agency)])
+    }
+
+    /// Zero-padded decimal, as `Window.description` writes it.
+    private static func pad(_ value: UInt32, _ width: Int, _ out: inout JSONBytes) {
+        var divisor: UInt32 = 1
+        for _ in 1..<width { divisor *= 10 }
+        if value >= divisor * 10 {
+            out.append(unsigned: UInt64(value))
+            return
+        }
+        var rest = value
+        while divisor > 0 {
+            out.append(byte: UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }

@@ -13,18 +13,34 @@ extension Engine {
     /// strictly increasing sequence number. A key whose figures all returned to zero is handed out
     /// once as a deletion (`value == nil`), and only if subscribers had seen it.
     public func publishChanges(_ body: (HashmapEntry) -> Void) {
+        publishChanges { key, sequence, value in
+            body(HashmapEntry(
+                sequence: sequence, key: String(decoding: key, as: UTF8.self),
+                value: value.map { String(decoding: $0, as: UTF8.self) }))
+        }
+    }
+
+    /// ``publishChanges(_:)`` without building strings: `body` gets each key's and value's UTF-8
+    /// bytes, lent for the duration of the call (`value` is `nil` for a deletion).
+    public func publishChanges(
+        bytes body: (_ key: UnsafeRawBufferPointer, _ sequence: UInt64, _ value: UnsafeRawBufferPointer?) -> Void
+    ) {
         for slot in dirtySlots {
             let i = Int(slot)
             slotDirty[i] = false
+            keyScratch.removeAll()
+            writeName(ofSlot: i, to: &keyScratch)
             if aggregates[i].isEmpty {
                 guard slotSequence[i] != 0 else { continue }
                 sequence += 1
                 slotSequence[i] = 0
-                body(HashmapEntry(sequence: sequence, key: name(ofSlot: i), value: nil))
+                keyScratch.withBytes { body($0, sequence, nil) }
             } else {
                 sequence += 1
                 slotSequence[i] = sequence
-                body(HashmapEntry(sequence: sequence, key: name(ofSlot: i), value: aggregates[i].json))
+                valueScratch.removeAll()
+                aggregates[i].write(to: &valueScratch)
+                keyScratch.withBytes { key in valueScratch.withBytes { body(key, sequence, $0) } }
             }
         }
         dirtySlots.removeAll(keepingCapacity: true)
@@ -34,15 +50,23 @@ extension Engine {
             ingestDirty = false
             sequence += 1
             ingestSequence = sequence
-            body(HashmapEntry(sequence: sequence, key: "/sys/ingest", value: ingest.json))
+            Self.lend("/sys/ingest", ingest.json) { body($0, sequence, $1) }
         }
         for producer in dirtyProducers.sorted() {
             guard let record = producers[producer] else { continue }
             sequence += 1
             producerSequence[producer] = sequence
-            body(HashmapEntry(sequence: sequence, key: "/sys/producers/" + producer, value: record.json))
+            Self.lend("/sys/producers/" + producer, record.json) { body($0, sequence, $1) }
         }
         dirtyProducers.removeAll()
+    }
+
+    private static func lend(
+        _ key: String, _ value: String, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) {
+        var key = key
+        var value = value
+        key.withUTF8 { key in value.withUTF8 { body(UnsafeRawBufferPointer(key), UnsafeRawBufferPointer($0)) } }
     }
 
     /// Every existing key whose text starts with `prefix` (`""` is everything), with the sequence
@@ -95,7 +119,8 @@ extension Engine {
         let oldest = calendar.date(atUnixSeconds: now).daysSinceEpoch - retention + 1
         if let current = oldestKeptDay, oldest <= current { return }
         oldestKeptDay = oldest
-        placementSlots.removeAll(keepingCapacity: true)
+        coarseSlots.removeAll(keepingCapacity: true)
+        daySlots.removeAll(keepingCapacity: true)
         let expired = slotIDs.filter { Window(code: $0.key.window).isDay && !keepsDay($0.key.window) }
         for (key, slot) in expired {
             slotIDs[key] = nil

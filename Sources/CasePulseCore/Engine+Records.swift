@@ -2,7 +2,14 @@
 extension Engine {
     /// The record of one case, or `nil` when the engine has never seen it.
     public func record(ofCase caseID: String) -> CaseRecord? {
-        guard let state = cases[caseID] else { return nil }
+        guard let index = caseIndex[caseID] else { return nil }
+        return record(ofCaseAt: Int(index))
+    }
+
+    /// The record of the case interned at `index`.
+    func record(ofCaseAt index: Int) -> CaseRecord {
+        let caseID = caseIDs[index]
+        let state = caseStates[index]
         func event(_ placement: Placement, _ type: EventType) -> CaseEvent {
             CaseEvent(
                 id: placement.id, producer: "", type: type, caseID: caseID, at: placement.at,
@@ -10,14 +17,14 @@ extension Engine {
         }
         var filing = state.filing.map { event($0.placement, .filed) }
         filing?.channel = state.filing.map { $0.online ? .online : .offline }
-        filing?.subject = state.filing?.party.map { partyNames[Int($0)] }
+        filing?.subject = state.filing?.party
         var decision = state.ruling.map { event($0.placement, .decided) }
         if let ruling = state.ruling {
             decision?.decision = ruling.decision
             decision?.reason = ruling.reason
             decision?.fineFen = ruling.fineFen
             decision?.waivedFen = ruling.waivedFen
-            decision?.subject = ruling.party.map { partyNames[Int($0)] }
+            decision?.subject = ruling.party
         }
         return CaseRecord(
             caseID: caseID, voided: state.voided, seen: state.seen, filing: filing, decision: decision,
@@ -28,13 +35,13 @@ extension Engine {
     /// new to the engine (restore into an empty engine, before any event); a second record of the
     /// same case is ignored rather than counted twice.
     public func restore(_ record: CaseRecord) {
-        guard cases[record.caseID] == nil else { return }
-        cases[record.caseID] = CaseState()
+        guard caseIndex[record.caseID] == nil else { return }
+        let index = caseNumber(record.caseID)
         for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
             _ = fold(event)
         }
-        cases[record.caseID]?.seen = record.seen
-        cases[record.caseID]?.voided = record.voided
+        caseStates[index].seen = record.seen
+        caseStates[index].voided = record.voided
     }
 
     /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).
@@ -43,7 +50,8 @@ extension Engine {
     /// Sets the retention floor as it was when the state was written (restore before the records).
     public func restoreRetentionFloor(_ day: Int64?) {
         oldestKeptDay = day
-        placementSlots.removeAll()
+        coarseSlots.removeAll()
+        daySlots.removeAll()
     }
 
     /// Restores the counters behind `/sys/ingest` and `/sys/producers/…`.
@@ -65,6 +73,7 @@ extension Engine {
         ingestSequence = sequence
         for producer in producers.keys { producerSequence[producer] = sequence }
         dirtyProducers.removeAll()
+        for index in changedCases { caseChanged[Int(index)] = false }
         changedCases.removeAll()
         countersChanged = false
     }
@@ -80,10 +89,13 @@ extension Engine {
         dirtySlots.count + (ingestDirty ? 1 : 0) + dirtyProducers.count
     }
 
-    /// The ids of the cases changed since the last call.
-    public func takeChangedCases() -> Set<String> {
+    /// The records of the cases changed since the last call.
+    public func takeChangedRecords() -> [CaseRecord] {
         defer { changedCases.removeAll(keepingCapacity: true) }
-        return changedCases
+        return changedCases.map { index in
+            caseChanged[Int(index)] = false
+            return record(ofCaseAt: Int(index))
+        }
     }
 
     /// Whether the counters changed since the last call.

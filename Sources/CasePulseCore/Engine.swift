@@ -13,30 +13,39 @@ public final class Engine {
     public let configuration: EngineConfiguration
     let calendar: ZoneCalendar
 
-    var cases: [String: CaseState] = [:]
+    /// Cases are interned: one hash look-up per event finds the case's index into the arrays below.
+    var caseIndex: [String: Int32] = [:]
+    var caseIDs: ContiguousArray<String> = []
+    var caseStates: ContiguousArray<CaseState> = []
+    var caseChanged: ContiguousArray<Bool> = []
     var agencyIDs: [String: UInt32] = ["all": 0]
     var agencyNames: [String] = ["all"]
     var partyIDs: [String: UInt32] = [:]
-    var partyNames: [String] = []
     var regionChains: [RegionCode: [UInt32]] = [:]
     var regionNodeIDs: [RegionCode: UInt32] = [:]
     var regionPaths: [String] = [""]
 
     var slotIDs: [AggregateKey: Int32] = [:]
     var slotKeys: ContiguousArray<AggregateKey> = []
-    var slotNames: ContiguousArray<String?> = []
     var aggregates: ContiguousArray<Aggregate> = []
     var slotSequence: ContiguousArray<UInt64> = []
     var slotDirty: ContiguousArray<Bool> = []
     var dirtySlots: ContiguousArray<Int32> = []
+    /// Reused buffers of the publish path.
+    var keyScratch = JSONBytes(capacity: 128)
+    var valueScratch = JSONBytes(capacity: 512)
     var freeSlots: [Int32] = []
     var retiredSlots: [Int32] = []
-    var placementSlots: [PlacementKey: ContiguousArray<Int32>] = [:]
+    /// Slots of the all, year and month windows of a (month, region, agency): shared by every day
+    /// of the month, so a new day of a known place looks up only its ten day-window keys.
+    var coarseSlots: [PlacementKey: ContiguousArray<Int32>] = [:]
+    /// Slots of the day window of a (day, region, agency).
+    var daySlots: [PlacementKey: ContiguousArray<Int32>] = [:]
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     var oldestKeptDay: Int64?
 
-    /// Cases changed since the last ``takeChangedCases()``, for checkpoints.
-    var changedCases: Set<String> = []
+    /// Indices of the cases changed since the last ``takeChangedRecords()``, for checkpoints.
+    var changedCases: ContiguousArray<Int32> = []
     /// Whether the producers or counters changed since the last checkpoint.
     var countersChanged = false
 
@@ -47,6 +56,8 @@ public final class Engine {
     var ingestDirty = false
     var ingestSequence: UInt64 = 0
     var dirtyProducers: Set<String> = []
+    /// The producer last marked dirty: a run of events from one producer hashes its name once.
+    var lastDirtyProducer = ""
     var producerSequence: [String: UInt64] = [:]
 
     /// The last CHP sequence number handed out by ``publishChanges(_:)``.
@@ -60,7 +71,7 @@ public final class Engine {
     }
 
     /// Number of cases the engine holds state for.
-    public var caseCount: Int { cases.count }
+    public var caseCount: Int { caseStates.count }
 
     /// Number of keys that currently exist (non-empty aggregates).
     public var keyCount: Int { aggregates.reduce(0) { $1.isEmpty ? $0 : $0 + 1 } }
@@ -79,7 +90,10 @@ public final class Engine {
     /// Applies an accepted event and also reports the range of sequence numbers it skipped, when it
     /// opened a gap in its producer's numbering (for the daemon's warning).
     public func applyReportingGap(_ event: CaseEvent) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
-        dirtyProducers.insert(event.producer)
+        if event.producer != lastDirtyProducer || dirtyProducers.isEmpty {
+            dirtyProducers.insert(event.producer)
+            lastDirtyProducer = event.producer
+        }
         let gap = producers[event.producer, default: ProducerSequence()].record(seq: event.seq)
         let outcome = fold(event)
         switch outcome {
@@ -88,7 +102,6 @@ public final class Engine {
         }
         ingestDirty = true
         countersChanged = true
-        if outcome == .accepted { changedCases.insert(event.caseID) }
         return (outcome, gap)
     }
 
@@ -101,12 +114,30 @@ public final class Engine {
 
     // MARK: Folding one event into its case
 
+    /// The index of a case, interned on first sight.
+    func caseNumber(_ caseID: String) -> Int {
+        if let index = caseIndex[caseID] { return Int(index) }
+        let index = caseStates.count
+        caseIndex[caseID] = Int32(index)
+        caseIDs.append(caseID)
+        caseStates.append(CaseState())
+        caseChanged.append(false)
+        return index
+    }
+
     func fold(_ event: CaseEvent) -> ApplyOutcome {
         let idHash = StableHash.of(event.id)
-        var state = cases.removeValue(forKey: event.caseID) ?? CaseState()
-        defer { cases[event.caseID] = state }
+        let index = caseNumber(event.caseID)
+        // Moved out and back, not copied, so the case's arrays stay uniquely referenced.
+        var state = CaseState()
+        swap(&state, &caseStates[index])
+        defer { swap(&state, &caseStates[index]) }
         if state.seen.contains(idHash) { return .duplicate }
         state.seen.append(idHash)
+        if !caseChanged[index] {
+            caseChanged[index] = true
+            changedCases.append(Int32(index))
+        }
         if state.voided { return .accepted }
 
         switch event.type {
@@ -123,7 +154,7 @@ public final class Engine {
             let placement = place(event)
             if let current = state.filing, !placement.precedes(current.placement) { break }
             let filing = Filing(
-                placement: placement, online: event.channel == .online, party: party(event.subject))
+                placement: placement, online: event.channel == .online, party: event.subject)
             // A favourable decision without a subject of its own benefits the filing's party.
             let inherits = state.ruling.map { $0.decision.benefitsParty && $0.party == nil } ?? false
             if inherits, let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), -1) }
@@ -138,7 +169,7 @@ public final class Engine {
             if let current = state.ruling { count(current, party: state.beneficiary(of: current), -1) }
             let ruling = Ruling(
                 placement: placement, decision: event.decision ?? .standard, reason: event.reason,
-                fineFen: event.fineFen, waivedFen: event.waivedFen, party: party(event.subject))
+                fineFen: event.fineFen, waivedFen: event.waivedFen, party: event.subject)
             state.ruling = ruling
             count(ruling, party: state.beneficiary(of: ruling), 1)
 
@@ -167,12 +198,11 @@ public final class Engine {
         return id
     }
 
-    private func party(_ subject: String?) -> UInt32? {
-        guard let subject else { return nil }
+    /// The interned id of a beneficiary party.
+    private func party(_ subject: String) -> UInt32 {
         if let id = partyIDs[subject] { return id }
-        let id = UInt32(partyNames.count)
+        let id = UInt32(partyIDs.count)
         partyIDs[subject] = id
-        partyNames.append(subject)
         return id
     }
 
@@ -180,42 +210,49 @@ public final class Engine {
 
     private func count(_ filing: Filing, _ sign: Int64) {
         let online: Int64 = filing.online ? sign : 0
-        let slots = slots(for: filing.placement)
-        aggregates.withUnsafeMutableBufferPointer { buffer in
-            for slot in slots {
-                buffer[Int(slot)].filed += sign
-                buffer[Int(slot)].filedOnline += online
-            }
-        }
-        for slot in slots { touch(slot) }
-    }
-
-    private func count(_ ruling: Ruling, party: UInt32?, _ sign: Int64) {
-        let fine = Int128(ruling.fineFen) * Int128(sign)
-        let waived = Int128(ruling.waivedFen) * Int128(sign)
-        let slots = slots(for: ruling.placement)
-        aggregates.withUnsafeMutableBufferPointer { buffer in
-            for slot in slots {
-                let i = Int(slot)
-                buffer[i].decided += sign
-                buffer[i].add(decision: ruling.decision, sign)
-                if let reason = ruling.reason { buffer[i].add(reason: reason, sign) }
-                buffer[i].fineFen += fine
-                buffer[i].waivedFen += waived
-                if let party {
-                    if sign > 0 { buffer[i].add(party: party) } else { buffer[i].remove(party: party) }
+        let (coarse, day) = slots(for: filing.placement)
+        for slots in [coarse, day] {
+            aggregates.withUnsafeMutableBufferPointer { buffer in
+                for slot in slots {
+                    buffer[Int(slot)].filed += sign
+                    buffer[Int(slot)].filedOnline += online
                 }
             }
+            for slot in slots { touch(slot) }
         }
-        for slot in slots { touch(slot) }
+    }
+
+    private func count(_ ruling: Ruling, party subject: String?, _ sign: Int64) {
+        let party = subject.map { self.party($0) }
+        let fine = Int128(ruling.fineFen) * Int128(sign)
+        let waived = Int128(ruling.waivedFen) * Int128(sign)
+        let (coarse, day) = slots(for: ruling.placement)
+        for slots in [coarse, day] {
+            aggregates.withUnsafeMutableBufferPointer { buffer in
+                for slot in slots {
+                    let i = Int(slot)
+                    buffer[i].decided += sign
+                    buffer[i].add(decision: ruling.decision, sign)
+                    if let reason = ruling.reason { buffer[i].add(reason: reason, sign) }
+                    buffer[i].fineFen += fine
+                    buffer[i].waivedFen += waived
+                    if let party {
+                        if sign > 0 { buffer[i].add(party: party) } else { buffer[i].remove(party: party) }
+                    }
+                }
+            }
+            for slot in slots { touch(slot) }
+        }
     }
 
     private func countClosing(_ placement: Placement, _ sign: Int64) {
-        let slots = slots(for: placement)
-        aggregates.withUnsafeMutableBufferPointer { buffer in
-            for slot in slots { buffer[Int(slot)].closed += sign }
+        let (coarse, day) = slots(for: placement)
+        for slots in [coarse, day] {
+            aggregates.withUnsafeMutableBufferPointer { buffer in
+                for slot in slots { buffer[Int(slot)].closed += sign }
+            }
+            for slot in slots { touch(slot) }
         }
-        for slot in slots { touch(slot) }
     }
 
     @inline(__always)

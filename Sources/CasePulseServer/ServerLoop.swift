@@ -377,21 +377,20 @@ final class ServerLoop {
                 return
             }
         }
-        engine.publishChanges { entry in publish(entry) }
+        engine.publishChanges { key, sequence, value in publish(key: key, sequence: sequence, value: value) }
     }
 
-    /// Sends one KVPUB straight from the key's and value's UTF-8 storage: the five frames of
-    /// ``ClusteredHashmap/keyValueFrames(key:sequence:value:)`` without building arrays per update.
-    private func publish(_ entry: HashmapEntry) {
-        var key = entry.key
-        var value = entry.value ?? ""
-        var sequence = entry.sequence.bigEndian
+    /// Sends one KVPUB straight from the engine's key and value bytes: the five frames of
+    /// ``ClusteredHashmap/keyValueFrames(key:sequence:value:)`` without building arrays or strings.
+    private func publish(key: UnsafeRawBufferPointer, sequence: UInt64, value: UnsafeRawBufferPointer?) {
+        var sequence = sequence.bigEndian
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         do {
-            try key.withUTF8 { _ = try publisher.send(UnsafeRawBufferPointer($0), more: true) }
+            _ = try publisher.send(key, more: true)
             try withUnsafeBytes(of: &sequence) { _ = try publisher.send($0, more: true) }
-            _ = try publisher.send(UnsafeRawBufferPointer(start: nil, count: 0), more: true)
-            _ = try publisher.send(UnsafeRawBufferPointer(start: nil, count: 0), more: true)
-            try value.withUTF8 { _ = try publisher.send(UnsafeRawBufferPointer($0), more: false) }
+            _ = try publisher.send(empty, more: true)
+            _ = try publisher.send(empty, more: true)
+            _ = try publisher.send(value ?? empty, more: false)
         } catch {
             logger.warning("publish failed: \(error)")
         }

@@ -256,11 +256,12 @@ public final class StateStore {
         try commit()
         // Case ids are stored in one canonical form (NFC): the engine compares them up to Unicode
         // canonical equivalence, SQLite's primary key compares bytes.
-        let records = engine.takeChangedCases().compactMap { engine.record(ofCase: $0) }
-            .map { (id: $0.caseID.precomposedStringWithCanonicalMapping, record: $0) }
-            .sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
-        let keys = final
-            ? engine.values(under: "/m/").sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : []
+        // Swift orders strings by the Unicode scalars of their NFC form, which for NFC strings is
+        // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
+        let records = engine.takeChangedRecords()
+            .map { (id: Self.canonical($0.caseID), record: $0) }
+            .sorted { $0.id < $1.id }
+        let keys = final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : []
         let countersChanged = engine.takeCountersChanged()
         let producers = engine.producers
         let ingest = engine.ingest
@@ -288,6 +289,11 @@ public final class StateStore {
             throw StoreError("cannot checkpoint \(databaseURL.path): \(Self.reason(error))")
         }
         eventsSinceCheckpoint = 0
+    }
+
+    /// A case id in its stored form, NFC (ASCII ids, nearly all of them, are already).
+    static func canonical(_ caseID: String) -> String {
+        caseID.utf8.allSatisfy { $0 < 0x80 } ? caseID : caseID.precomposedStringWithCanonicalMapping
     }
 
     // MARK: Tables

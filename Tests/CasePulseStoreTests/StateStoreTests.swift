@@ -28,8 +28,8 @@ import Testing
         let engine = Engine(configuration: Self.configuration)
         for event in Self.events(sets: 1...40) { engine.apply(event) }
         var checked = 0
-        for caseID in engine.takeChangedCases() {
-            guard let record = engine.record(ofCase: caseID) else { continue }
+        for record in engine.takeChangedRecords() {
+            let caseID = record.caseID
             let bytes = RecordCodec.encode(record)
             #expect((try? RecordCodec.decode(caseID: caseID, bytes)) == record)
             #expect(throws: StoreError.self) { try RecordCodec.decode(caseID: caseID, bytes.dropLast()) }
