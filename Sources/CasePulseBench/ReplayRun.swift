@@ -33,11 +33,16 @@ enum ReplayRun {
         let decoder = EventDecoder()
         var feed = BenchEventFeed(eventsPerCase: 3)
         for index in 0..<events {
-            let result = feed.withBody(index) { decoder.decode($0, now: Int64(Int32.max)) }
-            switch result {
-            case .success(let event): store.append(event)
-            case .failure(let refusal): throw BenchError("the benchmark's own event \(index) is refused: \(refusal)")
+            // Journaled as the daemon does: the body as received, once it decoded.
+            let refusal: Refusal? = feed.withBody(index) { body in
+                switch decoder.decode(body, now: Int64(Int32.max)) {
+                case .success:
+                    store.append(body: body)
+                    return nil
+                case .failure(let refusal): return refusal
+                }
             }
+            if let refusal { throw BenchError("the benchmark's own event \(index) is refused: \(refusal)") }
             if index % 4096 == 4095 { try store.commit() }
         }
         try store.commit()

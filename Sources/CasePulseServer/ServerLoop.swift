@@ -260,7 +260,7 @@ final class ServerLoop {
             }
             guard let count else { return }
             switch decode(frameCount: count, first: 0) {
-            case .success(let event): apply(event)
+            case .success(let event): apply(event, body: frames[1])
             case .failure(let refusal): refuse(refusal, path: "best-effort")
             }
         }
@@ -278,7 +278,7 @@ final class ServerLoop {
             let identity = frames[0].bytes
             switch decode(frameCount: count - 1, first: 1) {
             case .success(let event):
-                apply(event)
+                apply(event, body: frames[2])
                 replies.append([identity, Array("ACK".utf8), Array(event.id.utf8)])
             case .failure(let refusal):
                 refuse(refusal, path: "reliable")
@@ -310,10 +310,11 @@ final class ServerLoop {
         return result
     }
 
-    private func apply(_ event: CaseEvent) {
+    /// Applies a decoded event; an accepted one is journaled as the body it arrived in.
+    private func apply(_ event: CaseEvent, body: Message) {
         let (outcome, gap) = engine.applyReportingGap(event)
         if outcome == .accepted, let store {
-            store.append(event)
+            body.withUnsafeBytes { store.append(body: $0) }
             if store.fsync == .always { flush() }
         }
         if let gap {

@@ -9,9 +9,11 @@ import Glibc
 
 /// The durable state of one casepulsed: an SQLite database in the state directory.
 ///
-/// - `journal`: every accepted event since the last checkpoint, as its canonical JSON line, in
-///   arrival order. Appended in batches; a batch is committed (and, with `--fsync batch|always`,
-///   fsynced) before its events are acknowledged or published.
+/// - `journal_batches`: every accepted event since the last checkpoint, in arrival order, as the
+///   JSON body it arrived in — one row per batch of events, each body prefixed by its length. A
+///   batch is committed (and, with `--fsync batch|always`, fsynced) before its events are
+///   acknowledged or published. (`journal`, one JSON line per row, is the format-1 journal: still
+///   replayed when found, no longer written.)
 /// - `cases`: one record per case (the events that count, void flag, seen id hashes) as of the last
 ///   checkpoint. The figures are a function of these records.
 /// - `aggregates`: every key's JSON value as of the last clean stop — what `verify` checks against.
@@ -32,7 +34,9 @@ public final class StateStore {
     public private(set) var eventsSinceCheckpoint = 0
 
     let queue: DatabaseQueue
-    private var pending: [String] = []
+    /// Bodies waiting for ``commit()``: each a 4-byte little-endian length and the JSON bytes.
+    private var pending: [UInt8] = []
+    private var pendingEvents = 0
     private var reservedSequence: UInt64 = 0
     private var lockDescriptor: Int32 = -1
 
@@ -98,20 +102,31 @@ public final class StateStore {
     }
 
     /// The on-disk format this build writes.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
+
+    /// The tables of format 1 (migration `v1`); format 2 adds `journal_batches`.
+    static let formatOneSchema = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE journal (position INTEGER PRIMARY KEY, event TEXT NOT NULL);
+        CREATE TABLE cases (case_id TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE aggregates (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE producers (
+            producer TEXT PRIMARY KEY, events INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+            gaps INTEGER NOT NULL, missing INTEGER NOT NULL, holes BLOB NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta VALUES ('format_version', '1');
+        """
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
+            try db.execute(sql: formatOneSchema)
+        }
+        // Format 2: the journal keeps the bodies as received, one row per batch (no JSON rendering
+        // and one insert per batch on the ingest path). A format-1 journal is still replayed.
+        migrator.registerMigration("v2") { db in
             try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-                CREATE TABLE journal (position INTEGER PRIMARY KEY, event TEXT NOT NULL);
-                CREATE TABLE cases (case_id TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
-                CREATE TABLE aggregates (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-                CREATE TABLE producers (
-                    producer TEXT PRIMARY KEY, events INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-                    gaps INTEGER NOT NULL, missing INTEGER NOT NULL, holes BLOB NOT NULL) WITHOUT ROWID;
-                INSERT INTO meta VALUES ('format_version', '1');
+                CREATE TABLE journal_batches (position INTEGER PRIMARY KEY, events BLOB NOT NULL);
+                UPDATE meta SET value = '2' WHERE key = 'format_version';
                 """)
         }
         return migrator
@@ -173,14 +188,30 @@ public final class StateStore {
         let decoder = EventDecoder()
         do {
             try queue.read { db in
-                let rows = try String.fetchCursor(db, sql: "SELECT event FROM journal ORDER BY position")
-                while let line = try rows.next() {
-                    switch decoder.decode(line, now: Int64.max) {  // journaled events passed the bound once
+                // Journaled events passed the time bound once: replay them without it.
+                func replay(_ body: UnsafeRawBufferPointer) throws {
+                    switch decoder.decode(body, now: Int64.max) {
                     case .success(let event):
                         engine.apply(event)
                         recovery.journalEvents += 1
                     case .failure(let refusal):
                         throw StoreError("journal of \(databaseURL.path) holds an event that no longer decodes: \(refusal)")
+                    }
+                }
+                let lines = try String.fetchCursor(db, sql: "SELECT event FROM journal ORDER BY position")
+                while var line = try lines.next() {
+                    try line.withUTF8 { try replay(UnsafeRawBufferPointer($0)) }
+                }
+                let batches = try Row.fetchCursor(db, sql: "SELECT events FROM journal_batches ORDER BY position")
+                while let row = try batches.next() {
+                    // Borrowed from SQLite for the duration of this step: no copy of the batch.
+                    try row.withUnsafeData(atIndex: 0) { (data: Data?) in
+                        guard let data else { return }
+                        try data.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
+                            guard try Self.forEachBody(in: batch, replay) else {
+                                throw StoreError("journal of \(databaseURL.path) has a truncated batch")
+                            }
+                        }
                     }
                 }
             }
@@ -198,28 +229,36 @@ public final class StateStore {
 
     // MARK: Writing
 
-    /// Buffers an accepted event for the next ``commit()``.
+    /// Buffers an accepted event's JSON body, exactly as received, for the next ``commit()``.
+    public func append(body: UnsafeRawBufferPointer) {
+        withUnsafeBytes(of: UInt32(body.count).littleEndian) { pending.append(contentsOf: $0) }
+        pending.append(contentsOf: body)
+        pendingEvents += 1
+    }
+
+    /// Buffers an accepted event for the next ``commit()``, in its canonical JSON form.
     public func append(_ event: CaseEvent) {
-        pending.append(event.jsonLine)
+        var line = event.jsonLine
+        line.withUTF8 { append(body: UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether events wait for ``commit()``.
-    public var hasPending: Bool { !pending.isEmpty }
+    public var hasPending: Bool { pendingEvents > 0 }
 
-    /// Writes the buffered events to the journal in one transaction; durable on return as the fsync
-    /// mode promises.
+    /// Writes the buffered events to the journal as one row, in one transaction; durable on
+    /// return as the fsync mode promises.
     public func commit() throws(StoreError) {
-        guard !pending.isEmpty else { return }
-        let lines = pending
+        guard pendingEvents > 0 else { return }
         do {
             try queue.write { db in
-                let statement = try db.cachedStatement(sql: "INSERT INTO journal (event) VALUES (?)")
-                for line in lines { try statement.execute(arguments: [line]) }
+                let statement = try db.cachedStatement(sql: "INSERT INTO journal_batches (events) VALUES (?)")
+                try statement.execute(arguments: [Data(pending)])
             }
         } catch {
             throw StoreError("cannot write the journal of \(databaseURL.path): \(Self.reason(error))")
         }
-        eventsSinceCheckpoint += lines.count
+        eventsSinceCheckpoint += pendingEvents
+        pendingEvents = 0
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -284,11 +323,29 @@ public final class StateStore {
                 try Self.setMeta(db, "retention_floor", floor.map { String($0) } ?? "")
                 try Self.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
                 try db.execute(sql: "DELETE FROM journal")
+                try db.execute(sql: "DELETE FROM journal_batches")
             }
         } catch {
             throw StoreError("cannot checkpoint \(databaseURL.path): \(Self.reason(error))")
         }
         eventsSinceCheckpoint = 0
+    }
+
+    /// Calls `body` with each event body of a `journal_batches` row (a little-endian u32 length,
+    /// then the bytes); returns `false` if the row ends inside a body.
+    static func forEachBody(
+        in batch: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows -> Bool {
+        var offset = 0
+        while offset < batch.count {
+            guard batch.count - offset >= 4 else { return false }
+            let length = Int(UInt32(littleEndian: batch.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            offset += 4
+            guard length <= batch.count - offset else { return false }
+            try body(UnsafeRawBufferPointer(rebasing: batch[offset..<offset + length]))
+            offset += length
+        }
+        return true
     }
 
     /// A case id in its stored form, NFC (ASCII ids, nearly all of them, are already).
@@ -297,6 +354,21 @@ public final class StateStore {
     }
 
     // MARK: Tables
+
+    /// Events in the journal (both formats), not yet folded into the records.
+    static func journalEventCount(_ db: Database) throws -> Int {
+        var count = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0
+        guard try db.tableExists("journal_batches") else { return count }
+        let batches = try Row.fetchCursor(db, sql: "SELECT events FROM journal_batches")
+        while let row = try batches.next() {
+            try row.withUnsafeData(atIndex: 0) { (data: Data?) in
+                data?.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
+                    _ = Self.forEachBody(in: batch) { _ in count += 1 }
+                }
+            }
+        }
+        return count
+    }
 
     static func meta(_ db: Database) throws -> [String: String] {
         var meta: [String: String] = [:]

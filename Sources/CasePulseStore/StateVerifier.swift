@@ -52,7 +52,7 @@ public enum StateVerifier {
                 }
                 let recomputed = engine.values(under: "/m/")
                 report.keysRecomputed = recomputed.count
-                report.journalEvents = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0
+                report.journalEvents = try StateStore.journalEventCount(db)
                 guard meta["aggregates_complete"] == "1" else { return report }
                 report.compared = true
                 var stored: [String: String] = [:]

@@ -1,5 +1,6 @@
 import CasePulseCore
 import CasePulseTestKit
+import CasePulseWire
 import Foundation
 import GRDB
 import Testing
@@ -152,6 +153,75 @@ import Testing
         let first = try StateStore(directory: directory, fsync: .batch)
         #expect(throws: StoreError.self) { try StateStore(directory: directory, fsync: .batch) }
         _ = first
+    }
+
+    @Test func bodiesAreJournaledAsReceivedAndReplayedFromTheirBatches() throws {
+        let directory = Self.directory()
+        let events = Self.events(sets: 1...20)
+        let live = Engine(configuration: Self.configuration)
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            _ = try store.recover(configuration: Self.configuration)
+            for (index, event) in events.enumerated() where live.apply(event) == .accepted {
+                // A body with extra white space and an unknown field: replayed as it arrived.
+                var body = " " + String(event.jsonLine.dropLast()) + ",\"x-note\":\"n\"} "
+                body.withUTF8 { store.append(body: UnsafeRawBufferPointer($0)) }
+                if index % 97 == 0 { try store.commit() }
+            }
+            try store.commit()
+            let batches = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM journal_batches") ?? 0 }
+            #expect(batches > 1 && batches < events.count / 10)
+            #expect(try store.queue.read { try StateStore.journalEventCount($0) } == Int(live.ingest.accepted))
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == Int(live.ingest.accepted))
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+    }
+
+    @Test func aTruncatedJournalBatchIsRefusedNamingTheFile() throws {
+        let directory = Self.directory()
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            _ = try store.recover(configuration: Self.configuration)
+            var line = Self.events(sets: 1...1)[0].jsonLine
+            line.withUTF8 { store.append(body: UnsafeRawBufferPointer($0)) }
+            try store.commit()
+            try store.queue.write { db in
+                try db.execute(sql: "UPDATE journal_batches SET events = substr(events, 1, length(events) - 3)")
+            }
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        #expect { _ = try store.recover(configuration: Self.configuration) } throws: { error in
+            "\(error)".contains("truncated") && "\(error)".contains(directory)
+        }
+    }
+
+    @Test func aFormatOneJournalIsStillReplayedAfterTheUpgrade() throws {
+        let directory = Self.directory()
+        let events = Self.events(sets: 1...5)
+        let live = Engine(configuration: Self.configuration)
+        for event in events { live.apply(event) }
+        // A state as format 1 left it: the `v1` tables only, the journal one JSON line per row.
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let queue = try DatabaseQueue(path: directory + "/casepulse.sqlite")
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in try db.execute(sql: StateStore.formatOneSchema) }
+            try migrator.migrate(queue)
+            try queue.write { db in
+                for event in events { try db.execute(sql: "INSERT INTO journal (event) VALUES (?)", arguments: [event.jsonLine]) }
+            }
+        }
+        let store = try StateStore(directory: directory, fsync: .batch)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == events.count)
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        #expect(try store.queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'format_version'") } == "2")
+        // A checkpoint folds both journals away.
+        recovered.publishChanges { _ in }
+        try store.checkpoint(recovered)
+        #expect(try store.queue.read { try StateStore.journalEventCount($0) } == 0)
     }
 
     @Test func stateWrittenByANewerFormatIsRefused() throws {
