@@ -92,41 +92,16 @@ public struct Aggregate: Sendable, Equatable {
 
     /// Writes ``json`` into `out`, without building a `String`.
     public func write(to out: inout JSONBytes) {
-        out.append("{\"filed\":")
-        out.append(filed)
-        out.append(",\"filed_online\":")
-        out.append(filedOnline)
-        out.append(",\"online_rate\":")
-        if filed == 0 { out.append("null") } else { out.append(Double(filedOnline) / Double(filed)) }
-        out.append(",\"decided\":")
-        out.append(decided)
-        out.append(",\"no_penalty\":")
-        out.append(byDecision.0)
-        out.append(",\"reduced\":")
-        out.append(byDecision.1)
-        out.append(",\"lighter\":")
-        out.append(byDecision.2)
-        out.append(",\"standard\":")
-        out.append(byDecision.3)
-        out.append(",\"heavier\":")
-        out.append(byDecision.4)
-        out.append(",\"no_penalty_by_reason\":{\"minor\":")
-        out.append(byReason.0)
-        out.append(",\"first_offense\":")
-        out.append(byReason.1)
-        out.append(",\"no_fault\":")
-        out.append(byReason.2)
-        out.append("},\"fine_fen\":")
-        out.append(fineFen)
-        out.append(",\"waived_fen\":")
-        out.append(waivedFen)
-        out.append(",\"beneficiaries\":")
-        out.append(Int64(parties.count))
-        out.append(",\"closed\":")
-        out.append(closed)
-        out.append(",\"closure_rate\":")
-        if filed == 0 { out.append("null") } else { out.append(Double(closed) / Double(filed)) }
-        out.append(byte: UInt8(ascii: "}"))
+        figures.write(to: &out)
+    }
+
+    /// The figures as a plain value (beneficiaries counted, not listed): what a key's JSON value
+    /// is rendered from, cheap to copy to another thread.
+    public var figures: KeyFigures {
+        KeyFigures(
+            filed: filed, filedOnline: filedOnline, decided: decided, byDecision: byDecision,
+            byReason: byReason, fineFen: fineFen, waivedFen: waivedFen,
+            beneficiaries: Int64(parties.count), closed: closed)
     }
 
     /// Compares every figure.

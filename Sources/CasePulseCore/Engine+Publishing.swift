@@ -8,22 +8,53 @@ public struct HashmapEntry: Sendable, Hashable {
     public var value: String?
 }
 
+/// The value of one changed key as ``Engine/publishChanges(values:)`` hands it out.
+public enum PublishedValue {
+    /// An `/m/` key's figures, to be rendered with ``KeyFigures/write(to:)``.
+    case figures(KeyFigures)
+    /// A `/sys/` key's JSON value, lent for the duration of the call.
+    case json(UnsafeRawBufferPointer)
+    /// The key was deleted.
+    case deleted
+}
+
 extension Engine {
     /// Hands every key changed since the last call to `body`, in one batch, each with a fresh,
     /// strictly increasing sequence number. A key whose figures all returned to zero is handed out
     /// once as a deletion (`value == nil`), and only if subscribers had seen it.
     public func publishChanges(_ body: (HashmapEntry) -> Void) {
-        publishChanges { key, sequence, value in
+        publishChanges(bytes: { key, sequence, value in
             body(HashmapEntry(
                 sequence: sequence, key: String(decoding: key, as: UTF8.self),
                 value: value.map { String(decoding: $0, as: UTF8.self) }))
-        }
+        })
     }
 
     /// ``publishChanges(_:)`` without building strings: `body` gets each key's and value's UTF-8
     /// bytes, lent for the duration of the call (`value` is `nil` for a deletion).
     public func publishChanges(
         bytes body: (_ key: UnsafeRawBufferPointer, _ sequence: UInt64, _ value: UnsafeRawBufferPointer?) -> Void
+    ) {
+        var rendered = JSONBytes(capacity: 512)
+        publishChanges(values: { key, sequence, value in
+            switch value {
+            case .deleted:
+                body(key, sequence, nil)
+            case .json(let json):
+                body(key, sequence, json)
+            case .figures(let figures):
+                rendered.removeAll()
+                figures.write(to: &rendered)
+                rendered.withBytes { body(key, sequence, $0) }
+            }
+        })
+    }
+
+    /// ``publishChanges(_:)`` as the publish path takes it: each key's UTF-8 bytes (lent for the
+    /// duration of the call) and its value as figures to render, JSON bytes (`/sys/` keys), or a
+    /// deletion — so that rendering can happen on another thread.
+    public func publishChanges(
+        values body: (_ key: UnsafeRawBufferPointer, _ sequence: UInt64, _ value: PublishedValue) -> Void
     ) {
         for slot in dirtySlots {
             let i = Int(slot)
@@ -34,13 +65,12 @@ extension Engine {
                 guard slotSequence[i] != 0 else { continue }
                 sequence += 1
                 slotSequence[i] = 0
-                keyScratch.withBytes { body($0, sequence, nil) }
+                keyScratch.withBytes { body($0, sequence, .deleted) }
             } else {
                 sequence += 1
                 slotSequence[i] = sequence
-                valueScratch.removeAll()
-                aggregates[i].write(to: &valueScratch)
-                keyScratch.withBytes { key in valueScratch.withBytes { body(key, sequence, $0) } }
+                let figures = aggregates[i].figures
+                keyScratch.withBytes { body($0, sequence, .figures(figures)) }
             }
         }
         dirtySlots.removeAll(keepingCapacity: true)
@@ -50,13 +80,13 @@ extension Engine {
             ingestDirty = false
             sequence += 1
             ingestSequence = sequence
-            Self.lend("/sys/ingest", ingest.json) { body($0, sequence, $1) }
+            Self.lend("/sys/ingest", ingest.json) { body($0, sequence, .json($1)) }
         }
         for producer in dirtyProducers.sorted() {
             guard let record = producers[producer] else { continue }
             sequence += 1
             producerSequence[producer] = sequence
-            Self.lend("/sys/producers/" + producer, record.json) { body($0, sequence, $1) }
+            Self.lend("/sys/producers/" + producer, record.json) { body($0, sequence, .json($1)) }
         }
         dirtyProducers.removeAll()
     }

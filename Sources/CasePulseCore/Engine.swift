@@ -31,9 +31,8 @@ public final class Engine {
     var slotSequence: ContiguousArray<UInt64> = []
     var slotDirty: ContiguousArray<Bool> = []
     var dirtySlots: ContiguousArray<Int32> = []
-    /// Reused buffers of the publish path.
+    /// Reused buffer of the publish path (key names).
     var keyScratch = JSONBytes(capacity: 128)
-    var valueScratch = JSONBytes(capacity: 512)
     var freeSlots: [Int32] = []
     var retiredSlots: [Int32] = []
     /// Slots of the all, year and month windows of a (month, region, agency): shared by every day

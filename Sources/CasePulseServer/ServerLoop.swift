@@ -29,6 +29,9 @@ final class ServerLoop {
     private let decoder = EventDecoder()
     private let snapshot: Socket
     private let publisher: Socket
+    /// Renders and sends the KVPUBs on its own thread; owns `publisher` once started.
+    private let publishing: PublisherThread
+    private var outgoing = PublisherThread.Batch()
     private let ingest: Socket
     private let reliable: Socket?
     private let poller = Poller()
@@ -110,6 +113,7 @@ final class ServerLoop {
                 }
             }
         }
+        publishing = PublisherThread(socket: publisher, logger: logger)
         var bound = ["snapshot": try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")]
         bound["publish"] = try Self.bind(publisher, configuration.publishEndpoint, "publish")
         var ingestBound: [String] = []
@@ -159,6 +163,7 @@ final class ServerLoop {
         let heartbeat = Duration.milliseconds(max(1, configuration.heartbeatMilliseconds))
         let tick = Duration.milliseconds(max(1, configuration.tickIntervalMilliseconds))
         now = .now
+        publishing.start()
         engine.advanceClock(toUnixSeconds: wallSeconds)
         var nextPublish = now + interval
         var nextHeartbeat = now + heartbeat
@@ -208,7 +213,8 @@ final class ServerLoop {
             if now >= nextHeartbeat {
                 engine.advanceClock(toUnixSeconds: wallSeconds)
                 refusals.flush(now: DispatchTime.now().uptimeNanoseconds)
-                send(publisher, ClusteredHashmap.heartbeatFrames)
+                outgoing.appendHeartbeat()
+                publishing.hand(&outgoing)
                 nextHeartbeat = now + heartbeat
             }
             checkpointIfDue()
@@ -245,7 +251,7 @@ final class ServerLoop {
         ingest.close()
         reliable?.close()
         snapshot.close()
-        publisher.close()
+        publishing.finish()
     }
 
 
@@ -378,23 +384,10 @@ final class ServerLoop {
                 return
             }
         }
-        engine.publishChanges { key, sequence, value in publish(key: key, sequence: sequence, value: value) }
-    }
-
-    /// Sends one KVPUB straight from the engine's key and value bytes: the five frames of
-    /// ``ClusteredHashmap/keyValueFrames(key:sequence:value:)`` without building arrays or strings.
-    private func publish(key: UnsafeRawBufferPointer, sequence: UInt64, value: UnsafeRawBufferPointer?) {
-        var sequence = sequence.bigEndian
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        do {
-            _ = try publisher.send(key, more: true)
-            try withUnsafeBytes(of: &sequence) { _ = try publisher.send($0, more: true) }
-            _ = try publisher.send(empty, more: true)
-            _ = try publisher.send(empty, more: true)
-            _ = try publisher.send(value ?? empty, more: false)
-        } catch {
-            logger.warning("publish failed: \(error)")
-        }
+        engine.publishChanges(values: { key, sequence, value in
+            outgoing.append(key: key, sequence: sequence, value: value)
+        })
+        publishing.hand(&outgoing)
     }
 
     private func answerSnapshots() {
