@@ -3,7 +3,7 @@
 # Sourced by Deploy/test.sh and Deploy/demo.sh; safe to run on its own. Debian 12.
 set -euo pipefail
 
-needed=(libzmq3-dev libsimdjson-dev systemd)
+needed=(libzmq3-dev libsimdjson-dev libsqlite3-dev systemd)
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
