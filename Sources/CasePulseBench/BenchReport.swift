@@ -38,6 +38,10 @@ public struct BenchReport: Sendable {
             let perCase = Double(largest.peakResidentBytes) / Double(largest.cases)
             out += "| peak RSS per case at \(largest.cases.grouped) cases (VmHWM / cases) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
         }
+        if replay.cases > 0 {
+            let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
+            out += "| engine memory per case, rebuilt by the replay in process (VmRSS growth / \(replay.cases.grouped) cases; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
+        }
         out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB | B/case over idle | SIGTERM stop s |\n|---|---|---|---|---|---|---|---|\n"
         for size in sizes {
             let perCase = Double(size.peakResidentBytes - size.idleResidentBytes) / Double(size.cases)

@@ -12,20 +12,28 @@ enum ReplayRun {
         var events: Int
         var seconds: Double
         var eventsPerSecond: Double { Double(events) / seconds }
+        /// Cases the replay rebuilt.
+        var cases: Int
+        /// Growth of this process's resident set (`VmRSS`) while the engine was rebuilt: the
+        /// engine's own memory (and SQLite's page cache), without any ingest backlog.
+        var residentGrowthBytes: Int
     }
 
     /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.
     static func measure(events: Int, stateDirectory: String) throws -> Figures {
         try write(events: events, stateDirectory: stateDirectory)
         let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
+        let residentBefore = DaemonProcess.statusField("VmRSS", pid: getpid())
         let started = ContinuousClock.now
         let store = try StateStore(directory: stateDirectory, fsync: .batch)
         let (engine, recovery) = try store.recover(configuration: configuration)
         let seconds = (ContinuousClock.now - started).seconds
+        let residentGrowth = DaemonProcess.statusField("VmRSS", pid: getpid()) - residentBefore
         guard recovery.journalEvents == events, engine.caseCount == (events + 2) / 3 else {
             throw BenchError("replay rebuilt \(recovery.journalEvents) events and \(engine.caseCount) cases, expected \(events)")
         }
-        return Figures(events: events, seconds: seconds)
+        return Figures(
+            events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth))
     }
 
     private static func write(events: Int, stateDirectory: String) throws {

@@ -41,7 +41,7 @@ import ZeroMQ
                 key.withUnsafeBytes { batch.append(key: $0, sequence: sequence, value: .figures(figures)) }
                 expected.append(key + json.bytes)
             }
-            var sys = Array("{\"round\":\(round)}".utf8)
+            let sys = Array("{\"round\":\(round)}".utf8)
             Array("/sys/ingest".utf8).withUnsafeBytes { key in
                 sys.withUnsafeBytes { batch.append(key: key, sequence: UInt64(round * 10 + 9), value: .json($0)) }
             }
