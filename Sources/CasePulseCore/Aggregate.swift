@@ -86,13 +86,8 @@ public struct Aggregate: Sendable, Equatable {
     /// `null` when nothing was filed.
     public var json: String {
         var out = JSONBytes(capacity: 384)
-        write(to: &out)
-        return out.string
-    }
-
-    /// Writes ``json`` into `out`, without building a `String`.
-    public func write(to out: inout JSONBytes) {
         figures.write(to: &out)
+        return out.string
     }
 
     /// The figures as a plain value (beneficiaries counted, not listed): what a key's JSON value
@@ -104,11 +99,8 @@ public struct Aggregate: Sendable, Equatable {
             beneficiaries: Int64(parties.count), closed: closed)
     }
 
-    /// Compares every figure.
+    /// Compares every figure, beneficiaries by who they are (not only how many).
     public static func == (lhs: Aggregate, rhs: Aggregate) -> Bool {
-        lhs.filed == rhs.filed && lhs.filedOnline == rhs.filedOnline && lhs.decided == rhs.decided
-            && lhs.byDecision == rhs.byDecision && lhs.byReason == rhs.byReason
-            && lhs.fineFen == rhs.fineFen && lhs.waivedFen == rhs.waivedFen
-            && lhs.closed == rhs.closed && lhs.parties == rhs.parties
+        lhs.figures == rhs.figures && lhs.parties == rhs.parties
     }
 }

@@ -90,41 +90,11 @@ extension Engine {
     func writeName(ofSlot slot: Int, to out: inout JSONBytes) {
         let key = slotKeys[slot]
         out.append("/m/")
-        let window = key.window
-        if window == 0 {
-            out.append("all")
-        } else {
-            Self.pad(window / 10_000, 4, &out)
-            let month = window / 100 % 100
-            let day = window % 100
-            if month != 0 {
-                out.append(byte: UInt8(ascii: "-"))
-                Self.pad(month, 2, &out)
-            }
-            if day != 0 {
-                out.append(byte: UInt8(ascii: "-"))
-                Self.pad(day, 2, &out)
-            }
-        }
+        // At most 10 bytes: a small string, no allocation.
+        out.append(Window(code: key.window).description)
         out.append(byte: UInt8(ascii: "/"))
         out.append(regionPaths[Int(key.region)])
         out.append(byte: UInt8(ascii: "@"))
         out.append(agencyNames[Int(key.agency)])
-    }
-
-    /// Zero-padded decimal, as `Window.description` writes it.
-    private static func pad(_ value: UInt32, _ width: Int, _ out: inout JSONBytes) {
-        var divisor: UInt32 = 1
-        for _ in 1..<width { divisor *= 10 }
-        if value >= divisor * 10 {
-            out.append(unsigned: UInt64(value))
-            return
-        }
-        var rest = value
-        while divisor > 0 {
-            out.append(byte: UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }

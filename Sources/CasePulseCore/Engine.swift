@@ -209,15 +209,9 @@ public final class Engine {
 
     private func count(_ filing: Filing, _ sign: Int64) {
         let online: Int64 = filing.online ? sign : 0
-        let (coarse, day) = slots(for: filing.placement)
-        for slots in [coarse, day] {
-            aggregates.withUnsafeMutableBufferPointer { buffer in
-                for slot in slots {
-                    buffer[Int(slot)].filed += sign
-                    buffer[Int(slot)].filedOnline += online
-                }
-            }
-            for slot in slots { touch(slot) }
+        update(slotsOf: filing.placement) { aggregate in
+            aggregate.filed += sign
+            aggregate.filedOnline += online
         }
     }
 
@@ -225,33 +219,33 @@ public final class Engine {
         let party = subject.map { self.party($0) }
         let fine = Int128(ruling.fineFen) * Int128(sign)
         let waived = Int128(ruling.waivedFen) * Int128(sign)
-        let (coarse, day) = slots(for: ruling.placement)
-        for slots in [coarse, day] {
-            aggregates.withUnsafeMutableBufferPointer { buffer in
-                for slot in slots {
-                    let i = Int(slot)
-                    buffer[i].decided += sign
-                    buffer[i].add(decision: ruling.decision, sign)
-                    if let reason = ruling.reason { buffer[i].add(reason: reason, sign) }
-                    buffer[i].fineFen += fine
-                    buffer[i].waivedFen += waived
-                    if let party {
-                        if sign > 0 { buffer[i].add(party: party) } else { buffer[i].remove(party: party) }
-                    }
-                }
+        update(slotsOf: ruling.placement) { aggregate in
+            aggregate.decided += sign
+            aggregate.add(decision: ruling.decision, sign)
+            if let reason = ruling.reason { aggregate.add(reason: reason, sign) }
+            aggregate.fineFen += fine
+            aggregate.waivedFen += waived
+            if let party {
+                if sign > 0 { aggregate.add(party: party) } else { aggregate.remove(party: party) }
             }
-            for slot in slots { touch(slot) }
         }
     }
 
     private func countClosing(_ placement: Placement, _ sign: Int64) {
+        update(slotsOf: placement) { $0.closed += sign }
+    }
+
+    /// Applies `change` to the aggregate of every key `placement` counts under (both parts of
+    /// ``slots(for:)``) and marks those keys changed.
+    @inline(__always)
+    private func update(slotsOf placement: Placement, _ change: (inout Aggregate) -> Void) {
         let (coarse, day) = slots(for: placement)
-        for slots in [coarse, day] {
-            aggregates.withUnsafeMutableBufferPointer { buffer in
-                for slot in slots { buffer[Int(slot)].closed += sign }
-            }
-            for slot in slots { touch(slot) }
+        aggregates.withUnsafeMutableBufferPointer { buffer in
+            for slot in coarse { change(&buffer[Int(slot)]) }
+            for slot in day { change(&buffer[Int(slot)]) }
         }
+        for slot in coarse { touch(slot) }
+        for slot in day { touch(slot) }
     }
 
     @inline(__always)
