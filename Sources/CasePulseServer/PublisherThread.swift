@@ -2,10 +2,16 @@ import CasePulseCore
 import CasePulseWire
 import Foundation
 import Logging
+import Synchronization
 import ZeroMQ
 
-/// The thread that owns the PUB socket. The server loop hands it each batch of changes — key
-/// bytes and figures, already numbered — and it renders the JSON values and sends the KVPUBs.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The thread that owns the publish socket (an XPUB). The server loop hands it each batch of
+/// changes — key bytes and figures, already numbered — and it renders the JSON values and sends
+/// the KVPUBs.
 ///
 /// Rendering and sending every changed key was the largest share of the server thread after
 /// ingest itself; here it runs beside ingest. Batches leave in the order they were handed over,
@@ -13,6 +19,11 @@ import ZeroMQ
 /// are committed, so nothing a crash could take back is ever sent. The socket was created and
 /// bound by the loop thread; from ``start()`` on only this thread touches it (the hand-over under
 /// the condition's lock is the memory barrier ZeroMQ asks for when a socket changes threads).
+///
+/// The thread also reads the subscriptions the XPUB reports, just before each batch, and renders
+/// and sends only keys some subscriber holds a prefix of — libzmq would drop the others unsent
+/// anyway. It shares them through ``subscriptions(changedSince:)``, so that the loop need not
+/// even name most such keys. To a subscriber an XPUB is a PUB.
 final class PublisherThread: @unchecked Sendable {
     /// Changes waiting to be sent: key names in one byte buffer, values as figures or JSON.
     struct Batch {
@@ -71,11 +82,27 @@ final class PublisherThread: @unchecked Sendable {
     private var finishing = false
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
+    /// ``hand(_:)`` and ``finish()`` wake the thread, which polls it beside the socket.
+    private let wakePipe: WakePipe
+    /// The subscriptions as last read from the socket, and how many times they changed.
+    private let shared = Mutex<(filter: SubscriptionFilter, version: UInt64)>((SubscriptionFilter(), 0))
+    private let version = Atomic<UInt64>(0)
 
-    /// Takes over `socket` (a bound PUB socket) once started.
-    init(socket: Socket, logger: Logger) {
+    /// Takes over `socket` (a bound XPUB socket) once started; throws when no pipe can be made.
+    init(socket: Socket, logger: Logger) throws(ServerError) {
         self.socket = socket
         self.logger = logger
+        wakePipe = try WakePipe(purpose: "publish thread's")
+    }
+
+    /// The subscriptions now, if they changed since `seen` (which is then updated); `nil` when
+    /// they did not. One atomic load when nothing changed.
+    func subscriptions(changedSince seen: inout UInt64) -> SubscriptionFilter? {
+        guard version.load(ordering: .acquiring) != seen else { return nil }
+        return shared.withLock { state in
+            seen = state.version
+            return state.filter
+        }
     }
 
     /// Starts the thread.
@@ -107,8 +134,8 @@ final class PublisherThread: @unchecked Sendable {
                 queued.items.append(item)
             }
         }
-        condition.signal()
         condition.unlock()
+        wakePipe.wake()
         batch.removeAll()
     }
 
@@ -117,8 +144,8 @@ final class PublisherThread: @unchecked Sendable {
     func finish() {
         condition.lock()
         finishing = true
-        condition.signal()
         condition.unlock()
+        wakePipe.wake()
         if started { finished.wait() }
         socket.close()
     }
@@ -126,19 +153,60 @@ final class PublisherThread: @unchecked Sendable {
     private func run() {
         var working = Batch()
         var rendered = JSONBytes(capacity: 512)
+        var filter = SubscriptionFilter()
+        let subscription = Message()
+        let poller = Poller()
+        let socketIndex = poller.add(PollItem(socket: socket, events: .readable))
+        let wakeIndex = poller.add(PollItem(fileDescriptor: wakePipe.readDescriptor, events: .readable))
         while true {
+            readSubscriptions(into: &filter, using: subscription)
             condition.lock()
-            while queued.isEmpty && !finishing { condition.wait() }
-            if queued.isEmpty && finishing {
-                condition.unlock()
-                return
-            }
-            swap(&queued, &working)
+            let finishing = self.finishing
+            if !queued.isEmpty { swap(&queued, &working) }
             condition.unlock()
-            working.bytes.withUnsafeBytes { bytes in
-                for item in working.items { send(item, bytes, &rendered) }
+            if !working.isEmpty {
+                working.bytes.withUnsafeBytes { bytes in
+                    for item in working.items {
+                        // What no subscriber holds would be dropped by libzmq: not rendered.
+                        if case .heartbeat = item.value {} else if !filter.matches(UnsafeRawBufferPointer(rebasing: bytes[item.key])) {
+                            continue
+                        }
+                        send(item, bytes, &rendered)
+                    }
+                }
+                working.removeAll()
+                continue
             }
-            working.removeAll()
+            if finishing { return }
+            // Sleeps until a batch is handed over or a subscription changes. The pipe is drained
+            // before the queue is looked at again, so a hand-over is never missed.
+            do { _ = try poller.poll(timeoutMilliseconds: -1) } catch {
+                logger.error("publish thread: poll failed: \(error)")
+                usleep(10_000)
+            }
+            if poller.isReadable(wakeIndex) { wakePipe.drain() }
+            _ = poller.isReadable(socketIndex)
+        }
+    }
+
+    /// Reads every subscription message the XPUB holds and shares the result when it changed.
+    private func readSubscriptions(into filter: inout SubscriptionFilter, using message: Message) {
+        var changed = false
+        while true {
+            do {
+                guard try socket.receive(into: message, dontWait: true) else { break }
+            } catch {
+                logger.warning("publish thread: reading subscriptions failed: \(error)")
+                break
+            }
+            if message.withUnsafeBytes({ filter.apply($0) }) { changed = true }
+        }
+        guard changed else { return }
+        let current = filter
+        shared.withLock { state in
+            state.filter = current
+            state.version &+= 1
+            version.store(state.version, ordering: .releasing)
         }
     }
 

@@ -20,9 +20,8 @@ public final class Server: Service, Sendable {
     public let configuration: ServerConfiguration
     private let logger: Logger
     private let context: Context
-    /// A pipe: the loop polls the read end, ``stop()`` writes a byte to the write end.
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    /// The loop polls it; ``send(_:)`` wakes it.
+    private let wakePipe: WakePipe
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
@@ -45,21 +44,7 @@ public final class Server: Service, Sendable {
         } else {
             do { self.context = try Context() } catch { throw ServerError("cannot create the ZeroMQ context", cause: error) }
         }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            throw ServerError("cannot create the wake-up pipe: \(String(cString: strerror(errno))) (errno \(errno))")
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-    }
-
-    deinit {
-        Glibc.close(wakeRead)
-        Glibc.close(wakeWrite)
+        wakePipe = try WakePipe(purpose: "server")
     }
 
     /// The endpoints actually bound, by role (`snapshot`, `publish`, `ingest`, `reliable`), with
@@ -79,7 +64,7 @@ public final class Server: Service, Sendable {
         let thread = Thread { [self] in
             let loop: ServerLoop
             do throws(ServerError) {
-                loop = try ServerLoop(configuration: configuration, context: context, wakeFD: wakeRead, logger: logger)
+                loop = try ServerLoop(configuration: configuration, context: context, wakePipe: wakePipe, logger: logger)
             } catch {
                 outcome.withLock { $0 = .failure(error) }
                 ready.signal()
@@ -120,8 +105,7 @@ public final class Server: Service, Sendable {
     /// Hands a command to the loop and wakes it.
     public func send(_ command: ServerCommand) {
         state.withLock { $0.commands.append(command) }
-        var one: UInt8 = 1
-        _ = write(wakeWrite, &one, 1)
+        wakePipe.wake()
     }
 
     /// The latest status the loop reported (refreshed every tick).

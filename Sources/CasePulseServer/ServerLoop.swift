@@ -12,7 +12,7 @@ import Glibc
 /// The server's one thread: it owns every socket and the engine, and runs a poll loop.
 ///
 /// ZeroMQ sockets are not thread-safe, so nothing here is touched from another thread; the outside
-/// world wakes the loop through an eventfd and reads its status through ``Server``. Ingest is
+/// world wakes the loop through a ``WakePipe`` and reads its status through ``Server``. Ingest is
 /// drained in batches, refusals are counted, and changed keys are published once per interval.
 final class ServerLoop {
     let configuration: ServerConfiguration
@@ -32,10 +32,16 @@ final class ServerLoop {
     /// Renders and sends the KVPUBs on its own thread; owns `publisher` once started.
     private let publishing: PublisherThread
     private var outgoing = PublisherThread.Batch()
+    /// The subscriptions as the loop last took them from the publish thread, and their version.
+    private var subscriptions = SubscriptionFilter()
+    private var subscriptionsVersion: UInt64 = 0
+    /// Until then every change goes to the publish thread, which filters with the subscriptions as
+    /// of the moment it sends: set by each snapshot request (see ``publishChanges()``).
+    private var handEverythingUntil = ContinuousClock.now
     private let ingest: Socket
     private let reliable: Socket?
     private let poller = Poller()
-    private let wakeFD: Int32
+    private let wakePipe: WakePipe
     private let frames: [Message] = (0..<4).map { _ in Message() }
     private let emptyFrame = Message()
     private var now = ContinuousClock.now
@@ -52,11 +58,11 @@ final class ServerLoop {
     private let snapshotIndex: Int
 
     /// Creates every socket and binds or connects every endpoint; throws the first failure.
-    init(configuration: ServerConfiguration, context: Context, wakeFD: Int32, logger: Logger) throws(ServerError) {
+    init(configuration: ServerConfiguration, context: Context, wakePipe: WakePipe, logger: Logger) throws(ServerError) {
         self.configuration = configuration
         self.logger = logger
         self.refusals = RefusalLog(logger: logger)
-        self.wakeFD = wakeFD
+        self.wakePipe = wakePipe
         if let directory = configuration.stateDirectory {
             do {
                 let started = ContinuousClock.now
@@ -81,7 +87,8 @@ final class ServerLoop {
             try snapshot.setSendHighWaterMark(0)
             try snapshot.setMaxMessageSize(64 * 1024)
             try snapshot.setLinger(0)
-            publisher = try Socket(context, .pub)
+            // An XPUB, so that the publish thread learns what subscribers hold (a PUB to them).
+            publisher = try Socket(context, .xpub)
             try publisher.setSendHighWaterMark(1_000_000)
             try publisher.setLinger(1000)
             ingest = try Socket(context, .sub)
@@ -113,7 +120,7 @@ final class ServerLoop {
                 }
             }
         }
-        publishing = PublisherThread(socket: publisher, logger: logger)
+        publishing = try PublisherThread(socket: publisher, logger: logger)
         var bound = ["snapshot": try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")]
         bound["publish"] = try Self.bind(publisher, configuration.publishEndpoint, "publish")
         var ingestBound: [String] = []
@@ -131,7 +138,7 @@ final class ServerLoop {
             }.joined(separator: ",")
         }
         boundEndpoints = bound
-        wakeIndex = poller.add(PollItem(fileDescriptor: wakeFD, events: .readable))
+        wakeIndex = poller.add(PollItem(fileDescriptor: wakePipe.readDescriptor, events: .readable))
         ingestIndex = poller.add(PollItem(socket: ingest, events: .readable))
         if let reliable {
             reliableIndex = poller.add(PollItem(socket: reliable, events: .readable))
@@ -181,8 +188,7 @@ final class ServerLoop {
             now = .now
             wallSeconds = Int64(Date().timeIntervalSince1970)
             if poller.isReadable(wakeIndex) {
-                var drained = [UInt8](repeating: 0, count: 64)
-                _ = read(wakeFD, &drained, drained.count)
+                wakePipe.drain()
                 for command in commands() {
                     switch command {
                     case .stop:
@@ -384,9 +390,22 @@ final class ServerLoop {
                 return
             }
         }
-        engine.publishChanges(values: { key, sequence, value in
-            outgoing.append(key: key, sequence: sequence, value: value)
-        })
+        if let current = publishing.subscriptions(changedSince: &subscriptionsVersion) { subscriptions = current }
+        // Every change is numbered (snapshots carry the numbers); only what some subscriber
+        // asked for is named and handed to the publish thread. The loop's copy of the
+        // subscriptions can lag the socket by a wake-up of the publish thread, so for a while after
+        // a snapshot request — a Clone client subscribes, then asks — everything is handed over
+        // and the publish thread, which reads the subscriptions just before it sends, decides.
+        if now < handEverythingUntil {
+            engine.publishChanges(values: { key, sequence, value in
+                outgoing.append(key: key, sequence: sequence, value: value)
+            })
+        } else {
+            let filter = subscriptions
+            engine.publishChanges(values: { key, sequence, value in
+                if filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
+            })
+        }
         publishing.hand(&outgoing)
     }
 
@@ -405,6 +424,7 @@ final class ServerLoop {
             // Publish what is pending first, so the snapshot's sequence numbers and the updates a
             // subscriber holds agree (Clone pattern: discard updates not newer than the snapshot).
             publishChanges()
+            handEverythingUntil = now + .seconds(5)
             let identity = request[0]
             let subtree = String(decoding: request[2], as: UTF8.self)
             var sent = 0

@@ -7,18 +7,25 @@ import ZeroMQ
 
 @testable import CasePulseServer
 
-/// The publish thread on a real PUB → SUB pair over ipc: batches handed over while the thread is
-/// behind are merged without losing or reordering a change.
+/// The publish thread on a real XPUB → SUB pair over ipc: batches handed over while the thread is
+/// behind are merged without losing or reordering a change, and the subscriptions it reads are
+/// what subscribers hold.
 @Suite struct PublisherThreadTests {
-    @Test func batchesHandedOverWhileTheThreadIsBehindLeaveInOrder() throws {
+    /// An XPUB bound to an ipc endpoint in a fresh temporary directory (remove it when done).
+    private func boundPublisher() throws -> (URL, String, Context, Socket) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-pub-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let endpoint = "ipc://\(directory.path)/publish"
         let context = try Context()
-        let publisher = try Socket(context, .pub)
+        let publisher = try Socket(context, .xpub)
         try publisher.setLinger(1000)
         try publisher.bind(endpoint)
+        return (directory, endpoint, context, publisher)
+    }
+
+    @Test func batchesHandedOverWhileTheThreadIsBehindLeaveInOrder() throws {
+        let (directory, endpoint, context, publisher) = try boundPublisher()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let subscriber = try Socket(context, .sub)
         try subscriber.setLinger(0)
         try subscriber.setReceiveTimeout(5000)
@@ -26,7 +33,7 @@ import ZeroMQ
         try subscriber.connect(endpoint)
         Thread.sleep(forTimeInterval: 0.3)  // let the subscription arrive
 
-        let thread = PublisherThread(socket: publisher, logger: Logger(label: "test"))
+        let thread = try PublisherThread(socket: publisher, logger: Logger(label: "test"))
         var figures = Aggregate().figures
         var expected: [[UInt8]] = []
         // Three batches before the thread starts: the second and third are appended to the first.
@@ -62,5 +69,99 @@ import ZeroMQ
         subscriber.close()
         #expect(received == expected)
         #expect(sequences == sequences.sorted())
+    }
+
+    @Test func subscriptionsFollowWhatSubscribersHold() throws {
+        let (directory, endpoint, context, publisher) = try boundPublisher()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let thread = try PublisherThread(socket: publisher, logger: Logger(label: "test"))
+        thread.start()
+        defer { thread.finish() }
+        var version: UInt64 = 0
+        var filter = SubscriptionFilter()
+        /// Waits up to 5 s for the thread's view to satisfy `condition`.
+        func waitFor(_ condition: (SubscriptionFilter) -> Bool) -> Bool {
+            for _ in 0..<500 {
+                if let current = thread.subscriptions(changedSince: &version) { filter = current }
+                if condition(filter) { return true }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            return false
+        }
+        func matches(_ key: String) -> Bool {
+            var key = key
+            return key.withUTF8 { filter.matches(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(thread.subscriptions(changedSince: &version) == nil, "nothing subscribed yet, nothing changed")
+
+        let first = try Socket(context, .sub)
+        try first.setLinger(0)
+        try first.subscribe("/m/all/370000/")
+        try first.subscribe("HUGZ")
+        try first.connect(endpoint)
+        #expect(waitFor { $0.prefixes.count == 2 })
+        #expect(matches("/m/all/370000/370800/@all"))
+        #expect(!matches("/m/all/@all"))
+        #expect(!matches("/sys/ingest"))
+
+        let second = try Socket(context, .sub)
+        try second.setLinger(0)
+        try second.subscribe("")
+        try second.connect(endpoint)
+        #expect(waitFor { $0.matchesEverything })
+        #expect(matches("/sys/ingest"))
+
+        // A subscriber that goes away takes its prefixes with it.
+        second.close()
+        #expect(waitFor { !$0.matchesEverything })
+        #expect(!matches("/sys/ingest"))
+        try first.unsubscribe("/m/all/370000/")
+        #expect(waitFor { $0.prefixes == [Array("HUGZ".utf8)] })
+        first.close()
+        #expect(waitFor { $0.isEmpty })
+    }
+}
+
+/// The subscription set as XPUB messages build it, and prefix matching.
+@Suite struct SubscriptionFilterTests {
+    private func apply(_ filter: inout SubscriptionFilter, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { filter.apply($0) }
+    }
+
+    private func matches(_ filter: SubscriptionFilter, _ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { filter.matches(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test func subscribeAndUnsubscribeMessagesEditTheSet() {
+        var filter = SubscriptionFilter()
+        #expect(!matches(filter, "/m/all/@all"))
+        #expect(apply(&filter, [1] + Array("/m/2022/".utf8)))
+        #expect(!apply(&filter, [1] + Array("/m/2022/".utf8)), "a prefix held twice is one entry")
+        #expect(matches(filter, "/m/2022/370000/@all"))
+        #expect(matches(filter, "/m/2022/"))
+        #expect(!matches(filter, "/m/2022"), "a key shorter than the prefix does not match")
+        #expect(!matches(filter, "/m/2021/370000/@all"))
+        #expect(apply(&filter, [0] + Array("/m/2022/".utf8)))
+        #expect(filter.isEmpty)
+        #expect(!matches(filter, "/m/2022/370000/@all"))
+    }
+
+    @Test func theEmptyPrefixMatchesEveryKey() {
+        var filter = SubscriptionFilter()
+        #expect(apply(&filter, [1]))
+        #expect(filter.matchesEverything)
+        #expect(matches(filter, ""))
+        #expect(matches(filter, "/sys/producers/x"))
+        #expect(apply(&filter, [0]))
+        #expect(!filter.matchesEverything)
+    }
+
+    @Test func otherMessagesChangeNothing() {
+        var filter = SubscriptionFilter()
+        #expect(!apply(&filter, []))
+        #expect(!apply(&filter, [2] + Array("/m/".utf8)))
+        #expect(!apply(&filter, [0] + Array("/m/".utf8)), "unsubscribing what is not held")
+        #expect(filter.isEmpty)
     }
 }
