@@ -3,8 +3,8 @@ import Foundation
 /// Runs every measurement of `casepulse bench` in one go and returns the report.
 ///
 /// Order: the ceiling; the daemon at a quarter, a half and all of the cases (each a fresh daemon
-/// and state directory); restart of the largest state; latency at each steady rate on a fresh
-/// daemon with `--publish-interval 0`; journal replay in process.
+/// and state directory); restart of the largest state with `--publish-interval 0`, and latency at
+/// each steady rate on it; latency at the first rate on a fresh daemon; journal replay in process.
 public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
     public static func run(_ options: BenchOptions, progress: (String) -> Void) throws -> BenchReport {
@@ -37,28 +37,36 @@ public enum BenchRunner {
             largestState = state
         }
 
+        // The largest state restarted with `--publish-interval 0` is both the restart measurement
+        // and the steady state the latency runs go to: a daemon that holds its cases, whose
+        // tables are not growing. A fresh daemon's latency, tables growing, is measured after.
         progress("restart on \(options.cases) cases")
         let restart = try DaemonIngestRun.restartToServing(
-            binary: options.daemonBinary, basePort: options.basePort, stateDirectory: largestState, log: log)
+            binary: options.daemonBinary, basePort: options.basePort, stateDirectory: largestState,
+            publishIntervalMilliseconds: 0, log: log)
         progress("  serving after \(BenchReport.fixed(restart.seconds, 2)) s")
+        var latencies: [LatencyRun.Figures] = []
+        var caseOffset = 50_000_000
+        do {
+            defer { if restart.daemon.isRunning { restart.daemon.stop() } }
+            for rate in options.latencyRates {
+                latencies.append(try latency(on: restart.daemon, rate: rate, options, caseOffset: &caseOffset, progress))
+            }
+        }
         if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
 
-        var latencies: [LatencyRun.Figures] = []
-        let daemon = try DaemonProcess(
+        let fresh = try DaemonProcess(
             binary: options.daemonBinary, basePort: options.basePort,
             stateDirectory: work.appendingPathComponent("state-latency").path, publishIntervalMilliseconds: 0, log: log)
-        try daemon.start()
-        defer { if daemon.isRunning { daemon.stop() } }
-        var caseOffset = 50_000_000
-        for rate in options.latencyRates {
-            let count = max(100, Int(rate * options.latencySeconds))
-            progress("latency: \(count) events at \(Int(rate))/s")
-            let figures = try LatencyRun.measure(daemon: daemon, rate: rate, count: count, warmup: count / 10, caseOffset: caseOffset)
-            progress("  p50 \(BenchReport.micros(figures.p50)) p99 \(BenchReport.micros(figures.p99)) p99.9 \(BenchReport.micros(figures.p999))")
-            latencies.append(figures)
-            caseOffset += count
+        try fresh.start()
+        var freshLatency: LatencyRun.Figures?
+        do {
+            defer { if fresh.isRunning { fresh.stop() } }
+            if let rate = options.latencyRates.first {
+                progress("on a fresh daemon:")
+                freshLatency = try latency(on: fresh, rate: rate, options, caseOffset: &caseOffset, progress)
+            }
         }
-        daemon.stop()
 
         progress("replay: \(options.replayEvents) journal events")
         let replay = try ReplayRun.measure(
@@ -67,6 +75,18 @@ public enum BenchRunner {
 
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
-            replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes)
+            freshLatency: freshLatency, replay: replay, restartSeconds: restart.seconds,
+            restartPeakBytes: restart.peakResidentBytes)
+    }
+
+    private static func latency(
+        on daemon: DaemonProcess, rate: Double, _ options: BenchOptions, caseOffset: inout Int, _ progress: (String) -> Void
+    ) throws -> LatencyRun.Figures {
+        let count = max(100, Int(rate * options.latencySeconds))
+        progress("latency: \(count) events at \(Int(rate))/s")
+        let figures = try LatencyRun.measure(daemon: daemon, rate: rate, count: count, warmup: count / 10, caseOffset: caseOffset)
+        progress("  p50 \(BenchReport.micros(figures.p50)) p99 \(BenchReport.micros(figures.p99)) p99.9 \(BenchReport.micros(figures.p999))")
+        caseOffset += count
+        return figures
     }
 }

@@ -79,20 +79,24 @@ enum DaemonIngestRun {
     }
 
     /// Starts `binary` on the state in `stateDirectory` and times it until its snapshot endpoint
-    /// answers; returns the seconds and the daemon's `VmHWM` then, and stops it.
-    static func restartToServing(binary: String, basePort: Int, stateDirectory: String, log: URL) throws -> (seconds: Double, peakResidentBytes: Int) {
+    /// answers; returns the seconds, the daemon's `VmHWM` then, and the daemon, still running.
+    static func restartToServing(
+        binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, log: URL
+    ) throws -> (seconds: Double, peakResidentBytes: Int, daemon: DaemonProcess) {
         let daemon = try DaemonProcess(
-            binary: binary, basePort: basePort, stateDirectory: stateDirectory, publishIntervalMilliseconds: 100, log: log)
+            binary: binary, basePort: basePort, stateDirectory: stateDirectory,
+            publishIntervalMilliseconds: publishIntervalMilliseconds, log: log)
         let context = try Context()
         let probe = try SnapshotProbe(context: context, endpoint: daemon.snapshot)
         try daemon.start()
-        defer { if daemon.isRunning { daemon.stop() } }
-        guard try probe.received(timeout: .seconds(300)) != nil else {
-            throw BenchError("restarted casepulsed did not answer; see \(log.path)")
+        do {
+            guard try probe.received(timeout: .seconds(300)) != nil else {
+                throw BenchError("restarted casepulsed did not answer; see \(log.path)")
+            }
+        } catch {
+            if daemon.isRunning { daemon.stop() }
+            throw error
         }
-        let seconds = (ContinuousClock.now - daemon.launched).seconds
-        let peak = daemon.peakResidentBytes
-        daemon.stop()
-        return (seconds, peak)
+        return ((ContinuousClock.now - daemon.launched).seconds, daemon.peakResidentBytes, daemon)
     }
 }

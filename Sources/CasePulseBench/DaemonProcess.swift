@@ -27,7 +27,10 @@ final class DaemonProcess {
             "--state-dir", stateDirectory, "--fsync", "batch", "--day-retention", "0",
             "--publish-interval", String(publishIntervalMilliseconds), "--log-level", "notice",
         ]
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        // One log for every daemon of a run, appended to.
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
