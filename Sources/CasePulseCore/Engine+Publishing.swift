@@ -65,8 +65,10 @@ extension Engine {
                 guard slotSequence[i] != 0 else { continue }
                 sequence += 1
                 slotSequence[i] = 0
+                publishedKeys -= 1
                 keyScratch.withBytes { body($0, sequence, .deleted) }
             } else {
+                if slotSequence[i] == 0 { publishedKeys += 1 }
                 sequence += 1
                 slotSequence[i] = sequence
                 let figures = aggregates[i].figures

@@ -66,7 +66,9 @@ extension Engine {
         for slot in dirtySlots {
             let i = Int(slot)
             slotDirty[i] = false
-            slotSequence[i] = aggregates[i].isEmpty ? 0 : sequence
+            let exists = !aggregates[i].isEmpty
+            if exists != (slotSequence[i] != 0) { publishedKeys += exists ? 1 : -1 }
+            slotSequence[i] = exists ? sequence : 0
         }
         dirtySlots.removeAll()
         ingestDirty = false

@@ -30,6 +30,8 @@ public final class Engine {
     var aggregates: ContiguousArray<Aggregate> = []
     var slotSequence: ContiguousArray<UInt64> = []
     var slotDirty: ContiguousArray<Bool> = []
+    /// Slots whose key exists as last published (`slotSequence != 0`).
+    var publishedKeys = 0
     var dirtySlots: ContiguousArray<Int32> = []
     /// Reused buffer of the publish path (key names).
     var keyScratch = JSONBytes(capacity: 128)
@@ -72,8 +74,9 @@ public final class Engine {
     /// Number of cases the engine holds state for.
     public var caseCount: Int { caseStates.count }
 
-    /// Number of keys that currently exist (non-empty aggregates).
-    public var keyCount: Int { aggregates.reduce(0) { $1.isEmpty ? $0 : $0 + 1 } }
+    /// Number of keys that exist as of the last ``publishChanges(_:)`` — what subscribers and
+    /// snapshots see. Kept as a count (the status line reads it every tick).
+    public var keyCount: Int { publishedKeys }
 
     /// Whether anything changed since the last ``publishChanges(_:)``.
     public var hasChanges: Bool { !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty }

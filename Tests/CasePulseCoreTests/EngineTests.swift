@@ -50,6 +50,29 @@ struct E {
         #expect(value == #"{"filed":1,"filed_online":1,"online_rate":1.0,"decided":0,"no_penalty":0,"reduced":0,"lighter":0,"standard":0,"heavier":0,"no_penalty_by_reason":{"minor":0,"first_offense":0,"no_fault":0},"fine_fen":0,"waived_fen":0,"beneficiaries":0,"closed":0,"closure_rate":0.0}"#)
     }
 
+    @Test func theKeyCountFollowsWhatWasPublished() {
+        let engine = E.engine(retention: 2)
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-05T12:00:00+08:00") / 1_000_000_000)
+        #expect(engine.keyCount == 0)
+        engine.apply(E.make("e1", .filed, case: "c1", at: "2022-10-05T10:00:00+08:00"))
+        engine.apply(E.make("e2", .filed, case: "c2", at: "2022-10-05T10:00:00+08:00", agency: "zrzy"))
+        #expect(engine.keyCount == 0, "nothing published yet")
+        engine.publishChanges { _ in }
+        let existing = engine.values(under: "/m/").count
+        #expect(existing == 4 * 4 * 3)  // windows × region levels × agencies
+        #expect(engine.keyCount == existing)
+        // Voiding one case deletes the keys only it counted in.
+        engine.apply(E.make("e3", .voided, case: "c2", at: "2022-10-05T11:00:00+08:00"))
+        engine.publishChanges { _ in }
+        #expect(engine.keyCount == 4 * 4 * 2)
+        #expect(engine.keyCount == engine.values(under: "/m/").count)
+        // Day windows that fall out of the retention are deleted too.
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-08T12:00:00+08:00") / 1_000_000_000)
+        engine.publishChanges { _ in }
+        #expect(engine.keyCount == 3 * 4 * 2)
+        #expect(engine.keyCount == engine.values(under: "/m/").count)
+    }
+
     @Test func anAgencyNamedAllCountsOnceUnderAtAll() throws {
         let engine = E.engine()
         engine.apply(E.make("e1", .filed, case: "c1", at: "2022-10-05T10:00:00+08:00", agency: "all"))
