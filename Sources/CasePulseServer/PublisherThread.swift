@@ -156,7 +156,8 @@ final class PublisherThread: @unchecked Sendable {
         var filter = SubscriptionFilter()
         let subscription = Message()
         let poller = Poller()
-        let socketIndex = poller.add(PollItem(socket: socket, events: .readable))
+        // Readable when subscriptions wait: they are read at the top of the loop.
+        _ = poller.add(PollItem(socket: socket, events: .readable))
         let wakeIndex = poller.add(PollItem(fileDescriptor: wakePipe.readDescriptor, events: .readable))
         while true {
             readSubscriptions(into: &filter, using: subscription)
@@ -166,11 +167,8 @@ final class PublisherThread: @unchecked Sendable {
             condition.unlock()
             if !working.isEmpty {
                 working.bytes.withUnsafeBytes { bytes in
-                    for item in working.items {
-                        // What no subscriber holds would be dropped by libzmq: not rendered.
-                        if case .heartbeat = item.value {} else if !filter.matches(UnsafeRawBufferPointer(rebasing: bytes[item.key])) {
-                            continue
-                        }
+                    // What no subscriber holds would be dropped by libzmq: not even rendered.
+                    for item in working.items where Self.isWanted(item, in: bytes, by: filter) {
                         send(item, bytes, &rendered)
                     }
                 }
@@ -185,8 +183,13 @@ final class PublisherThread: @unchecked Sendable {
                 usleep(10_000)
             }
             if poller.isReadable(wakeIndex) { wakePipe.drain() }
-            _ = poller.isReadable(socketIndex)
         }
+    }
+
+    /// Whether some subscriber holds a prefix of the item's key; heartbeats always go.
+    private static func isWanted(_ item: Item, in bytes: UnsafeRawBufferPointer, by filter: SubscriptionFilter) -> Bool {
+        if case .heartbeat = item.value { return true }
+        return filter.matches(UnsafeRawBufferPointer(rebasing: bytes[item.key]))
     }
 
     /// Reads every subscription message the XPUB holds and shares the result when it changed.
