@@ -18,7 +18,7 @@ import Glibc
 /// so sequence numbers reach subscribers in order. The loop only hands over changes whose events
 /// are committed, so nothing a crash could take back is ever sent. The socket was created and
 /// bound by the loop thread; from ``start()`` on only this thread touches it (the hand-over under
-/// the condition's lock is the memory barrier ZeroMQ asks for when a socket changes threads).
+/// the lock is the memory barrier ZeroMQ asks for when a socket changes threads).
 ///
 /// The thread also reads the subscriptions the XPUB reports, just before each batch, and renders
 /// and sends only keys some subscriber holds a prefix of — libzmq would drop the others unsent
@@ -75,10 +75,10 @@ final class PublisherThread: @unchecked Sendable {
 
     private let socket: Socket
     private let logger: Logger
-    private let condition = NSCondition()
-    /// Guarded by `condition`.
+    private let lock = NSLock()
+    /// Guarded by `lock`.
     private var queued = Batch()
-    /// Guarded by `condition`.
+    /// Guarded by `lock`.
     private var finishing = false
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
@@ -119,7 +119,7 @@ final class PublisherThread: @unchecked Sendable {
     /// Hands a batch over (and empties it, keeping its storage for the next one).
     func hand(_ batch: inout Batch) {
         guard !batch.isEmpty else { return }
-        condition.lock()
+        lock.lock()
         if queued.isEmpty {
             swap(&queued, &batch)
         } else {
@@ -134,7 +134,7 @@ final class PublisherThread: @unchecked Sendable {
                 queued.items.append(item)
             }
         }
-        condition.unlock()
+        lock.unlock()
         wakePipe.wake()
         batch.removeAll()
     }
@@ -142,9 +142,9 @@ final class PublisherThread: @unchecked Sendable {
     /// Sends what is queued, stops the thread and closes the socket (which lingers so the last
     /// updates leave).
     func finish() {
-        condition.lock()
+        lock.lock()
         finishing = true
-        condition.unlock()
+        lock.unlock()
         wakePipe.wake()
         if started { finished.wait() }
         socket.close()
@@ -161,10 +161,10 @@ final class PublisherThread: @unchecked Sendable {
         let wakeIndex = poller.add(PollItem(fileDescriptor: wakePipe.readDescriptor, events: .readable))
         while true {
             readSubscriptions(into: &filter, using: subscription)
-            condition.lock()
+            lock.lock()
             let finishing = self.finishing
             if !queued.isEmpty { swap(&queued, &working) }
-            condition.unlock()
+            lock.unlock()
             if !working.isEmpty {
                 working.bytes.withUnsafeBytes { bytes in
                     // What no subscriber holds would be dropped by libzmq: not even rendered.

@@ -9,7 +9,8 @@ import ZeroMQ
 import Glibc
 #endif
 
-/// The server's one thread: it owns every socket and the engine, and runs a poll loop.
+/// The server's thread: it owns the engine, the journal and every socket but the publish socket
+/// (which its ``PublisherThread`` owns), and runs a poll loop.
 ///
 /// ZeroMQ sockets are not thread-safe, so nothing here is touched from another thread; the outside
 /// world wakes the loop through a ``WakePipe`` and reads its status through ``Server``. Ingest is
@@ -396,16 +397,11 @@ final class ServerLoop {
         // subscriptions can lag the socket by a wake-up of the publish thread, so for a while after
         // a snapshot request — a Clone client subscribes, then asks — everything is handed over
         // and the publish thread, which reads the subscriptions just before it sends, decides.
-        if now < handEverythingUntil {
-            engine.publishChanges(values: { key, sequence, value in
-                outgoing.append(key: key, sequence: sequence, value: value)
-            })
-        } else {
-            let filter = subscriptions
-            engine.publishChanges(values: { key, sequence, value in
-                if filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
-            })
-        }
+        let everything = now < handEverythingUntil
+        let filter = subscriptions
+        engine.publishChanges(values: { key, sequence, value in
+            if everything || filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
+        })
         publishing.hand(&outgoing)
     }
 
