@@ -14,7 +14,7 @@ extension Engine {
 
     private func slots(
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
-        in cache: inout [PlacementKey: ContiguousArray<Int32>]
+        in cache: inout ShardedDictionary<PlacementKey, ContiguousArray<Int32>>
     ) -> ContiguousArray<Int32> {
         let regions = regionChain(placement.region)
         var result = ContiguousArray<Int32>()

@@ -153,7 +153,10 @@ extension Engine {
         oldestKeptDay = oldest
         coarseSlots.removeAll(keepingCapacity: true)
         daySlots.removeAll(keepingCapacity: true)
-        let expired = slotIDs.filter { Window(code: $0.key.window).isDay && !keepsDay($0.key.window) }
+        var expired: [(key: AggregateKey, slot: Int32)] = []
+        slotIDs.forEach { key, slot in
+            if Window(code: key.window).isDay && !keepsDay(key.window) { expired.append((key, slot)) }
+        }
         for (key, slot) in expired {
             slotIDs[key] = nil
             aggregates[Int(slot)] = Aggregate()

@@ -14,22 +14,24 @@ public final class Engine {
     let calendar: ZoneCalendar
 
     /// Cases are interned: one hash look-up per event finds the case's index into the arrays below.
-    var caseIndex: [String: Int32] = [:]
-    var caseIDs: ContiguousArray<String> = []
-    var caseStates: ContiguousArray<CaseState> = []
-    var caseChanged: ContiguousArray<Bool> = []
+    /// Every table that grows with the cases or keys is segmented or sharded, so that no growth
+    /// stops the writer for longer than a small, fixed amount of work.
+    var caseIndex = ShardedDictionary<String, Int32>()
+    let caseIDs = SegmentedArray<String>()
+    let caseStates = SegmentedArray<CaseState>()
+    let caseChanged = SegmentedArray<Bool>()
     var agencyIDs: [String: UInt32] = ["all": 0]
     var agencyNames: [String] = ["all"]
-    var partyIDs: [String: UInt32] = [:]
+    var partyIDs = ShardedDictionary<String, UInt32>()
     var regionChains: [RegionCode: [UInt32]] = [:]
     var regionNodeIDs: [RegionCode: UInt32] = [:]
     var regionPaths: [String] = [""]
 
-    var slotIDs: [AggregateKey: Int32] = [:]
-    var slotKeys: ContiguousArray<AggregateKey> = []
-    var aggregates: ContiguousArray<Aggregate> = []
-    var slotSequence: ContiguousArray<UInt64> = []
-    var slotDirty: ContiguousArray<Bool> = []
+    var slotIDs = ShardedDictionary<AggregateKey, Int32>()
+    let slotKeys = SegmentedArray<AggregateKey>()
+    let aggregates = SegmentedArray<Aggregate>()
+    let slotSequence = SegmentedArray<UInt64>()
+    let slotDirty = SegmentedArray<Bool>()
     /// Slots whose key exists as last published (`slotSequence != 0`).
     var publishedKeys = 0
     var dirtySlots: ContiguousArray<Int32> = []
@@ -39,9 +41,9 @@ public final class Engine {
     var retiredSlots: [Int32] = []
     /// Slots of the all, year and month windows of a (month, region, agency): shared by every day
     /// of the month, so a new day of a known place looks up only its ten day-window keys.
-    var coarseSlots: [PlacementKey: ContiguousArray<Int32>] = [:]
+    var coarseSlots = ShardedDictionary<PlacementKey, ContiguousArray<Int32>>()
     /// Slots of the day window of a (day, region, agency).
-    var daySlots: [PlacementKey: ContiguousArray<Int32>] = [:]
+    var daySlots = ShardedDictionary<PlacementKey, ContiguousArray<Int32>>()
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     var oldestKeptDay: Int64?
 
@@ -243,10 +245,8 @@ public final class Engine {
     @inline(__always)
     private func update(slotsOf placement: Placement, _ change: (inout Aggregate) -> Void) {
         let (coarse, day) = slots(for: placement)
-        aggregates.withUnsafeMutableBufferPointer { buffer in
-            for slot in coarse { change(&buffer[Int(slot)]) }
-            for slot in day { change(&buffer[Int(slot)]) }
-        }
+        for slot in coarse { change(&aggregates[Int(slot)]) }
+        for slot in day { change(&aggregates[Int(slot)]) }
         for slot in coarse { touch(slot) }
         for slot in day { touch(slot) }
     }

@@ -1,0 +1,63 @@
+/// An array that grows by whole segments of fixed size and never moves what it already holds.
+///
+/// A `ContiguousArray` doubles when it is full: it allocates twice the memory and copies every
+/// element, which at a million cases is tens of megabytes and stops the engine's single writer for
+/// milliseconds — a latency spike for every event queued behind it. Here appending allocates at
+/// most one new segment, so its worst case does not grow with the number of elements.
+///
+/// A reference type with no copy-on-write: it has one owner (the engine), and an element is reached
+/// by a shift, a mask and two loads, with no uniqueness check on the hot path. Indices are checked.
+final class SegmentedArray<Element> {
+    /// log2 of the elements per segment.
+    static var segmentShift: Int { 12 }
+    /// Elements per segment.
+    static var segmentSize: Int { 1 << segmentShift }
+
+    /// Full segments, then the last one, initialised up to `count`.
+    private var segments: [UnsafeMutablePointer<Element>] = []
+
+    /// Number of elements.
+    private(set) var count = 0
+
+    /// An empty array.
+    init() {}
+
+    deinit {
+        var remaining = count
+        for segment in segments {
+            let initialised = min(remaining, Self.segmentSize)
+            segment.deinitialize(count: initialised)
+            segment.deallocate()
+            remaining -= initialised
+        }
+    }
+
+    /// The positions of the elements.
+    var indices: Range<Int> { 0..<count }
+
+    /// Whether there are no elements.
+    var isEmpty: Bool { count == 0 }
+
+    /// Number of segments allocated.
+    var segmentCount: Int { segments.count }
+
+    /// Appends `element`, allocating a new segment when the last one is full.
+    func append(_ element: Element) {
+        let offset = count & (Self.segmentSize - 1)
+        if offset == 0 { segments.append(.allocate(capacity: Self.segmentSize)) }
+        (segments[segments.count - 1] + offset).initialize(to: element)
+        count += 1
+    }
+
+    /// The element at `index`, which must be below ``count``.
+    subscript(index: Int) -> Element {
+        @inline(__always) get {
+            precondition(index >= 0 && index < count, "SegmentedArray index out of range")
+            return segments[index >> Self.segmentShift][index & (Self.segmentSize - 1)]
+        }
+        @inline(__always) _modify {
+            precondition(index >= 0 && index < count, "SegmentedArray index out of range")
+            yield &segments[index >> Self.segmentShift][index & (Self.segmentSize - 1)]
+        }
+    }
+}

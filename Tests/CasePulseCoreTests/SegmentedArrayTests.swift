@@ -1,0 +1,51 @@
+import Testing
+
+@testable import CasePulseCore
+
+/// Counts live instances, to prove every element is released exactly once.
+private final class Tracked {
+    nonisolated(unsafe) static var live = 0
+    let value: Int
+    init(_ value: Int) {
+        self.value = value
+        Tracked.live += 1
+    }
+    deinit { Tracked.live -= 1 }
+}
+
+@Suite(.serialized) struct SegmentedArrayTests {
+    @Test func holdsWhatWasAppendedAcrossSegments() {
+        let array = SegmentedArray<Int>()
+        let count = SegmentedArray<Int>.segmentSize * 3 + 17
+        for i in 0..<count { array.append(i * 7) }
+        #expect(array.count == count)
+        #expect(array.segmentCount == 4)
+        #expect(array.indices.allSatisfy { array[$0] == $0 * 7 })
+    }
+
+    @Test func modifiesElementsInPlace() {
+        let array = SegmentedArray<[Int]>()
+        for i in 0..<(SegmentedArray<[Int]>.segmentSize + 5) { array.append([i]) }
+        let last = array.count - 1
+        array[last].append(99)
+        array[3][0] += 1
+        #expect(array[last] == [last, 99])
+        #expect(array[3] == [4])
+        var taken: [Int] = []
+        swap(&taken, &array[last])
+        #expect(taken == [last, 99])
+        #expect(array[last].isEmpty)
+    }
+
+    @Test func releasesEveryElementExactlyOnce() {
+        let before = Tracked.live
+        do {
+            let array = SegmentedArray<Tracked>()
+            for i in 0..<(SegmentedArray<Tracked>.segmentSize * 2 + 3) { array.append(Tracked(i)) }
+            array[5] = Tracked(-1)
+            #expect(Tracked.live - before == array.count)
+            #expect(array[5].value == -1)
+        }
+        #expect(Tracked.live == before)
+    }
+}
