@@ -93,11 +93,22 @@ extension Engine {
 
     /// The records of the cases changed since the last call.
     public func takeChangedRecords() -> [CaseRecord] {
-        defer { changedCases.removeAll(keepingCapacity: true) }
-        return changedCases.map { index in
-            caseChanged[Int(index)] = false
-            return record(ofCaseAt: Int(index))
-        }
+        var records: [CaseRecord] = []
+        takeChangedRecords(orderedBy: { $0 }) { _, record in records.append(record) }
+        return records
+    }
+
+    /// Calls `body` with the record of each case changed since the last call, in the order of
+    /// `sortKey` of the case ids, and with that key. Records are built one at a time, and only the
+    /// keys and case numbers are sorted, so a checkpoint of many cases holds no array of records.
+    public func takeChangedRecords(
+        orderedBy sortKey: (String) -> String, _ body: (_ key: String, _ record: CaseRecord) throws -> Void
+    ) rethrows {
+        var order = changedCases.map { index in (key: sortKey(caseIDs[Int(index)]), index: index) }
+        for index in changedCases { caseChanged[Int(index)] = false }
+        changedCases.removeAll(keepingCapacity: true)
+        order.sort { $0.key < $1.key }
+        for (key, index) in order { try body(key, record(ofCaseAt: Int(index))) }
     }
 
     /// Whether the counters changed since the last call.

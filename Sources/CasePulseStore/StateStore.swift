@@ -297,9 +297,6 @@ public final class StateStore {
         // canonical equivalence, SQLite's primary key compares bytes.
         // Swift orders strings by the Unicode scalars of their NFC form, which for NFC strings is
         // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
-        let records = engine.takeChangedRecords()
-            .map { (id: Self.canonical($0.caseID), record: $0) }
-            .sorted { $0.id < $1.id }
         let keys = final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : []
         let countersChanged = engine.takeCountersChanged()
         let producers = engine.producers
@@ -308,7 +305,7 @@ public final class StateStore {
         do {
             try queue.write { db in
                 let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
-                for (id, record) in records {
+                try engine.takeChangedRecords(orderedBy: Self.canonical) { id, record in
                     try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
                 }
                 if final {
