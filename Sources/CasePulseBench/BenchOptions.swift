@@ -10,6 +10,9 @@ public struct BenchOptions: Sendable {
     public var latencySeconds: Double
     /// The steady rates of the latency runs, events per second.
     public var latencyRates: [Double]
+    /// Events of one more latency run at the first rate on the restarted state, long enough to
+    /// span the daemon's checkpoints (every 200,000 events); `0` skips it.
+    public var sustainedEvents: Int
     /// First of the loopback ports used (the daemon takes four from here, the ceiling the fifth).
     public var basePort: Int
     /// Where state directories and daemon logs go (a fresh directory under it).
@@ -20,13 +23,15 @@ public struct BenchOptions: Sendable {
     /// Options with the defaults of the README's table.
     public init(
         daemonBinary: String, cases: Int = 1_000_000, replayEvents: Int = 1_000_000, latencySeconds: Double = 5,
-        latencyRates: [Double] = [10_000, 100_000], basePort: Int = 27_600, workDirectory: String = "/tmp", keep: Bool = false
+        latencyRates: [Double] = [10_000, 100_000], sustainedEvents: Int = 250_000, basePort: Int = 27_600,
+        workDirectory: String = "/tmp", keep: Bool = false
     ) {
         self.daemonBinary = daemonBinary
         self.cases = cases
         self.replayEvents = replayEvents
         self.latencySeconds = latencySeconds
         self.latencyRates = latencyRates
+        self.sustainedEvents = sustainedEvents
         self.basePort = basePort
         self.workDirectory = workDirectory
         self.keep = keep

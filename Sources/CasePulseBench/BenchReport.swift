@@ -10,6 +10,9 @@ public struct BenchReport: Sendable {
     var sizes: [DaemonIngestRun.Figures]
     /// Latency at each steady rate, on the restarted largest state.
     var latencies: [LatencyRun.Figures]
+    /// Latency at the first rate on the restarted largest state over enough events to span the
+    /// daemon's checkpoints.
+    var sustainedLatency: LatencyRun.Figures?
     /// Latency at the first rate on a fresh daemon, whose tables grow while it is measured.
     var freshLatency: LatencyRun.Figures?
     /// Journal replay.
@@ -33,6 +36,12 @@ public struct BenchReport: Sendable {
         let held = largest.map { " on the restarted \($0.cases.grouped)-case state" } ?? ""
         for latency in latencies {
             out += Self.latencyRow(latency, where: held)
+        }
+        if let sustainedLatency {
+            // The daemon checkpoints every 200,000 events; the first tenth of a run is not counted.
+            let spans = sustainedLatency.events * 10 / 9 >= 200_000
+            let note = spans ? "spanning a checkpoint (one per 200,000 events)" : "too short to span a checkpoint (one per 200,000 events)"
+            out += Self.latencyRow(sustainedLatency, where: held + ", sustained, " + note)
         }
         if let freshLatency {
             out += Self.latencyRow(freshLatency, where: " on a fresh daemon (tables growing)")

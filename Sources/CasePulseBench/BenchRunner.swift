@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Order: the ceiling; the daemon at a quarter, a half and all of the cases (each a fresh daemon
 /// and state directory); restart of the largest state with `--publish-interval 0`, and latency at
-/// each steady rate on it; latency at the first rate on a fresh daemon; journal replay in process.
+/// each steady rate on it, then a sustained run at the first rate that spans checkpoints; latency at
+/// the first rate on a fresh daemon; journal replay in process.
 public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
     public static func run(_ options: BenchOptions, progress: (String) -> Void) throws -> BenchReport {
@@ -46,11 +47,18 @@ public enum BenchRunner {
             publishIntervalMilliseconds: 0, log: log)
         progress("  serving after \(BenchReport.fixed(restart.seconds, 2)) s")
         var latencies: [LatencyRun.Figures] = []
+        var sustained: LatencyRun.Figures?
         var caseOffset = 50_000_000
         do {
             defer { if restart.daemon.isRunning { restart.daemon.stop() } }
             for rate in options.latencyRates {
-                latencies.append(try latency(on: restart.daemon, rate: rate, options, caseOffset: &caseOffset, progress))
+                latencies.append(try latency(on: restart.daemon, rate: rate, count: nil, options, caseOffset: &caseOffset, progress))
+            }
+            // A short run can fall between two checkpoints; a daemon that runs for years cannot.
+            if let rate = options.latencyRates.first, options.sustainedEvents > 0 {
+                progress("sustained, spanning checkpoints:")
+                sustained = try latency(
+                    on: restart.daemon, rate: rate, count: options.sustainedEvents, options, caseOffset: &caseOffset, progress)
             }
         }
         if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
@@ -64,7 +72,7 @@ public enum BenchRunner {
             defer { if fresh.isRunning { fresh.stop() } }
             if let rate = options.latencyRates.first {
                 progress("on a fresh daemon:")
-                freshLatency = try latency(on: fresh, rate: rate, options, caseOffset: &caseOffset, progress)
+                freshLatency = try latency(on: fresh, rate: rate, count: nil, options, caseOffset: &caseOffset, progress)
             }
         }
 
@@ -75,14 +83,15 @@ public enum BenchRunner {
 
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
-            freshLatency: freshLatency, replay: replay, restartSeconds: restart.seconds,
+            sustainedLatency: sustained, freshLatency: freshLatency, replay: replay, restartSeconds: restart.seconds,
             restartPeakBytes: restart.peakResidentBytes)
     }
 
     private static func latency(
-        on daemon: DaemonProcess, rate: Double, _ options: BenchOptions, caseOffset: inout Int, _ progress: (String) -> Void
+        on daemon: DaemonProcess, rate: Double, count: Int?, _ options: BenchOptions, caseOffset: inout Int,
+        _ progress: (String) -> Void
     ) throws -> LatencyRun.Figures {
-        let count = max(100, Int(rate * options.latencySeconds))
+        let count = count ?? max(100, Int(rate * options.latencySeconds))
         progress("latency: \(count) events at \(Int(rate))/s")
         let figures = try LatencyRun.measure(daemon: daemon, rate: rate, count: count, warmup: count / 10, caseOffset: caseOffset)
         progress("  p50 \(BenchReport.micros(figures.p50)) p99 \(BenchReport.micros(figures.p99)) p99.9 \(BenchReport.micros(figures.p999))")

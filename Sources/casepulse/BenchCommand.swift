@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure casepulsed against libzmq's own ceiling: throughput, latency, replay, restart, memory.",
         discussion: """
             Runs the real casepulsed (release build next to this casepulse unless --daemon) as child processes \
-            on loopback ports from --port; takes about a minute at the defaults on two cores. Prints progress on \
+            on loopback ports from --port; takes about two minutes at the defaults on two cores. Prints progress on \
             standard error and the table on standard output.
             """)
 
@@ -29,6 +29,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("rate"), help: "Steady rates of the latency runs (repeatable).")
     var rates: [Double] = [10_000, 100_000]
 
+    @Option(
+        name: .customLong("sustained-events"),
+        help: "Events of a sustained run at the first rate that spans the daemon's checkpoints (0 skips it).")
+    var sustainedEvents = 250_000
+
     @Option(name: .customLong("port"), help: "First of the loopback ports used (five).")
     var port = 27_600
 
@@ -44,7 +49,7 @@ struct BenchCommand: ParsableCommand {
             let binary = daemon ?? executable.deletingLastPathComponent().appendingPathComponent("casepulsed").path
             let options = BenchOptions(
                 daemonBinary: binary, cases: cases, replayEvents: replayEvents, latencySeconds: latencySeconds,
-                latencyRates: rates, basePort: port, workDirectory: workDirectory, keep: keep)
+                latencyRates: rates, sustainedEvents: sustainedEvents, basePort: port, workDirectory: workDirectory, keep: keep)
             let report = try BenchRunner.run(options) { Terminal.writeError($0 + "\n") }
             Terminal.writeOutput(report.markdown)
         }
