@@ -91,7 +91,7 @@ extension Engine {
         dirtySlots.count + (ingestDirty ? 1 : 0) + dirtyProducers.count
     }
 
-    /// The records of the cases changed since the last call.
+    /// The records of the cases changed since the last call, in case-id order.
     public func takeChangedRecords() -> [CaseRecord] {
         var records: [CaseRecord] = []
         takeChangedRecords(orderedBy: { $0 }) { _, record in records.append(record) }
