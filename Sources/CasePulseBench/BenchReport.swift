@@ -38,8 +38,8 @@ public struct BenchReport: Sendable {
             out += Self.latencyRow(latency, where: held)
         }
         if let sustainedLatency {
-            // The daemon checkpoints every 200,000 events; the first tenth of a run is not counted.
-            let spans = sustainedLatency.events * 10 / 9 >= 200_000
+            // The daemon checkpoints every 200,000 events.
+            let spans = sustainedLatency.sent >= 200_000
             let note = spans ? "spanning a checkpoint (one per 200,000 events)" : "too short to span a checkpoint (one per 200,000 events)"
             out += Self.latencyRow(sustainedLatency, where: held + ", sustained, " + note)
         }

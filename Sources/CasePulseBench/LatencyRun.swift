@@ -11,6 +11,9 @@ enum LatencyRun {
     /// Latency percentiles in microseconds.
     struct Figures: Sendable {
         var rate: Double
+        /// Events sent, the warm-up included.
+        var sent: Int
+        /// Events counted (after the warm-up).
         var events: Int
         var p50: Double
         var p99: Double
@@ -88,7 +91,7 @@ enum LatencyRun {
         if missing > 0 { throw BenchError("\(missing) events at \(Int(rate))/s never showed in an update") }
         func micros(_ value: UInt64) -> Double { Double(value) / 1000 }
         return Figures(
-            rate: rate, events: count - warmup, p50: micros(histogram.valueAtPercentile(50)),
+            rate: rate, sent: count, events: count - warmup, p50: micros(histogram.valueAtPercentile(50)),
             p99: micros(histogram.valueAtPercentile(99)), p999: micros(histogram.valueAtPercentile(99.9)),
             max: micros(histogram.max))
     }
