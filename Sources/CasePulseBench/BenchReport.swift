@@ -13,6 +13,8 @@ public struct BenchReport: Sendable {
     /// Latency at the first rate on the restarted largest state over enough events to span the
     /// daemon's checkpoints.
     var sustainedLatency: LatencyRun.Figures?
+    /// `--checkpoint-events` of the daemons measured.
+    var checkpointEvents: Int
     /// Latency at the first rate on a fresh daemon, whose tables grow while it is measured.
     var freshLatency: LatencyRun.Figures?
     /// Journal replay.
@@ -38,9 +40,7 @@ public struct BenchReport: Sendable {
             out += Self.latencyRow(latency, where: held)
         }
         if let sustainedLatency {
-            // The daemon checkpoints every 200,000 events.
-            let spans = sustainedLatency.sent >= 200_000
-            let note = spans ? "spanning a checkpoint (one per 200,000 events)" : "too short to span a checkpoint (one per 200,000 events)"
+            let note = Self.checkpointNote(sent: sustainedLatency.sent, checkpointEvents: checkpointEvents)
             out += Self.latencyRow(sustainedLatency, where: held + ", sustained, " + note)
         }
         if let freshLatency {
@@ -62,6 +62,13 @@ public struct BenchReport: Sendable {
             out += "| \(size.cases.grouped) | \(size.events.grouped) | \(Self.fixed(size.seconds, 2)) | \(Self.rate(size.eventsPerSecond)) | \(Self.fixed(size.eventsPerSecond / ceiling, 2)) | \(Self.fixed(Double(size.peakResidentBytes) / 1_048_576, 1)) | \(Int(perCase.rounded())) | \(Self.fixed(size.stopSeconds, 2)) |\n"
         }
         return out
+    }
+
+    /// Whether a run of `sent` events spans a checkpoint of a daemon started with
+    /// `--checkpoint-events checkpointEvents`.
+    static func checkpointNote(sent: Int, checkpointEvents: Int) -> String {
+        let every = "one per \(checkpointEvents.grouped) events"
+        return sent >= checkpointEvents ? "spanning a checkpoint (\(every))" : "too short to span a checkpoint (\(every))"
     }
 
     static func latencyRow(_ latency: LatencyRun.Figures, where place: String) -> String {

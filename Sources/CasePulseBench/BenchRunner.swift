@@ -32,7 +32,8 @@ public enum BenchRunner {
             let state = work.appendingPathComponent("state-\(cases)").path
             progress("daemon: \(cases) cases, \(cases * 3) events, --fsync batch")
             let figures = try DaemonIngestRun.measure(
-                binary: options.daemonBinary, basePort: options.basePort, cases: cases, stateDirectory: state, log: log)
+                binary: options.daemonBinary, basePort: options.basePort, cases: cases, stateDirectory: state,
+                checkpointEvents: options.checkpointEvents, log: log)
             progress("  \(BenchReport.rate(figures.eventsPerSecond)) ev/s, VmHWM \(figures.peakResidentBytes / 1_048_576) MiB")
             sizes.append(figures)
             largestState = state
@@ -44,7 +45,7 @@ public enum BenchRunner {
         progress("restart on \(options.cases) cases")
         let restart = try DaemonIngestRun.restartToServing(
             binary: options.daemonBinary, basePort: options.basePort, stateDirectory: largestState,
-            publishIntervalMilliseconds: 0, log: log)
+            publishIntervalMilliseconds: 0, checkpointEvents: options.checkpointEvents, log: log)
         progress("  serving after \(BenchReport.fixed(restart.seconds, 2)) s")
         var latencies: [LatencyRun.Figures] = []
         var sustained: LatencyRun.Figures?
@@ -65,7 +66,8 @@ public enum BenchRunner {
 
         let fresh = try DaemonProcess(
             binary: options.daemonBinary, basePort: options.basePort,
-            stateDirectory: work.appendingPathComponent("state-latency").path, publishIntervalMilliseconds: 0, log: log)
+            stateDirectory: work.appendingPathComponent("state-latency").path, publishIntervalMilliseconds: 0,
+            checkpointEvents: options.checkpointEvents, log: log)
         try fresh.start()
         var freshLatency: LatencyRun.Figures?
         do {
@@ -83,8 +85,8 @@ public enum BenchRunner {
 
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
-            sustainedLatency: sustained, freshLatency: freshLatency, replay: replay, restartSeconds: restart.seconds,
-            restartPeakBytes: restart.peakResidentBytes)
+            sustainedLatency: sustained, checkpointEvents: options.checkpointEvents, freshLatency: freshLatency,
+            replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes)
     }
 
     private static func latency(

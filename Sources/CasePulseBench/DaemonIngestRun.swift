@@ -25,10 +25,11 @@ enum DaemonIngestRun {
 
     /// Runs `cases` cases (three events each) through a daemon on `stateDirectory`, and stops it.
     static func measure(
-        binary: String, basePort: Int, cases: Int, stateDirectory: String, log: URL
+        binary: String, basePort: Int, cases: Int, stateDirectory: String, checkpointEvents: Int, log: URL
     ) throws -> Figures {
         let daemon = try DaemonProcess(
-            binary: binary, basePort: basePort, stateDirectory: stateDirectory, publishIntervalMilliseconds: 100, log: log)
+            binary: binary, basePort: basePort, stateDirectory: stateDirectory, publishIntervalMilliseconds: 100,
+            checkpointEvents: checkpointEvents, log: log)
         try daemon.start()
         defer { if daemon.isRunning { daemon.stop() } }
         let context = try Context()
@@ -81,11 +82,12 @@ enum DaemonIngestRun {
     /// Starts `binary` on the state in `stateDirectory` and times it until its snapshot endpoint
     /// answers; returns the seconds, the daemon's `VmHWM` then, and the daemon, still running.
     static func restartToServing(
-        binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, log: URL
+        binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, checkpointEvents: Int,
+        log: URL
     ) throws -> (seconds: Double, peakResidentBytes: Int, daemon: DaemonProcess) {
         let daemon = try DaemonProcess(
             binary: binary, basePort: basePort, stateDirectory: stateDirectory,
-            publishIntervalMilliseconds: publishIntervalMilliseconds, log: log)
+            publishIntervalMilliseconds: publishIntervalMilliseconds, checkpointEvents: checkpointEvents, log: log)
         let context = try Context()
         let probe = try SnapshotProbe(context: context, endpoint: daemon.snapshot)
         try daemon.start()

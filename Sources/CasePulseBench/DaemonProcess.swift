@@ -15,8 +15,12 @@ final class DaemonProcess {
     /// When ``start()`` launched the process.
     private(set) var launched = ContinuousClock.now
 
-    /// Prepares (does not start) `binary` on ports `basePort…basePort+3` with `stateDirectory`.
-    init(binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, log: URL) throws {
+    /// Prepares (does not start) `binary` on ports `basePort…basePort+3` with `stateDirectory`,
+    /// checkpointing every `checkpointEvents` events.
+    init(
+        binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, checkpointEvents: Int,
+        log: URL
+    ) throws {
         snapshot = "tcp://127.0.0.1:\(basePort)"
         publish = "tcp://127.0.0.1:\(basePort + 1)"
         ingest = "tcp://127.0.0.1:\(basePort + 2)"
@@ -25,7 +29,8 @@ final class DaemonProcess {
         process.arguments = [
             "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
             "--state-dir", stateDirectory, "--fsync", "batch", "--day-retention", "0",
-            "--publish-interval", String(publishIntervalMilliseconds), "--log-level", "notice",
+            "--publish-interval", String(publishIntervalMilliseconds), "--checkpoint-events", String(checkpointEvents),
+            "--log-level", "notice",
         ]
         // One log for every daemon of a run, appended to.
         if !FileManager.default.fileExists(atPath: log.path) {

@@ -28,6 +28,10 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
     case stateDir = "state-dir"
     /// Durability of acknowledged events.
     case fsync
+    /// Events journaled between two checkpoints.
+    case checkpointEvents = "checkpoint-events"
+    /// Receive high-water mark of the ingest sockets, in messages per producer connection.
+    case ingestHWM = "ingest-hwm"
     /// Server secret certificate for CURVE.
     case curveCert = "curve-cert"
     /// Directory of producers' public certificates.
@@ -49,7 +53,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
     public var kind: Kind {
         switch self {
         case .ingest, .ingestConnect, .reliable: .list
-        case .publishInterval, .dayRetention, .maxEventBytes: .integer
+        case .publishInterval, .dayRetention, .maxEventBytes, .checkpointEvents, .ingestHWM: .integer
         default: .string
         }
     }
@@ -85,6 +89,8 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
         case .logLevel: "trace, debug, info, notice, warning, error or critical."
         case .stateDir: "Where all durable state lives (default: $STATE_DIRECTORY, else $XDG_STATE_HOME/casepulse or ~/.local/state/casepulse)."
         case .fsync: "Durability of acknowledged events: always, batch (group commit before the ACK) or off."
+        case .checkpointEvents: "Events journaled between two checkpoints (a checkpoint also runs every 60 s with events pending, and at a clean stop)."
+        case .ingestHWM: "Receive high-water mark of the ingest sockets: messages queued per producer connection; when it is reached the daemon stops reading that connection, so a best-effort producer's PUB drops and a reliable producer's DEALER blocks."
         case .curveCert: "Server secret certificate; turns CURVE on for every endpoint (tcp and ipc)."
         case .producerKeys: "Directory of public certificates of producers allowed to send events."
         case .subscriberKeys: "Directory of public certificates of clients allowed to read."

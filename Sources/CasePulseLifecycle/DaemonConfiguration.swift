@@ -29,6 +29,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateDirectory: String
     /// Durability of acknowledged events.
     public var fsync = FsyncMode.batch
+    /// Events journaled between two checkpoints (one also runs every 60 s with events pending).
+    public var checkpointEvents = 200_000
+    /// Receive high-water mark of the ingest sockets, in messages per producer connection.
+    public var ingestHighWaterMark: Int32 = 1_000_000
     /// Server secret certificate; CURVE on every endpoint (tcp and ipc) when set.
     public var curveCert: String?
     /// Directory of producers' public certificates.
@@ -109,6 +113,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The range of `checkpoint-events`.
+    public static let checkpointEventsRange = 1...100_000_000
+    /// The range of `ingest-hwm`: libzmq takes an `int`, and 0 (no limit) is not offered.
+    public static let ingestHighWaterMarkRange = 1...Int(Int32.max)
+
     private mutating func applyInteger(_ number: Int, to key: ConfigurationKey, refuse: (String) -> ConfigurationError) throws(ConfigurationError) {
         switch key {
         case .publishInterval:
@@ -117,9 +126,23 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case .dayRetention:
             guard number >= 0 else { throw refuse("must be 0 or more days, not \(number)") }
             dayRetention = number
-        default:
+        case .maxEventBytes:
             guard number > 0 else { throw refuse("must be a positive number of bytes, not \(number)") }
             maxEventBytes = number
+        case .checkpointEvents:
+            let range = Self.checkpointEventsRange
+            guard range.contains(number) else {
+                throw refuse("must be \(range.lowerBound) to \(range.upperBound) events, not \(number)")
+            }
+            checkpointEvents = number
+        case .ingestHWM:
+            let range = Self.ingestHighWaterMarkRange
+            guard range.contains(number), let messages = Int32(exactly: number) else {
+                throw refuse("must be \(range.lowerBound) to \(range.upperBound) messages, not \(number)")
+            }
+            ingestHighWaterMark = messages
+        default:
+            throw refuse("wrong kind of value \(number)")
         }
     }
 
@@ -144,13 +167,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case .logLevel: .string(logLevel.rawValue)
         case .stateDir: .string(stateDirectory)
         case .fsync: .string(fsync.rawValue)
+        case .checkpointEvents: .integer(checkpointEvents)
+        case .ingestHWM: .integer(Int(ingestHighWaterMark))
         case .curveCert: curveCert.map(ConfigurationValue.string)
         case .producerKeys: producerKeys.map(ConfigurationValue.string)
         case .subscriberKeys: subscriberKeys.map(ConfigurationValue.string)
         }
     }
 
-    /// The server's configuration: endpoints, cadence, limits, calendar, state and durability.
+    /// The server's configuration: endpoints, cadence, limits, calendar, state, durability and
+    /// checkpoints.
     /// Security and the tick hook are the caller's to add.
     public var serverConfiguration: ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -165,6 +191,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         configuration.engine.dayRetentionDays = dayRetention
         configuration.stateDirectory = stateDirectory
         configuration.fsync = fsync
+        configuration.checkpointEvents = checkpointEvents
+        configuration.ingestHighWaterMark = ingestHighWaterMark
         return configuration
     }
 }

@@ -34,6 +34,11 @@ struct BenchCommand: ParsableCommand {
         help: "Events of a sustained run at the first rate that spans the daemon's checkpoints (0 skips it).")
     var sustainedEvents = 250_000
 
+    @Option(
+        name: .customLong("checkpoint-events"),
+        help: "--checkpoint-events of every casepulsed started; the sustained run spans a checkpoint if it sends at least this many.")
+    var checkpointEvents = BenchOptions.defaultCheckpointEvents
+
     @Option(name: .customLong("port"), help: "First of the loopback ports used (five).")
     var port = 27_600
 
@@ -49,7 +54,8 @@ struct BenchCommand: ParsableCommand {
             let binary = daemon ?? executable.deletingLastPathComponent().appendingPathComponent("casepulsed").path
             let options = BenchOptions(
                 daemonBinary: binary, cases: cases, replayEvents: replayEvents, latencySeconds: latencySeconds,
-                latencyRates: rates, sustainedEvents: sustainedEvents, basePort: port, workDirectory: workDirectory, keep: keep)
+                latencyRates: rates, sustainedEvents: sustainedEvents, checkpointEvents: checkpointEvents, basePort: port,
+                workDirectory: workDirectory, keep: keep)
             let report = try BenchRunner.run(options) { Terminal.writeError($0 + "\n") }
             Terminal.writeOutput(report.markdown)
         }

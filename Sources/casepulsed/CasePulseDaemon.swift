@@ -67,6 +67,12 @@ struct CasePulseDaemon: AsyncParsableCommand {
     @Option(name: .customLong("fsync"), help: Self.help(.fsync, "MODE"))
     var fsync: String?
 
+    @Option(name: .customLong("checkpoint-events"), parsing: .unconditional, help: Self.help(.checkpointEvents, "EVENTS"))
+    var checkpointEvents: Int?
+
+    @Option(name: .customLong("ingest-hwm"), parsing: .unconditional, help: Self.help(.ingestHWM, "MESSAGES"))
+    var ingestHWM: Int?
+
     @Option(name: .customLong("curve-cert"), help: Self.help(.curveCert, "FILE"))
     var curveCert: String?
 
@@ -95,6 +101,8 @@ struct CasePulseDaemon: AsyncParsableCommand {
         layer.setFlag(.logLevel, logLevel.map(ConfigurationValue.string))
         layer.setFlag(.stateDir, stateDir.map(ConfigurationValue.string))
         layer.setFlag(.fsync, fsync.map(ConfigurationValue.string))
+        layer.setFlag(.checkpointEvents, checkpointEvents.map(ConfigurationValue.integer))
+        layer.setFlag(.ingestHWM, ingestHWM.map(ConfigurationValue.integer))
         layer.setFlag(.curveCert, curveCert.map(ConfigurationValue.string))
         layer.setFlag(.producerKeys, producerKeys.map(ConfigurationValue.string))
         layer.setFlag(.subscriberKeys, subscriberKeys.map(ConfigurationValue.string))

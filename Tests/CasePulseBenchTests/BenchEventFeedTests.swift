@@ -39,6 +39,14 @@ import Testing
         #expect(1_000_000.grouped == "1,000,000")
         #expect(SnapshotProbe.integer(named: "received", in: #"{"received":42,"accepted":41}"#) == 42)
     }
+
+    @Test func aSustainedRunSpansACheckpointOfTheIntervalTheDaemonsWereGiven() {
+        let every = BenchOptions.defaultCheckpointEvents
+        #expect(BenchOptions(daemonBinary: "casepulsed").checkpointEvents == 200_000)
+        #expect(BenchReport.checkpointNote(sent: every, checkpointEvents: every) == "spanning a checkpoint (one per 200,000 events)")
+        #expect(BenchReport.checkpointNote(sent: every - 1, checkpointEvents: every) == "too short to span a checkpoint (one per 200,000 events)")
+        #expect(BenchReport.checkpointNote(sent: 60_000, checkpointEvents: 50_000) == "spanning a checkpoint (one per 50,000 events)")
+    }
 }
 
 extension String {

@@ -53,6 +53,16 @@ import Testing
         #expect(notices.map { $0?.assignments.first } == ["RELOADING=1", "READY=1"])
     }
 
+    @Test func theCheckpointIntervalAndTheIngestHighWaterMarkNeedARestart() throws {
+        let harness = try Harness(file: "checkpoint-events = 200000\n")
+        try harness.rewrite("checkpoint-events = 50000\ningest-hwm = 1000\n")
+        let line = harness.reloader.reload()
+        #expect(line == "reloaded configuration from \(harness.path): nothing changed; not applied, needs a restart: checkpoint-events, ingest-hwm")
+        #expect(harness.reloader.configuration.checkpointEvents == 200_000)
+        #expect(harness.reloader.configuration.ingestHighWaterMark == 1_000_000)
+        #expect(harness.commands.commands.withLock { $0 }.isEmpty)
+    }
+
     @Test func flagsStillWinOnReload() throws {
         var flags = ConfigurationLayer()
         flags.setFlag(.publishInterval, .integer(7))

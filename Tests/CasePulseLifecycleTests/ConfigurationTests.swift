@@ -157,10 +157,73 @@ import Testing
         #expect(server.publishIntervalMilliseconds == 100)
     }
 
+    @Test func theCheckpointIntervalAndTheIngestHighWaterMarkComeFromEverySource() throws {
+        let defaults = try ConfigurationLoader(environment: Self.home).load()
+        #expect(defaults.checkpointEvents == 200_000)
+        #expect(defaults.ingestHighWaterMark == 1_000_000)
+        #expect(defaults.serverConfiguration.checkpointEvents == 200_000)
+        #expect(defaults.serverConfiguration.ingestHighWaterMark == 1_000_000)
+
+        let path = try Self.file("checkpoint-events = 5000\ningest-hwm = 20000\n")
+        let fromFile = try ConfigurationLoader(configFlag: path, environment: Self.home).load()
+        #expect(fromFile.checkpointEvents == 5000)
+        #expect(fromFile.origins[.checkpointEvents] == .file(path: path, line: 1))
+        #expect(fromFile.ingestHighWaterMark == 20_000)
+        #expect(fromFile.origins[.ingestHWM] == .file(path: path, line: 2))
+
+        let environment = Self.home.merging(["CASEPULSE_CHECKPOINT_EVENTS": "7000", "CASEPULSE_INGEST_HWM": "30000"]) { a, _ in a }
+        let fromEnvironment = try ConfigurationLoader(configFlag: path, environment: environment).load()
+        #expect(fromEnvironment.checkpointEvents == 7000)
+        #expect(fromEnvironment.origins[.checkpointEvents] == .environment("CASEPULSE_CHECKPOINT_EVENTS"))
+        #expect(fromEnvironment.ingestHighWaterMark == 30_000)
+        #expect(fromEnvironment.origins[.ingestHWM] == .environment("CASEPULSE_INGEST_HWM"))
+
+        var flags = ConfigurationLayer()
+        flags.setFlag(.checkpointEvents, .integer(1))
+        flags.setFlag(.ingestHWM, .integer(Int(Int32.max)))
+        let fromFlags = try ConfigurationLoader(flags: flags, configFlag: path, environment: environment).load()
+        #expect(fromFlags.checkpointEvents == 1)
+        #expect(fromFlags.origins[.checkpointEvents] == .flag("--checkpoint-events"))
+        #expect(fromFlags.ingestHighWaterMark == Int32.max)
+        #expect(fromFlags.origins[.ingestHWM] == .flag("--ingest-hwm"))
+        #expect(fromFlags.serverConfiguration.checkpointEvents == 1)
+        #expect(fromFlags.serverConfiguration.ingestHighWaterMark == Int32.max)
+    }
+
+    @Test(arguments: [
+        ("checkpoint-events", 0, "must be 1 to 100000000 events, not 0"),
+        ("checkpoint-events", -3, "must be 1 to 100000000 events, not -3"),
+        ("checkpoint-events", 100_000_001, "must be 1 to 100000000 events, not 100000001"),
+        ("ingest-hwm", 0, "must be 1 to 2147483647 messages, not 0"),
+        ("ingest-hwm", -1, "must be 1 to 2147483647 messages, not -1"),
+        ("ingest-hwm", 2_147_483_648, "must be 1 to 2147483647 messages, not 2147483648"),
+    ])
+    func anOutOfRangeCheckpointIntervalOrHighWaterMarkIsRefusedFromEverySource(key: String, value: Int, problem: String) throws {
+        guard let configurationKey = ConfigurationKey(rawValue: key) else {
+            Issue.record("no key \(key)")
+            return
+        }
+        let path = try Self.file("log-level = \"info\"\n\(key) = \(value)\n")
+        #expect {
+            try ConfigurationLoader(configFlag: path, environment: [:]).load()
+        } throws: { "\($0)" == "configuration file \(path), line 2, key \"\(key)\": \(problem)" }
+        #expect {
+            try ConfigurationLoader(environment: [configurationKey.environmentVariable: String(value)]).load()
+        } throws: { "\($0)" == "environment variable \(configurationKey.environmentVariable), key \"\(key)\": \(problem)" }
+        var flags = ConfigurationLayer()
+        flags.setFlag(configurationKey, .integer(value))
+        #expect {
+            try ConfigurationLoader(flags: flags, environment: [:]).load()
+        } throws: { "\($0)" == "--\(key): \(problem)" }
+    }
+
     @Test func everyKeyIsSpeltTheSameWayEverywhere() {
         #expect(ConfigurationKey.publishInterval.flag == "--publish-interval")
         #expect(ConfigurationKey.publishInterval.environmentVariable == "CASEPULSE_PUBLISH_INTERVAL")
         #expect(ConfigurationKey.stateDir.environmentVariable == "CASEPULSE_STATE_DIR")
+        #expect(ConfigurationKey.ingestHWM.flag == "--ingest-hwm")
+        #expect(ConfigurationKey.ingestHWM.environmentVariable == "CASEPULSE_INGEST_HWM")
+        #expect(ConfigurationKey.checkpointEvents.environmentVariable == "CASEPULSE_CHECKPOINT_EVENTS")
         #expect(Set(ConfigurationKey.allCases.map(\.environmentVariable)).count == ConfigurationKey.allCases.count)
     }
 }
