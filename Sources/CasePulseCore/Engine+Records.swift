@@ -8,27 +8,7 @@ extension Engine {
 
     /// The record of the case interned at `index`.
     func record(ofCaseAt index: Int) -> CaseRecord {
-        let caseID = caseIDs[index]
-        let state = caseStates[index]
-        func event(_ placement: Placement, _ type: EventType) -> CaseEvent {
-            CaseEvent(
-                id: placement.id, producer: "", type: type, caseID: caseID, at: placement.at,
-                region: placement.region, agency: agencyNames[Int(placement.agency)])
-        }
-        var filing = state.filing.map { event($0.placement, .filed) }
-        filing?.channel = state.filing.map { $0.online ? .online : .offline }
-        filing?.subject = state.filing?.party
-        var decision = state.ruling.map { event($0.placement, .decided) }
-        if let ruling = state.ruling {
-            decision?.decision = ruling.decision
-            decision?.reason = ruling.reason
-            decision?.fineFen = ruling.fineFen
-            decision?.waivedFen = ruling.waivedFen
-            decision?.subject = ruling.party
-        }
-        return CaseRecord(
-            caseID: caseID, voided: state.voided, seen: state.seen, filing: filing, decision: decision,
-            closing: state.closing.map { event($0, .closed) })
+        ChangedCases.record(caseID: caseIDs[index], state: caseStates[index], agencyNames: agencyNames)
     }
 
     /// Restores a case from its record, adding its contributions to the figures. The case must be
@@ -104,11 +84,25 @@ extension Engine {
     public func takeChangedRecords(
         orderedBy sortKey: (String) -> String, _ body: (_ key: String, _ record: CaseRecord) throws -> Void
     ) rethrows {
-        var order = changedCases.map { index in (key: sortKey(caseIDs[Int(index)]), index: index) }
-        for index in changedCases { caseChanged[Int(index)] = false }
+        try takeChangedCases().forEachRecord(orderedBy: sortKey, body)
+    }
+
+    /// Copies out the cases changed since the last call (or ``takeChangedRecords()``) and forgets
+    /// that they changed: what a checkpoint writes, taken in one step so that it can be written on
+    /// another thread while the engine goes on.
+    public func takeChangedCases() -> ChangedCases {
+        var ids = ContiguousArray<String>()
+        var states = ContiguousArray<CaseState>()
+        ids.reserveCapacity(changedCases.count)
+        states.reserveCapacity(changedCases.count)
+        for index in changedCases {
+            let i = Int(index)
+            ids.append(caseIDs[i])
+            states.append(caseStates[i])
+            caseChanged[i] = false
+        }
         changedCases.removeAll(keepingCapacity: true)
-        order.sort { $0.key < $1.key }
-        for (key, index) in order { try body(key, record(ofCaseAt: Int(index))) }
+        return ChangedCases(caseIDs: ids, states: states, agencyNames: agencyNames)
     }
 
     /// Whether the counters changed since the last call.
