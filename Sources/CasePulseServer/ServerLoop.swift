@@ -73,6 +73,7 @@ final class ServerLoop {
                 self.engine = engine
                 logger.info(
                     "recovered \(recovery.cases) cases and \(recovery.journalEvents) journal events from \(directory) in \(ContinuousClock.now - started); sequence continues above \(recovery.sequence)")
+                for warning in recovery.warnings { logger.warning("\(warning)") }
                 if recovery.calendarChanged {
                     logger.warning("the time zone or day retention changed since the state was written: aggregates are rebuilt with the new calendar")
                 }
@@ -367,19 +368,30 @@ final class ServerLoop {
     }
 
     /// Folds the journal into the stored records when it has grown or aged enough (or `force`).
+    /// A routine checkpoint is written by the store's writer thread: here it costs a copy of the
+    /// changed cases. Once that one is written, a failure stops the loop.
     private func checkpointIfDue(force: Bool = false, final: Bool = false) {
         guard let store, failure == nil else { return }
+        do {
+            if let took = try store.finishedCheckpoint() { logger.debug("checkpoint written in \(took)") }
+        } catch {
+            fail(error)
+            return
+        }
         let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents
             || (store.eventsSinceCheckpoint > 0 && now - lastCheckpoint >= .seconds(configuration.checkpointSeconds))
-        guard force || due else { return }
+        guard force || (due && !store.isCheckpointInFlight) else { return }
         publishChanges()
+        guard failure == nil else { return }
         let started = ContinuousClock.now
-        do { try store.checkpoint(engine, final: final) } catch {
+        do {
+            guard try store.checkpoint(engine, final: final) else { return }
+        } catch {
             fail(error)
             return
         }
         lastCheckpoint = ContinuousClock.now
-        logger.debug("checkpoint took \(lastCheckpoint - started)")
+        logger.debug("checkpoint cut in \(lastCheckpoint - started)")
     }
 
     private func publishChanges() {

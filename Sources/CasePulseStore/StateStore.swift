@@ -7,22 +7,26 @@ import GRDB
 import Glibc
 #endif
 
-/// The durable state of one casepulsed: an SQLite database in the state directory.
+/// The durable state of one casepulsed: an SQLite database and the journal files in the state
+/// directory (`Protocols/STATE.md`, format 3).
 ///
-/// - `journal_batches`: every accepted event since the last checkpoint, in arrival order, as the
-///   JSON body it arrived in — one row per batch of events, each body prefixed by its length. A
-///   batch is committed (and, with `--fsync batch|always`, fsynced) before its events are
-///   acknowledged or published. (`journal`, one JSON line per row, is the format-1 journal: still
-///   replayed when found, no longer written.)
+/// - the journal (``Journal``, `journal-{epoch}.cpj`): every accepted event since the last
+///   checkpoint, in arrival order, as the JSON body it arrived in, one CRC-checked record per
+///   committed batch. A batch is written (and, with `--fsync batch|always`, fdatasynced) before its
+///   events are acknowledged or published. The journal tables of formats 1 and 2 (`journal`,
+///   `journal_batches`) are still replayed when found, no longer written.
 /// - `cases`: one record per case (the events that count, void flag, seen id hashes) as of the last
 ///   checkpoint. The figures are a function of these records.
 /// - `aggregates`: every key's JSON value as of the last clean stop — what `verify` checks against.
 /// - `producers`, `meta`: loss-detection figures, ingest counters, the CHP sequence reservation,
-///   the zone and retention the aggregates were cut with, and the format version.
+///   the zone and retention the aggregates were cut with, the first journal epoch not yet folded
+///   into the records, and the format version.
 ///
-/// A checkpoint folds the journal into `cases` and deletes it, in one transaction, so
-/// disk use follows the number of cases, not the number of events. Recovery loads the records,
-/// rebuilds the figures and replays the journal. Owned by one thread.
+/// A checkpoint cuts the changed records off the engine and moves the journal to the next epoch on
+/// the calling thread — a copy, no I/O — and a ``CheckpointWriter`` writes them in one transaction
+/// on its own thread, then deletes the journal files they hold. Disk use therefore follows the
+/// number of cases, not the number of events. Recovery loads the records, rebuilds the figures and
+/// replays the journal epochs the records do not hold. Owned by one thread, but for its writer.
 public final class StateStore {
     /// The state directory.
     public let directory: URL
@@ -34,9 +38,10 @@ public final class StateStore {
     public private(set) var eventsSinceCheckpoint = 0
 
     let queue: DatabaseQueue
-    /// Bodies waiting for ``commit()``: each a 4-byte little-endian length and the JSON bytes.
-    private var pending: [UInt8] = []
-    private var pendingEvents = 0
+    let journal: Journal
+    private let writer: CheckpointWriter
+    /// The journal epochs recovery replays: those the records do not hold.
+    private let epochsToReplay: [UInt64]
     private var reservedSequence: UInt64 = 0
     private var lockDescriptor: Int32 = -1
 
@@ -83,6 +88,15 @@ public final class StateStore {
                     "state in \(databaseURL.path) was written by a newer casepulsed (format newer than \(Self.formatVersion)); refusing to open it")
             }
             try migrator.migrate(queue)
+            // Files before the recorded epoch were folded in by a checkpoint that committed but
+            // did not get to delete them; the journal goes on after the newest file.
+            let firstEpoch = try queue.read { db in
+                UInt64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_epoch'") ?? "") ?? 1
+            }
+            try Journal.remove(directory: directory, before: firstEpoch)
+            epochsToReplay = try Journal.epochs(in: directory)
+            journal = Journal(directory: directory, epoch: max(firstEpoch, (epochsToReplay.last ?? 0) + 1), fsync: fsync)
+            writer = CheckpointWriter(database: queue, databasePath: databaseURL.path, directory: directory)
         } catch let error as StoreError {
             flock(lockDescriptor, LOCK_UN)
             close(lockDescriptor)
@@ -95,6 +109,8 @@ public final class StateStore {
     }
 
     deinit {
+        // The directory stays locked until the last checkpoint is written.
+        writer.wait()
         if lockDescriptor >= 0 {
             flock(lockDescriptor, LOCK_UN)
             close(lockDescriptor)
@@ -102,9 +118,10 @@ public final class StateStore {
     }
 
     /// The on-disk format this build writes.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
-    /// The tables of format 1 (migration `v1`); format 2 adds `journal_batches`.
+    /// The tables of format 1 (migration `v1`); format 2 adds `journal_batches`, format 3 moves the
+    /// journal to files.
     static let formatOneSchema = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE journal (position INTEGER PRIMARY KEY, event TEXT NOT NULL);
@@ -129,6 +146,15 @@ public final class StateStore {
                 UPDATE meta SET value = '2' WHERE key = 'format_version';
                 """)
         }
+        // Format 3: the journal moves to files of checkpoint epochs, so that a checkpoint can be
+        // written on another thread while the loop goes on journaling. A format-2 journal is still
+        // replayed, and emptied by the next checkpoint.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_epoch', '1');
+                UPDATE meta SET value = '3' WHERE key = 'format_version';
+                """)
+        }
         return migrator
     }
 
@@ -149,6 +175,8 @@ public final class StateStore {
         public var sequence: UInt64 = 0
         /// Whether the zone or retention changed since the state was written.
         public var calendarChanged = false
+        /// What the operator should know about the journal read (a record a crash cut short).
+        public var warnings: [String] = []
     }
 
     /// Builds the engine from the stored state: case records, counters, then the journal.
@@ -220,6 +248,42 @@ public final class StateStore {
         } catch {
             throw StoreError("cannot read the journal of \(databaseURL.path): \(Self.reason(error))")
         }
+        var journalReserved: UInt64 = 0
+        for epoch in epochsToReplay {
+            let path = Journal.path(directory: directory.path, epoch: epoch)
+            do {
+                let summary = try Journal.read(directory: directory.path, epoch: epoch) { kind, payload in
+                    switch kind {
+                    case .events:
+                        guard try Self.forEachBody(in: payload, { body in
+                            switch decoder.decode(body, now: Int64.max) {
+                            case .success(let event):
+                                engine.apply(event)
+                                recovery.journalEvents += 1
+                            case .failure(let refusal):
+                                throw StoreError("\(path) holds an event that no longer decodes: \(refusal)")
+                            }
+                        }) else { throw StoreError("\(path) has a record whose events overrun it") }
+                    case .sequenceReservation:
+                        guard payload.count == 8 else { throw StoreError("\(path) has a malformed sequence reservation") }
+                        journalReserved = max(journalReserved, UInt64(littleEndian: payload.loadUnaligned(as: UInt64.self)))
+                    }
+                }
+                if summary.damagedRecords > 0 {
+                    recovery.warnings.append(
+                        "\(path): \(summary.damagedRecords) records fail their checksum and were skipped; the events in them are lost (the file is damaged)")
+                }
+                if summary.damagedTailBytes > 0 {
+                    recovery.warnings.append(
+                        "\(path): ignored \(summary.damagedTailBytes) bytes after its last whole record (a write cut short by a crash; it was never acknowledged)")
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError("cannot read \(path): \(Self.reason(error))")
+            }
+        }
+        engine.raiseSequence(to: journalReserved)
         eventsSinceCheckpoint = recovery.journalEvents
         reservedSequence = engine.sequence
         try reserveSequence(above: engine.sequence, configuration: configuration)
@@ -231,9 +295,7 @@ public final class StateStore {
 
     /// Buffers an accepted event's JSON body, exactly as received, for the next ``commit()``.
     public func append(body: UnsafeRawBufferPointer) {
-        withUnsafeBytes(of: UInt32(body.count).littleEndian) { pending.append(contentsOf: $0) }
-        pending.append(contentsOf: body)
-        pendingEvents += 1
+        journal.append(body: body)
     }
 
     /// Buffers an accepted event for the next ``commit()``, in its canonical JSON form.
@@ -243,30 +305,27 @@ public final class StateStore {
     }
 
     /// Whether events wait for ``commit()``.
-    public var hasPending: Bool { pendingEvents > 0 }
+    public var hasPending: Bool { journal.pendingEvents > 0 }
 
-    /// Writes the buffered events to the journal as one row, in one transaction; durable on
-    /// return as the fsync mode promises.
+    /// Writes the buffered events to the journal as one record; durable on return as the fsync
+    /// mode promises. Throws, too, the failure of a checkpoint written in the background.
     public func commit() throws(StoreError) {
-        guard pendingEvents > 0 else { return }
-        do {
-            try queue.write { db in
-                let statement = try db.cachedStatement(sql: "INSERT INTO journal_batches (events) VALUES (?)")
-                try statement.execute(arguments: [Data(pending)])
-            }
-        } catch {
-            throw StoreError("cannot write the journal of \(databaseURL.path): \(Self.reason(error))")
-        }
-        eventsSinceCheckpoint += pendingEvents
-        pendingEvents = 0
-        pending.removeAll(keepingCapacity: true)
+        if let failure = writer.takeFailure() { throw failure }
+        let events = journal.pendingEvents
+        try journal.commit()
+        eventsSinceCheckpoint += events
     }
 
     /// Makes sure sequence numbers up to `needed` are reserved durably before they are published.
     public func ensureSequence(_ needed: UInt64, configuration: EngineConfiguration) throws(StoreError) {
-        if needed >= reservedSequence { try reserveSequence(above: needed, configuration: configuration) }
+        guard needed >= reservedSequence else { return }
+        let reserved = needed + Self.sequenceBlock
+        try journal.reserve(sequence: reserved)
+        reservedSequence = reserved
     }
 
+    /// The reservation at start-up, in the database (no checkpoint runs yet), with what the figures
+    /// are now cut with.
     private func reserveSequence(above sequence: UInt64, configuration: EngineConfiguration) throws(StoreError) {
         let reserved = sequence + Self.sequenceBlock
         do {
@@ -284,48 +343,55 @@ public final class StateStore {
     }
 
     /// Folds everything the engine changed since the last checkpoint into `cases`, `producers` and
-    /// the counters, and empties the journal — one transaction. Commit first.
+    /// the counters, and lets the journal epochs that held it go. Commits first.
     ///
-    /// Case records are written in the table's own key order (SQLite's BINARY collation, UTF-8
-    /// bytes), so each B-tree page is visited once. The `aggregates` table is written only by the
-    /// `final` checkpoint of a clean stop (the figures are a function of the records, so a routine
-    /// checkpoint need not pay for hundreds of thousands of keys); until then `meta` says it is
-    /// incomplete and `verify` does not compare against it.
-    public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) {
+    /// A routine checkpoint only cuts the changed cases off the engine and moves the journal to the
+    /// next epoch here; its writer thread writes the transaction meanwhile. Returns `false`, doing
+    /// nothing, while the previous one is still being written. The `final` checkpoint of a clean
+    /// stop waits for that one, writes on the calling thread, and also rewrites the `aggregates`
+    /// table (the figures are a function of the records, so a routine checkpoint need not pay for
+    /// hundreds of thousands of keys; until then `meta` says they are incomplete and `verify` does
+    /// not compare against them).
+    @discardableResult
+    public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) -> Bool {
+        if final { writer.wait() } else if writer.isBusy { return false }
         try commit()
+        let countersChanged = engine.takeCountersChanged()
         // Case ids are stored in one canonical form (NFC): the engine compares them up to Unicode
         // canonical equivalence, SQLite's primary key compares bytes.
         // Swift orders strings by the Unicode scalars of their NFC form, which for NFC strings is
         // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
-        let keys = final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : []
-        let countersChanged = engine.takeCountersChanged()
-        let producers = engine.producers
-        let ingest = engine.ingest
-        let floor = engine.retentionFloor
-        do {
-            try queue.write { db in
-                let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
-                try engine.takeChangedRecords(orderedBy: Self.canonical) { id, record in
-                    try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
-                }
-                if final {
-                    try db.execute(sql: "DELETE FROM aggregates")
-                    let putKey = try db.cachedStatement(sql: "INSERT INTO aggregates (key, value) VALUES (?, ?)")
-                    for (key, value) in keys { try putKey.execute(arguments: [key, value]) }
-                }
-                if countersChanged || final {
-                    try Self.store(ingest: ingest, producers: producers, db)
-                }
-                try Self.setMeta(db, "aggregates_complete", final ? "1" : "0")
-                try Self.setMeta(db, "retention_floor", floor.map { String($0) } ?? "")
-                try Self.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
-                try db.execute(sql: "DELETE FROM journal")
-                try db.execute(sql: "DELETE FROM journal_batches")
-            }
-        } catch {
-            throw StoreError("cannot checkpoint \(databaseURL.path): \(Self.reason(error))")
-        }
+        let checkpoint = Checkpoint(
+            cases: engine.takeChangedCases(),
+            counters: countersChanged || final ? (engine.ingest, engine.producers) : nil,
+            retentionFloor: engine.retentionFloor,
+            sequenceReserved: reservedSequence,
+            journalEpoch: journal.epoch + 1,
+            aggregates: final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : nil)
+        try journal.rotate()
         eventsSinceCheckpoint = 0
+        if final {
+            try writer.writeNow(checkpoint)
+        } else {
+            writer.submit(checkpoint)
+        }
+        return true
+    }
+
+    /// Whether a checkpoint is being written in the background.
+    public var isCheckpointInFlight: Bool { writer.isBusy }
+
+    /// Waits for the checkpoint being written in the background, if any; throws its failure.
+    public func waitForCheckpoint() throws(StoreError) {
+        writer.wait()
+        if let failure = writer.takeFailure() { throw failure }
+    }
+
+    /// How long the last checkpoint written in the background took, once, when it is done (for
+    /// the log); throws its failure.
+    public func finishedCheckpoint() throws(StoreError) -> Duration? {
+        if let failure = writer.takeFailure() { throw failure }
+        return writer.takeLastDuration()
     }
 
     /// Calls `body` with each event body of a `journal_batches` row (a little-endian u32 length,
@@ -352,7 +418,7 @@ public final class StateStore {
 
     // MARK: Tables
 
-    /// Events in the journal (both formats), not yet folded into the records.
+    /// Events in the journal tables of formats 1 and 2, not yet folded into the records.
     static func journalEventCount(_ db: Database) throws -> Int {
         var count = try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0
         guard try db.tableExists("journal_batches") else { return count }
@@ -362,6 +428,20 @@ public final class StateStore {
                 data?.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
                     _ = Self.forEachBody(in: batch) { _ in count += 1 }
                 }
+            }
+        }
+        return count
+    }
+
+    /// Events in the journal files of `firstEpoch` and after (a file a running daemon deletes
+    /// meanwhile counts none).
+    static func journalFileEventCount(directory: String, firstEpoch: UInt64) throws -> Int {
+        var count = 0
+        for epoch in try Journal.epochs(in: directory) where epoch >= firstEpoch {
+            guard FileManager.default.fileExists(atPath: Journal.path(directory: directory, epoch: epoch)) else { continue }
+            _ = try Journal.read(directory: directory, epoch: epoch) { kind, payload in
+                guard kind == .events else { return }
+                _ = Self.forEachBody(in: payload) { _ in count += 1 }
             }
         }
         return count

@@ -53,6 +53,7 @@ public enum StateVerifier {
                 let recomputed = engine.values(under: "/m/")
                 report.keysRecomputed = recomputed.count
                 report.journalEvents = try StateStore.journalEventCount(db)
+                    + StateStore.journalFileEventCount(directory: directory, firstEpoch: UInt64(meta["journal_epoch"] ?? "") ?? 1)
                 guard meta["aggregates_complete"] == "1" else { return report }
                 report.compared = true
                 var stored: [String: String] = [:]

@@ -76,6 +76,8 @@ import Testing
         let events = Self.events(sets: 1...20)
         for event in events.prefix(events.count / 2) where engine.apply(event) == .accepted { store.append(event) }
         try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        #expect(try Journal.epochs(in: directory).isEmpty)
         func tables() throws -> (journal: Int, aggregates: [String: String]) {
             try store.queue.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? -1,
@@ -132,6 +134,7 @@ import Testing
                 #expect(engine.apply(event) == .accepted)
                 store.append(event)
                 try store.checkpoint(engine)
+                try store.waitForCheckpoint()
             }
         }
         let store = try StateStore(directory: directory, fsync: .off)
@@ -169,9 +172,9 @@ import Testing
                 if index % 97 == 0 { try store.commit() }
             }
             try store.commit()
-            let batches = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM journal_batches") ?? 0 }
+            let batches = try Journal.read(directory: directory, epoch: store.journal.epoch) { _, _ in }.records
             #expect(batches > 1 && batches < events.count / 10)
-            #expect(try store.queue.read { try StateStore.journalEventCount($0) } == Int(live.ingest.accepted))
+            #expect(try StateStore.journalFileEventCount(directory: directory, firstEpoch: 1) == Int(live.ingest.accepted))
         }
         let store = try StateStore(directory: directory, fsync: .off)
         let (recovered, recovery) = try store.recover(configuration: Self.configuration)
@@ -179,16 +182,18 @@ import Testing
         #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
     }
 
-    @Test func aTruncatedJournalBatchIsRefusedNamingTheFile() throws {
+    @Test func aTruncatedFormatTwoJournalBatchIsRefusedNamingTheFile() throws {
         let directory = Self.directory()
         do {
             let store = try StateStore(directory: directory, fsync: .off)
-            _ = try store.recover(configuration: Self.configuration)
+            var batch: [UInt8] = []
             var line = Self.events(sets: 1...1)[0].jsonLine
-            line.withUTF8 { store.append(body: UnsafeRawBufferPointer($0)) }
-            try store.commit()
+            line.withUTF8 { body in
+                withUnsafeBytes(of: UInt32(body.count).littleEndian) { batch.append(contentsOf: $0) }
+                batch.append(contentsOf: body.dropLast(3))
+            }
             try store.queue.write { db in
-                try db.execute(sql: "UPDATE journal_batches SET events = substr(events, 1, length(events) - 3)")
+                try db.execute(sql: "INSERT INTO journal_batches (events) VALUES (?)", arguments: [Data(batch)])
             }
         }
         let store = try StateStore(directory: directory, fsync: .off)
@@ -217,10 +222,11 @@ import Testing
         let (recovered, recovery) = try store.recover(configuration: Self.configuration)
         #expect(recovery.journalEvents == events.count)
         #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
-        #expect(try store.queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'format_version'") } == "2")
+        #expect(try store.queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'format_version'") } == "3")
         // A checkpoint folds both journals away.
         recovered.publishChanges { _ in }
         try store.checkpoint(recovered)
+        try store.waitForCheckpoint()
         #expect(try store.queue.read { try StateStore.journalEventCount($0) } == 0)
     }
 
@@ -229,7 +235,7 @@ import Testing
         do {
             let store = try StateStore(directory: directory, fsync: .batch)
             try store.queue.write { db in
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')")
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v4-from-the-future')")
             }
         }
         do {

@@ -1,0 +1,132 @@
+import CasePulseCore
+import Dispatch
+import Foundation
+import GRDB
+import Synchronization
+
+/// Writes checkpoints into the state database on its own thread, one at a time, so that the server
+/// loop goes on journaling and publishing while the records reach the disk.
+///
+/// The loop hands over a ``Checkpoint`` it has already cut off from the engine and the journal;
+/// after the transaction commits, the writer deletes the journal files it folded in. A failure is
+/// kept until the loop asks (``takeFailure()``): the daemon then stops, and a restart recovers
+/// from what is durable — the journal files are deleted only after the commit.
+final class CheckpointWriter: Sendable {
+    private let database: DatabaseQueue
+    private let databasePath: String
+    private let directory: String
+    private let queue = DispatchQueue(label: "casepulse.checkpoint")
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var inFlight = false
+        var failure: StoreError?
+        var lastDuration: Duration?
+    }
+
+    init(database: DatabaseQueue, databasePath: String, directory: String) {
+        self.database = database
+        self.databasePath = databasePath
+        self.directory = directory
+    }
+
+    /// Whether a checkpoint is being written.
+    var isBusy: Bool { state.withLock { $0.inFlight } }
+
+    /// The failure of the last checkpoint written in the background, once.
+    func takeFailure() -> StoreError? {
+        state.withLock { state in
+            defer { state.failure = nil }
+            return state.failure
+        }
+    }
+
+    /// How long the last checkpoint took to write, once.
+    func takeLastDuration() -> Duration? {
+        state.withLock { state in
+            defer { state.lastDuration = nil }
+            return state.lastDuration
+        }
+    }
+
+    /// Starts writing `checkpoint` in the background (one at a time: check ``isBusy`` first).
+    func submit(_ checkpoint: Checkpoint) {
+        state.withLock { $0.inFlight = true }
+        queue.async { [self] in
+            let started = ContinuousClock.now
+            var failure: StoreError?
+            do throws(StoreError) {
+                try Self.write(checkpoint, database: database, databasePath: databasePath, directory: directory)
+            } catch {
+                failure = error
+            }
+            let duration = ContinuousClock.now - started
+            state.withLock { state in
+                state.inFlight = false
+                state.lastDuration = duration
+                if let failure { state.failure = failure }
+            }
+        }
+    }
+
+    /// Waits until the checkpoint being written, if any, is done.
+    func wait() {
+        queue.sync {}
+    }
+
+    /// Writes `checkpoint` on the calling thread (nothing may be in flight).
+    func writeNow(_ checkpoint: Checkpoint) throws(StoreError) {
+        try Self.write(checkpoint, database: database, databasePath: databasePath, directory: directory)
+    }
+
+    /// One transaction: the changed records (in the table's key order, so each B-tree page is
+    /// visited once), the counters, the retention floor, the sequence reservation and the first
+    /// journal epoch not folded in; the format-1 and format-2 journal tables are emptied. Then
+    /// the journal files before that epoch are deleted.
+    static func write(
+        _ checkpoint: Checkpoint, database: DatabaseQueue, databasePath: String, directory: String
+    ) throws(StoreError) {
+        do {
+            try database.write { db in
+                let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
+                try checkpoint.cases.forEachRecord(orderedBy: StateStore.canonical) { id, record in
+                    try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
+                }
+                if let aggregates = checkpoint.aggregates {
+                    try db.execute(sql: "DELETE FROM aggregates")
+                    let putKey = try db.cachedStatement(sql: "INSERT INTO aggregates (key, value) VALUES (?, ?)")
+                    for (key, value) in aggregates { try putKey.execute(arguments: [key, value]) }
+                }
+                if let counters = checkpoint.counters {
+                    try StateStore.store(ingest: counters.ingest, producers: counters.producers, db)
+                }
+                try StateStore.setMeta(db, "aggregates_complete", checkpoint.aggregates == nil ? "0" : "1")
+                try StateStore.setMeta(db, "retention_floor", checkpoint.retentionFloor.map { String($0) } ?? "")
+                try StateStore.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
+                try StateStore.setMeta(db, "sequence_reserved", String(checkpoint.sequenceReserved))
+                try StateStore.setMeta(db, "journal_epoch", String(checkpoint.journalEpoch))
+                try db.execute(sql: "DELETE FROM journal")
+                try db.execute(sql: "DELETE FROM journal_batches")
+            }
+        } catch {
+            throw StoreError("cannot checkpoint \(databasePath): \(StateStore.reason(error))")
+        }
+        try Journal.remove(directory: directory, before: checkpoint.journalEpoch)
+    }
+}
+
+/// What one checkpoint writes: cut off from the engine and the journal by the loop, in one step.
+struct Checkpoint: Sendable {
+    /// The cases changed since the previous checkpoint.
+    var cases: ChangedCases
+    /// The ingest counters and producers, when they changed.
+    var counters: (ingest: IngestStatistics, producers: [String: ProducerSequence])?
+    /// The engine's retention floor.
+    var retentionFloor: Int64?
+    /// The sequence numbers reserved when the checkpoint was cut.
+    var sequenceReserved: UInt64
+    /// The first journal epoch whose events the records do not hold.
+    var journalEpoch: UInt64
+    /// Every `/m/` key and value, sorted by key: only for the final checkpoint of a clean stop.
+    var aggregates: [(key: String, value: String)]?
+}

@@ -1,0 +1,293 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The journal of state format 3: append-only files in the state directory, one per checkpoint
+/// epoch (`journal-{epoch}.cpj`), written with `pwrite` into preallocated space and made durable
+/// with `fdatasync` as the fsync mode promises.
+///
+/// Every committed batch of accepted events is one record, and so is every reservation of CHP
+/// sequence numbers. A record carries its length and a CRC-32C, so recovery reads a file up to its
+/// last whole record: a write cut short by a crash ends the file there, and what follows is
+/// ignored. A checkpoint moves the journal to the next epoch, so that the state database can be
+/// written on another thread while events go on being journaled; once the checkpoint has
+/// committed, the files of the epochs it folded in are deleted (`Protocols/STATE.md`).
+///
+/// Owned by one thread (the server loop). A file is created at the first commit of its epoch.
+final class Journal {
+    /// What a record holds.
+    enum Kind: UInt8 {
+        /// Event bodies as received: each a little-endian u32 length and the bytes.
+        case events = 1
+        /// A reservation of sequence numbers: a little-endian u64, the highest reserved.
+        case sequenceReservation = 2
+    }
+
+    /// The first 8 bytes of every journal file; then the epoch as a little-endian u64.
+    static let magic = Array("CPJRNL03".utf8)
+    static let fileHeaderSize = 16
+    /// u32 payload length, u8 kind, three zero bytes, u32 CRC-32C of those 8 bytes and the payload.
+    static let recordHeaderSize = 12
+    /// Files grow by at least this much at a time (`posix_fallocate`), so that a commit into
+    /// allocated space does not also have to make a new file size durable.
+    static let allocationStep = 4 << 20
+
+    /// The state directory.
+    let directory: String
+    /// How commits are made durable.
+    let fsync: FsyncMode
+    /// The epoch events are journaled to now.
+    private(set) var epoch: UInt64
+    /// Events waiting for ``commit()``.
+    private(set) var pendingEvents = 0
+    private var descriptor: Int32 = -1
+    /// End of the last whole record in the open file.
+    private(set) var offset = 0
+    /// Bytes of the open file allocated so far.
+    private var allocated = 0
+    /// The record being built: a header to be filled in, then the payload.
+    private var pending: [UInt8]
+    private var reservation: [UInt8] = []
+
+    /// A journal that writes epoch `epoch` (created at its first commit).
+    init(directory: String, epoch: UInt64, fsync: FsyncMode) {
+        self.directory = directory
+        self.epoch = epoch
+        self.fsync = fsync
+        pending = [UInt8](repeating: 0, count: Self.recordHeaderSize)
+    }
+
+    deinit { closeFile() }
+
+    /// The file of `epoch` in `directory`.
+    static func path(directory: String, epoch: UInt64) -> String {
+        (directory as NSString).appendingPathComponent("journal-\(epoch).cpj")
+    }
+
+    // MARK: Writing
+
+    /// Buffers an accepted event's body, exactly as received, for the next ``commit()``.
+    func append(body: UnsafeRawBufferPointer) {
+        withUnsafeBytes(of: UInt32(body.count).littleEndian) { pending.append(contentsOf: $0) }
+        pending.append(contentsOf: body)
+        pendingEvents += 1
+    }
+
+    /// Writes the buffered events as one record; durable on return as the fsync mode promises.
+    func commit() throws(StoreError) {
+        guard pendingEvents > 0 else { return }
+        try write(&pending, kind: .events)
+        pendingEvents = 0
+        pending.removeAll(keepingCapacity: true)
+        pending.append(contentsOf: repeatElement(0, count: Self.recordHeaderSize))
+    }
+
+    /// Records, durably as the fsync mode promises, that sequence numbers up to `sequence` are
+    /// reserved.
+    func reserve(sequence: UInt64) throws(StoreError) {
+        reservation.removeAll(keepingCapacity: true)
+        reservation.append(contentsOf: repeatElement(0, count: Self.recordHeaderSize))
+        withUnsafeBytes(of: sequence.littleEndian) { reservation.append(contentsOf: $0) }
+        try write(&reservation, kind: .sequenceReservation)
+    }
+
+    /// Moves on to the next epoch: commits what is buffered and closes the current file. The next
+    /// commit creates the new epoch's file.
+    func rotate() throws(StoreError) {
+        try commit()
+        closeFile()
+        epoch += 1
+    }
+
+    /// Fills in the header of `record` (header space, then payload) and writes it at the end of
+    /// the current file.
+    private func write(_ record: inout [UInt8], kind: Kind) throws(StoreError) {
+        if descriptor < 0 { try openFile() }
+        let path = Self.path(directory: directory, epoch: epoch)
+        let length = record.count
+        record.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: UInt32(length - Self.recordHeaderSize).littleEndian, toByteOffset: 0, as: UInt32.self)
+            bytes.storeBytes(of: UInt32(kind.rawValue).littleEndian, toByteOffset: 4, as: UInt32.self)
+            var crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
+            crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.recordHeaderSize...]), continuing: crc)
+            bytes.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
+        }
+        if offset + length > allocated {
+            let grow = max(Self.allocationStep, offset + length - allocated)
+            let status = posix_fallocate(descriptor, off_t(allocated), off_t(grow))
+            guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
+            allocated += grow
+        }
+        let descriptor = descriptor, end = offset
+        let written: StoreError? = record.withUnsafeBytes { bytes in
+            do throws(StoreError) { try Self.writeAll(descriptor, bytes, at: end, path: path) } catch { return error }
+            return nil
+        }
+        if let written { throw written }
+        try sync(path)
+        offset += length
+    }
+
+    /// Creates the current epoch's file, writes its header and makes both it and its directory
+    /// entry durable before any record goes in.
+    private func openFile() throws(StoreError) {
+        let path = Self.path(directory: directory, epoch: epoch)
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Self.error("cannot create", path, errno: errno) }
+        self.descriptor = descriptor
+        var header = Self.magic
+        withUnsafeBytes(of: epoch.littleEndian) { header.append(contentsOf: $0) }
+        do throws(StoreError) {
+            let status = posix_fallocate(descriptor, 0, off_t(Self.allocationStep))
+            guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
+            let written: StoreError? = header.withUnsafeBytes { bytes in
+                do throws(StoreError) { try Self.writeAll(descriptor, bytes, at: 0, path: path) } catch { return error }
+                return nil
+            }
+            if let written { throw written }
+            try sync(path)
+            if fsync != .off { try Self.syncDirectory(directory) }
+        } catch {
+            closeFile()
+            unlink(path)
+            throw error
+        }
+        offset = Self.fileHeaderSize
+        allocated = Self.allocationStep
+    }
+
+    private func sync(_ path: String) throws(StoreError) {
+        guard fsync != .off else { return }
+        guard fdatasync(descriptor) == 0 else { throw Self.error("cannot sync", path, errno: errno) }
+    }
+
+    private func closeFile() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        offset = 0
+        allocated = 0
+    }
+
+    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
+        var written = 0
+        while written < bytes.count {
+            let count = pwrite(descriptor, bytes.baseAddress.map { $0 + written }, bytes.count - written, off_t(offset + written))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw error("cannot write", path, errno: errno)
+            }
+            written += count
+        }
+    }
+
+    /// Makes the directory's entries (a new journal file) durable.
+    static func syncDirectory(_ directory: String) throws(StoreError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw error("cannot open", directory, errno: errno) }
+        defer { close(descriptor) }
+        guard Glibc.fsync(descriptor) == 0 else { throw error("cannot sync", directory, errno: errno) }
+    }
+
+    static func error(_ what: String, _ path: String, errno code: Int32) -> StoreError {
+        StoreError("\(what) \(path): \(String(cString: strerror(code))) (errno \(code))")
+    }
+
+    // MARK: Reading
+
+    /// The epochs of the journal files in `directory`, oldest first.
+    static func epochs(in directory: String) throws(StoreError) -> [UInt64] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw StoreError("cannot list \(directory): \(StateStore.reason(error))")
+        }
+        return names.compactMap { name -> UInt64? in
+            guard name.hasPrefix("journal-"), name.hasSuffix(".cpj") else { return nil }
+            return UInt64(name.dropFirst("journal-".count).dropLast(".cpj".count))
+        }.sorted()
+    }
+
+    /// Deletes the files of the epochs before `epoch` (folded into the records by a checkpoint).
+    static func remove(directory: String, before epoch: UInt64) throws(StoreError) {
+        for old in try epochs(in: directory) where old < epoch {
+            let path = path(directory: directory, epoch: old)
+            guard unlink(path) == 0 || errno == ENOENT else { throw error("cannot delete", path, errno: errno) }
+        }
+    }
+
+    /// What reading one file found.
+    struct FileSummary {
+        /// Whole records read.
+        var records = 0
+        /// Records that fail their checksum but are followed by whole records: damage on the disk,
+        /// not a write cut short. They are skipped (their events are lost) and reading goes on.
+        var damagedRecords = 0
+        /// Bytes after the last whole record that are not zero: a record a crash cut short.
+        var damagedTailBytes = 0
+    }
+
+    /// Calls `visit` with the kind and payload of each whole record of the file of `epoch`, in
+    /// order, up to the first record that is incomplete or fails its checksum — the end of what
+    /// was written. A record that fails its checksum but is followed by a whole record is damage,
+    /// not the end: it is skipped and counted.
+    static func read(
+        directory: String, epoch: UInt64, _ visit: (Kind, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> FileSummary {
+        let path = path(directory: directory, epoch: epoch)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw error("cannot open", path, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw error("cannot stat", path, errno: errno) }
+        let size = Int(status.st_size)
+        guard size > 0 else { return FileSummary() }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
+            throw error("cannot map", path, errno: errno)
+        }
+        defer { munmap(mapped, size) }
+        let file = UnsafeRawBufferPointer(start: mapped, count: size)
+        var summary = FileSummary()
+        // A file whose header never reached the disk (a crash while it was created) holds nothing.
+        guard size >= fileHeaderSize, !file[0..<fileHeaderSize].allSatisfy({ $0 == 0 }) else {
+            summary.damagedTailBytes = file.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+            return summary
+        }
+        guard file[0..<8].elementsEqual(magic) else {
+            throw StoreError("\(path) is not a casepulse journal file (format 3)")
+        }
+        let stored = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard stored == epoch else {
+            throw StoreError("\(path) holds epoch \(stored), not \(epoch): the file was renamed or copied")
+        }
+        /// The record at `offset`: its kind, payload and whether its checksum holds; `nil` when
+        /// no record header fits there.
+        func record(at offset: Int) -> (kind: Kind, payload: UnsafeRawBufferPointer, intact: Bool)? {
+            guard size - offset >= recordHeaderSize else { return nil }
+            let length = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            let kindWord = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+            guard kindWord <= UInt32(UInt8.max), let kind = Kind(rawValue: UInt8(kindWord)),
+                  length <= size - offset - recordHeaderSize else { return nil }
+            let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
+            let start = offset + recordHeaderSize
+            let payload = UnsafeRawBufferPointer(rebasing: file[start..<(start + length)])
+            let header = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: file[offset..<(offset + 8)]))
+            return (kind, payload, CRC32C.checksum(payload, continuing: header) == crc)
+        }
+        var offset = fileHeaderSize
+        while let (kind, payload, intact) = record(at: offset) {
+            let next = offset + recordHeaderSize + payload.count
+            if intact {
+                try visit(kind, payload)
+                summary.records += 1
+            } else if record(at: next)?.intact == true {
+                summary.damagedRecords += 1
+            } else {
+                break
+            }
+            offset = next
+        }
+        if let last = file[offset...].lastIndex(where: { $0 != 0 }) { summary.damagedTailBytes = last + 1 - offset }
+        return summary
+    }
+}

@@ -1,0 +1,216 @@
+import CasePulseCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import CasePulseStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The journal files of format 3, and recovery across every point a crash can hit a checkpoint.
+@Suite struct JournalTests {
+    static let configuration = StateStoreTests.configuration
+
+    static func events(_ sets: ClosedRange<UInt64>) -> [CaseEvent] { StateStoreTests.events(sets: sets) }
+
+    /// Applies and journals `events`, committing every `batch`.
+    static func journal(_ events: [CaseEvent], into store: StateStore, engine: Engine, live: Engine, batch: Int = 40) throws {
+        for (index, event) in events.enumerated() {
+            if engine.apply(event) == .accepted { store.append(event) }
+            live.apply(event)
+            if index % batch == batch - 1 { try store.commit() }
+        }
+        try store.commit()
+    }
+
+    @Test func theChecksumIsCRC32C() {
+        // The check value of CRC-32C (RFC 3720 B.4), and a run longer than one 8-byte step.
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) } == 0xE306_9283)
+        let zeros = [UInt8](repeating: 0, count: 32)
+        #expect(zeros.withUnsafeBytes { CRC32C.checksum($0) } == 0x8A91_36AA)
+        // Continuing over two pieces is the checksum of the whole.
+        let text = Array("casepulse journal record".utf8)
+        let whole = text.withUnsafeBytes { CRC32C.checksum($0) }
+        let pieces = text.withUnsafeBytes { bytes in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[5...]),
+                            continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<5])))
+        }
+        #expect(pieces == whole)
+    }
+
+    @Test func aRecordCutShortByACrashEndsTheJournalAndIsReported() throws {
+        let directory = StateStoreTests.directory()
+        let events = Self.events(1...6)
+        let live = Engine(configuration: Self.configuration)
+        let epoch: UInt64
+        let kept: Int
+        do {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            try Self.journal(Array(events.dropLast(30)), into: store, engine: engine, live: live)
+            kept = Int(engine.ingest.accepted)
+            let end = store.journal.offset
+            for event in events.suffix(30) where engine.apply(event) == .accepted { store.append(event) }
+            try store.commit()
+            epoch = store.journal.epoch
+            // The crash: the last record reached the disk only in part.
+            #expect(truncate(Journal.path(directory: directory, epoch: epoch), off_t(end + 40)) == 0)
+        }
+        let expected = Engine(configuration: Self.configuration)
+        for event in events.dropLast(30) { expected.apply(event) }
+        do {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+            #expect(recovery.journalEvents == kept)
+            #expect(recovered.ingest.accepted == expected.ingest.accepted)
+            #expect(recovered.values(under: "/m/") == expected.values(under: "/m/"))
+            #expect(recovery.warnings.count == 1)
+            #expect(recovery.warnings.first?.contains(Journal.path(directory: directory, epoch: epoch)) == true)
+            // The journal goes on in a new file; the damaged one is never appended to.
+            #expect(store.journal.epoch == epoch + 1)
+            try Self.journal(Array(events.suffix(30)), into: store, engine: recovered, live: expected)
+        }
+        let store = try StateStore(directory: directory, fsync: .batch)
+        let (recovered, _) = try store.recover(configuration: Self.configuration)
+        for event in events.suffix(30) { live.apply(event) }
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        #expect(recovered.values(under: "/m/") == expected.values(under: "/m/"))
+    }
+
+    @Test func aDamagedRecordInsideTheFileIsSkippedAndTheRecordsAfterItAreReplayed() throws {
+        let directory = StateStoreTests.directory()
+        let events = Self.events(1...10)
+        let path: String
+        var ends: [Int] = []
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            for chunk in stride(from: 0, to: events.count, by: 50) {
+                for event in events[chunk..<min(chunk + 50, events.count)] where engine.apply(event) == .accepted {
+                    store.append(event)
+                }
+                try store.commit()
+                ends.append(store.journal.offset)
+            }
+            path = Journal.path(directory: directory, epoch: store.journal.epoch)
+        }
+        #expect(ends.count >= 4)
+        // One byte of the second record's payload rots.
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(ends[0] + 30))
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: UInt64(ends[0] + 30))
+        try handle.write(contentsOf: [byte ^ 0x20])
+        try handle.close()
+        let summary = try Journal.read(directory: directory, epoch: 1) { _, _ in }
+        #expect(summary.records == ends.count - 1 && summary.damagedRecords == 1 && summary.damagedTailBytes == 0)
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        let expected = Engine(configuration: Self.configuration)
+        for event in events.prefix(50) + events.dropFirst(100) { expected.apply(event) }
+        #expect(recovered.values(under: "/m/") == expected.values(under: "/m/"))
+        #expect(recovery.warnings.contains { $0.contains("1 records fail their checksum") })
+    }
+
+    @Test func epochsCutButNotYetCheckpointedAreAllReplayed() throws {
+        // A crash after a checkpoint moved the journal on but before its transaction committed:
+        // the records are the previous checkpoint's, and every epoch since is replayed.
+        let directory = StateStoreTests.directory()
+        let events = Self.events(1...30)
+        let live = Engine(configuration: Self.configuration)
+        let third = events.count / 3
+        var checkpointed: Int64 = 0
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            try Self.journal(Array(events.prefix(third)), into: store, engine: engine, live: live)
+            #expect(try store.checkpoint(engine))
+            try store.waitForCheckpoint()
+            checkpointed = engine.ingest.accepted
+            try Self.journal(Array(events.dropFirst(third).prefix(third)), into: store, engine: engine, live: live)
+            // What a checkpoint does on the loop, without the write that would follow.
+            _ = engine.takeChangedCases()
+            try store.journal.rotate()
+            try Self.journal(Array(events.dropFirst(2 * third)), into: store, engine: engine, live: live)
+            #expect(try Journal.epochs(in: directory) == [2, 3])
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == Int(live.ingest.accepted - checkpointed))
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        #expect(recovered.ingest.accepted == live.ingest.accepted)
+        // The next checkpoint folds both epochs in and deletes their files.
+        #expect(try store.checkpoint(recovered))
+        try store.waitForCheckpoint()
+        #expect(try Journal.epochs(in: directory).isEmpty)
+    }
+
+    @Test func aCheckpointThatCommittedButDidNotDeleteItsJournalIsNotReplayed() throws {
+        let directory = StateStoreTests.directory()
+        let events = Self.events(1...10)
+        let live = Engine(configuration: Self.configuration)
+        let saved = directory + "-saved.cpj"
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            try Self.journal(events, into: store, engine: engine, live: live)
+            let path = Journal.path(directory: directory, epoch: store.journal.epoch)
+            try FileManager.default.copyItem(atPath: path, toPath: saved)
+            #expect(try store.checkpoint(engine))
+            try store.waitForCheckpoint()
+            // The crash: the file the checkpoint folded in is still there.
+            try FileManager.default.copyItem(atPath: saved, toPath: path)
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        #expect(try Journal.epochs(in: directory).isEmpty)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == 0 && recovery.cases == live.caseCount)
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        // Replayed again, its events would have counted as duplicates.
+        #expect(recovered.ingest.duplicates == live.ingest.duplicates)
+    }
+
+    @Test func aSequenceReservationInTheJournalOutlivesACrash() throws {
+        let directory = StateStoreTests.directory()
+        let far: UInt64 = 7_000_000
+        do {
+            let store = try StateStore(directory: directory, fsync: .batch)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            #expect(engine.sequence < far)
+            // Numbers up to `far` may now be published; then the process dies.
+            try store.ensureSequence(far, configuration: Self.configuration)
+        }
+        let store = try StateStore(directory: directory, fsync: .batch)
+        let (recovered, _) = try store.recover(configuration: Self.configuration)
+        #expect(recovered.sequence > far)
+    }
+
+    @Test func aFileOfAnotherEpochOrFormatIsRefusedNamingIt() throws {
+        let directory = StateStoreTests.directory()
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            let live = Engine(configuration: Self.configuration)
+            try Self.journal(Self.events(1...1), into: store, engine: engine, live: live)
+        }
+        let moved = Journal.path(directory: directory, epoch: 5)
+        try FileManager.default.moveItem(atPath: Journal.path(directory: directory, epoch: 1), toPath: moved)
+        let store = try StateStore(directory: directory, fsync: .off)
+        #expect { _ = try store.recover(configuration: Self.configuration) } throws: { error in
+            "\(error)".contains(moved) && "\(error)".contains("epoch 1")
+        }
+    }
+
+    @Test func aFileWhoseHeaderNeverReachedTheDiskHoldsNothing() throws {
+        let directory = StateStoreTests.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(
+            atPath: Journal.path(directory: directory, epoch: 1), contents: Data(count: 4096)))
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (_, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == 0 && recovery.warnings.isEmpty)
+        #expect(store.journal.epoch == 2)
+    }
+}
