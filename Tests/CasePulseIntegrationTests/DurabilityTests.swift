@@ -12,7 +12,8 @@ import ZeroMQ
 @Suite struct DurabilityTests {
     @Test func sigkillAtThreeRandomPointsLosesNoAcknowledgedEventAndCountsNoneTwice() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-crash-\(UUID().uuidString.prefix(8))")
-        let arguments = ["--day-retention", "0", "--fsync", "batch", "--publish-interval", "50"]
+        // A checkpoint every 5,000 events: some of the kills land while one is being written.
+        let arguments = ["--day-retention", "0", "--fsync", "batch", "--publish-interval", "50", "--checkpoint-events", "5000"]
         var daemon = try DaemonProcess(arguments: arguments, directory: directory)
         let events = JiningFeed(seed: 7).events()
         #expect(events.count >= 200_000)
