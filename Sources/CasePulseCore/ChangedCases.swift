@@ -3,25 +3,44 @@
 /// engine goes on.
 ///
 /// Taking it costs one copy of each changed case's state (reference counts, no rendering); the
-/// records are built, one at a time, only by ``forEachRecord(orderedBy:_:)``.
+/// records are built, one at a time, only by ``forEachRecord(orderedBy:_:)``. It can be taken in
+/// slices (``Engine/takeChangedCases(into:limit:)``) while events go on: a case that changes again
+/// after its copy is copied again, and the later copy is the one that counts.
 public struct ChangedCases: Sendable {
-    let caseIDs: ContiguousArray<String>
-    let states: ContiguousArray<CaseState>
-    /// The engine's interned agency names as of the copy (a record names its agency).
-    let agencyNames: [String]
+    /// One slice of copies, in the order taken. Slices are kept apart so that taking one never
+    /// moves the copies taken before it.
+    struct Slice: Sendable {
+        var caseIDs = ContiguousArray<String>()
+        var states = ContiguousArray<CaseState>()
+    }
 
-    /// Number of changed cases.
-    public var count: Int { caseIDs.count }
+    var slices: [Slice] = []
+    /// The engine's interned agency names as of the last copy (a record names its agency).
+    var agencyNames: [String] = []
+
+    /// An empty set, to take changed cases into.
+    public init() {}
+
+    /// Number of copies taken (a case copied twice counts twice).
+    public var count: Int { slices.reduce(0) { $0 + $1.caseIDs.count } }
 
     /// Calls `body` with the record of each case, in the order of `sortKey` of the case ids, and
-    /// with that key. Only the keys and positions are sorted; each record is built as it is handed.
+    /// with that key; a case copied more than once, with its last copy. Only the keys and positions
+    /// are sorted; each record is built as it is handed.
     public func forEachRecord(
         orderedBy sortKey: (String) -> String, _ body: (_ key: String, _ record: CaseRecord) throws -> Void
     ) rethrows {
-        var order = caseIDs.indices.map { position in (key: sortKey(caseIDs[position]), position: position) }
-        order.sort { $0.key < $1.key }
-        for (key, position) in order {
-            try body(key, Self.record(caseID: caseIDs[position], state: states[position], agencyNames: agencyNames))
+        var order: [(key: String, slice: Int, position: Int)] = []
+        order.reserveCapacity(count)
+        for (number, slice) in slices.enumerated() {
+            for position in slice.caseIDs.indices { order.append((sortKey(slice.caseIDs[position]), number, position)) }
+        }
+        // Equal keys (one case copied twice) in the order taken: the last one is the case now.
+        order.sort { $0.key != $1.key ? $0.key < $1.key : ($0.slice, $0.position) < ($1.slice, $1.position) }
+        for (rank, entry) in order.enumerated() where rank + 1 == order.count || order[rank + 1].key != entry.key {
+            let slice = slices[entry.slice]
+            try body(entry.key, Self.record(
+                caseID: slice.caseIDs[entry.position], state: slice.states[entry.position], agencyNames: agencyNames))
         }
     }
 

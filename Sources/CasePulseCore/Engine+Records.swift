@@ -91,18 +91,30 @@ extension Engine {
     /// that they changed: what a checkpoint writes, taken in one step so that it can be written on
     /// another thread while the engine goes on.
     public func takeChangedCases() -> ChangedCases {
-        var ids = ContiguousArray<String>()
-        var states = ContiguousArray<CaseState>()
-        ids.reserveCapacity(changedCases.count)
-        states.reserveCapacity(changedCases.count)
-        for index in changedCases {
+        var cases = ChangedCases()
+        _ = takeChangedCases(into: &cases, limit: .max)
+        return cases
+    }
+
+    /// Copies up to `limit` of the cases changed since they were last taken into `cases`, and
+    /// forgets that they changed; returns whether none is left. Taken in slices between events,
+    /// the set is complete at the moment this returns `true`: a case that changed after its copy
+    /// was marked again and copied again.
+    public func takeChangedCases(into cases: inout ChangedCases, limit: Int) -> Bool {
+        let count = min(limit, changedCases.count)
+        var slice = ChangedCases.Slice()
+        slice.caseIDs.reserveCapacity(count)
+        slice.states.reserveCapacity(count)
+        for index in changedCases.suffix(count) {
             let i = Int(index)
-            ids.append(caseIDs[i])
-            states.append(caseStates[i])
+            slice.caseIDs.append(caseIDs[i])
+            slice.states.append(caseStates[i])
             caseChanged[i] = false
         }
-        changedCases.removeAll(keepingCapacity: true)
-        return ChangedCases(caseIDs: ids, states: states, agencyNames: agencyNames)
+        cases.slices.append(slice)
+        changedCases.removeLast(count)
+        cases.agencyNames = agencyNames
+        return changedCases.isEmpty
     }
 
     /// Whether the counters changed since the last call.

@@ -25,6 +25,8 @@ final class ServerLoop {
     private(set) var failure: ServerError?
     private var replies: [[[UInt8]]] = []
     private var lastCheckpoint = ContinuousClock.now
+    /// When the checkpoint being cut in slices started.
+    private var cutStarted = ContinuousClock.now
     private var logger: Logger
     private var refusals: RefusalLog
     private let decoder = EventDecoder()
@@ -368,31 +370,37 @@ final class ServerLoop {
     }
 
     /// Folds the journal into the stored records when it has grown or aged enough (or `force`).
-    /// A routine checkpoint is written by the store's writer thread: here it costs a copy of the
-    /// changed cases. Once that one is written, a failure stops the loop.
+    /// A routine checkpoint is cut in slices of ``checkpointSlice`` cases, one per pass of the
+    /// loop, and written by the store's writer thread, so that events keep flowing; the final one
+    /// of a clean stop is written here. Once a background write is done, a failure stops the loop.
     private func checkpointIfDue(force: Bool = false, final: Bool = false) {
         guard let store, failure == nil else { return }
         do {
             if let took = try store.finishedCheckpoint() { logger.debug("checkpoint written in \(took)") }
+            if force {
+                publishChanges()
+                guard failure == nil else { return }
+                let started = ContinuousClock.now
+                try store.checkpoint(engine, final: final)
+                lastCheckpoint = ContinuousClock.now
+                logger.debug("checkpoint \(final ? "of the clean stop " : "")written in \(lastCheckpoint - started)")
+                return
+            }
+            let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents
+                || (store.eventsSinceCheckpoint > 0 && now - lastCheckpoint >= .seconds(configuration.checkpointSeconds))
+            guard store.isCuttingCheckpoint || (due && !store.isCheckpointInFlight) else { return }
+            if !store.isCuttingCheckpoint { cutStarted = ContinuousClock.now }
+            if try store.checkpointSlice(engine, slice: Self.checkpointSlice) {
+                lastCheckpoint = ContinuousClock.now
+                logger.debug("checkpoint cut in \(lastCheckpoint - cutStarted); writing it in the background")
+            }
         } catch {
             fail(error)
-            return
         }
-        let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents
-            || (store.eventsSinceCheckpoint > 0 && now - lastCheckpoint >= .seconds(configuration.checkpointSeconds))
-        guard force || (due && !store.isCheckpointInFlight) else { return }
-        publishChanges()
-        guard failure == nil else { return }
-        let started = ContinuousClock.now
-        do {
-            guard try store.checkpoint(engine, final: final) else { return }
-        } catch {
-            fail(error)
-            return
-        }
-        lastCheckpoint = ContinuousClock.now
-        logger.debug("checkpoint cut in \(lastCheckpoint - started)")
     }
+
+    /// Changed cases a checkpoint copies per pass of the loop (about a millisecond's work).
+    static let checkpointSlice = 8192
 
     private func publishChanges() {
         flush()

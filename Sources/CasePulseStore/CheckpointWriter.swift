@@ -24,7 +24,10 @@ final class CheckpointWriter: Sendable {
         var lastDuration: Duration?
     }
 
-    init(database: DatabaseQueue, databasePath: String, directory: String) {
+    private let fsync: FsyncMode
+
+    init(database: DatabaseQueue, databasePath: String, directory: String, fsync: FsyncMode) {
+        self.fsync = fsync
         self.database = database
         self.databasePath = databasePath
         self.directory = directory
@@ -57,6 +60,8 @@ final class CheckpointWriter: Sendable {
             var failure: StoreError?
             do throws(StoreError) {
                 try Self.write(checkpoint, database: database, databasePath: databasePath, directory: directory)
+                // The journal's next epoch after this one, ready before the loop moves on to it.
+                try Journal.prepare(directory: directory, epoch: checkpoint.journalEpoch + 1, fsync: fsync)
             } catch {
                 failure = error
             }

@@ -31,8 +31,8 @@ final class Journal {
     /// u32 payload length, u8 kind, three zero bytes, u32 CRC-32C of those 8 bytes and the payload.
     static let recordHeaderSize = 12
     /// Files grow by at least this much at a time (`posix_fallocate`), so that a commit into
-    /// allocated space does not also have to make a new file size durable.
-    static let allocationStep = 4 << 20
+    /// allocated space does not also have to make a new file size durable (about 70,000 events).
+    static let allocationStep = 16 << 20
 
     /// The state directory.
     let directory: String
@@ -93,12 +93,14 @@ final class Journal {
         try write(&reservation, kind: .sequenceReservation)
     }
 
-    /// Moves on to the next epoch: commits what is buffered and closes the current file. The next
-    /// commit creates the new epoch's file.
-    func rotate() throws(StoreError) {
+    /// Moves on to the next epoch: commits what is buffered and closes the current file. With
+    /// `create`, the new epoch's file is created now, while the disk is quiet; otherwise its first
+    /// commit creates it.
+    func rotate(create: Bool = false) throws(StoreError) {
         try commit()
         closeFile()
         epoch += 1
+        if create { try openFile() }
     }
 
     /// Fills in the header of `record` (header space, then payload) and writes it at the end of
@@ -120,33 +122,35 @@ final class Journal {
             guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
             allocated += grow
         }
-        let descriptor = descriptor, end = offset
-        let written: StoreError? = record.withUnsafeBytes { bytes in
-            do throws(StoreError) { try Self.writeAll(descriptor, bytes, at: end, path: path) } catch { return error }
-            return nil
-        }
-        if let written { throw written }
+        try Self.writeAll(descriptor, record, at: offset, path: path)
         try sync(path)
         offset += length
     }
 
-    /// Creates the current epoch's file, writes its header and makes both it and its directory
-    /// entry durable before any record goes in.
+    /// Opens the current epoch's file: the one ``prepare(directory:epoch:fsync:)`` made ready, or
+    /// else a new one, whose header and directory entry are made durable before any record goes in.
     private func openFile() throws(StoreError) {
         let path = Self.path(directory: directory, epoch: epoch)
+        let prepared = open(path, O_WRONLY | O_CLOEXEC)
+        if prepared >= 0 {
+            var status = stat()
+            guard fstat(prepared, &status) == 0, Int(status.st_size) >= Self.fileHeaderSize else {
+                close(prepared)
+                throw Self.error("cannot use the prepared journal file", path, errno: errno)
+            }
+            descriptor = prepared
+            offset = Self.fileHeaderSize
+            allocated = Int(status.st_size)
+            return
+        }
+        guard errno == ENOENT else { throw Self.error("cannot open", path, errno: errno) }
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Self.error("cannot create", path, errno: errno) }
         self.descriptor = descriptor
-        var header = Self.magic
-        withUnsafeBytes(of: epoch.littleEndian) { header.append(contentsOf: $0) }
         do throws(StoreError) {
             let status = posix_fallocate(descriptor, 0, off_t(Self.allocationStep))
             guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
-            let written: StoreError? = header.withUnsafeBytes { bytes in
-                do throws(StoreError) { try Self.writeAll(descriptor, bytes, at: 0, path: path) } catch { return error }
-                return nil
-            }
-            if let written { throw written }
+            try Self.writeAll(descriptor, Self.header(epoch: epoch), at: 0, path: path)
             try sync(path)
             if fsync != .off { try Self.syncDirectory(directory) }
         } catch {
@@ -156,6 +160,43 @@ final class Journal {
         }
         offset = Self.fileHeaderSize
         allocated = Self.allocationStep
+    }
+
+    /// The header of the file of `epoch`.
+    static func header(epoch: UInt64) -> [UInt8] {
+        var header = magic
+        withUnsafeBytes(of: epoch.littleEndian) { header.append(contentsOf: $0) }
+        return header
+    }
+
+    /// Makes the file of `epoch` ready ahead of time, on another thread than the journal's: the
+    /// header, then ``allocationStep`` bytes of zeros actually written (not just allocated), all
+    /// made durable with the directory entry. Commits into written blocks change no file-system
+    /// metadata, so their `fdatasync` does not wait for the file system's own journal, which the
+    /// state database's writes may be filling. Does nothing if the file exists.
+    static func prepare(directory: String, epoch: UInt64, fsync: FsyncMode) throws(StoreError) {
+        let path = path(directory: directory, epoch: epoch)
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor < 0, errno == EEXIST { return }
+        guard descriptor >= 0 else { throw error("cannot create", path, errno: errno) }
+        defer { close(descriptor) }
+        do throws(StoreError) {
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            chunk.replaceSubrange(0..<fileHeaderSize, with: header(epoch: epoch))
+            var offset = 0
+            while offset < allocationStep {
+                try writeAll(descriptor, chunk, at: offset, path: path)
+                if offset == 0 { chunk.replaceSubrange(0..<fileHeaderSize, with: repeatElement(0, count: fileHeaderSize)) }
+                offset += chunk.count
+            }
+            if fsync != .off {
+                guard fdatasync(descriptor) == 0 else { throw error("cannot sync", path, errno: errno) }
+                try syncDirectory(directory)
+            }
+        } catch {
+            unlink(path)
+            throw error
+        }
     }
 
     private func sync(_ path: String) throws(StoreError) {
@@ -168,6 +209,14 @@ final class Journal {
         descriptor = -1
         offset = 0
         allocated = 0
+    }
+
+    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreError) {
+        let failure: StoreError? = bytes.withUnsafeBytes { bytes in
+            do throws(StoreError) { try writeAll(descriptor, bytes, at: offset, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
     }
 
     private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
@@ -216,6 +265,10 @@ final class Journal {
         }
     }
 
+    /// How far past the last whole record ``read(directory:epoch:_:)`` looks for the rest of a
+    /// record cut short (the rest of the preallocated file is zeros).
+    static let tailWindow = 64 << 10
+
     /// What reading one file found.
     struct FileSummary {
         /// Whole records read.
@@ -223,8 +276,9 @@ final class Journal {
         /// Records that fail their checksum but are followed by whole records: damage on the disk,
         /// not a write cut short. They are skipped (their events are lost) and reading goes on.
         var damagedRecords = 0
-        /// Bytes after the last whole record that are not zero: a record a crash cut short.
-        var damagedTailBytes = 0
+        /// Whether bytes that are not zero follow the last whole record (looked for in the first
+        /// ``tailWindow`` bytes): a record a crash cut short.
+        var cutShort = false
     }
 
     /// Calls `visit` with the kind and payload of each whole record of the file of `epoch`, in
@@ -250,7 +304,7 @@ final class Journal {
         var summary = FileSummary()
         // A file whose header never reached the disk (a crash while it was created) holds nothing.
         guard size >= fileHeaderSize, !file[0..<fileHeaderSize].allSatisfy({ $0 == 0 }) else {
-            summary.damagedTailBytes = file.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+            summary.cutShort = file.prefix(tailWindow).contains { $0 != 0 }
             return summary
         }
         guard file[0..<8].elementsEqual(magic) else {
@@ -287,7 +341,7 @@ final class Journal {
             }
             offset = next
         }
-        if let last = file[offset...].lastIndex(where: { $0 != 0 }) { summary.damagedTailBytes = last + 1 - offset }
+        summary.cutShort = file[offset...].prefix(tailWindow).contains { $0 != 0 }
         return summary
     }
 }

@@ -44,6 +44,9 @@ public final class StateStore {
     private let epochsToReplay: [UInt64]
     private var reservedSequence: UInt64 = 0
     private var lockDescriptor: Int32 = -1
+    /// The changed cases copied so far by a checkpoint cut in slices.
+    private var cutting: ChangedCases?
+    private var slicesCut = 0
 
     /// Sequence numbers reserved ahead, durably, so that numbers never repeat after a crash.
     static let sequenceBlock: UInt64 = 1_000_000
@@ -96,7 +99,7 @@ public final class StateStore {
             try Journal.remove(directory: directory, before: firstEpoch)
             epochsToReplay = try Journal.epochs(in: directory)
             journal = Journal(directory: directory, epoch: max(firstEpoch, (epochsToReplay.last ?? 0) + 1), fsync: fsync)
-            writer = CheckpointWriter(database: queue, databasePath: databaseURL.path, directory: directory)
+            writer = CheckpointWriter(database: queue, databasePath: databaseURL.path, directory: directory, fsync: fsync)
         } catch let error as StoreError {
             flock(lockDescriptor, LOCK_UN)
             close(lockDescriptor)
@@ -273,9 +276,9 @@ public final class StateStore {
                     recovery.warnings.append(
                         "\(path): \(summary.damagedRecords) records fail their checksum and were skipped; the events in them are lost (the file is damaged)")
                 }
-                if summary.damagedTailBytes > 0 {
+                if summary.cutShort {
                     recovery.warnings.append(
-                        "\(path): ignored \(summary.damagedTailBytes) bytes after its last whole record (a write cut short by a crash; it was never acknowledged)")
+                        "\(path): ignored what follows its last whole record, a write cut short by a crash (never acknowledged)")
                 }
             } catch let error as StoreError {
                 throw error
@@ -284,6 +287,10 @@ public final class StateStore {
             }
         }
         engine.raiseSequence(to: journalReserved)
+        // The journal's first two files, ready before events arrive, so that neither the first
+        // commit nor the first checkpoint creates one.
+        try Journal.prepare(directory: directory.path, epoch: journal.epoch, fsync: fsync)
+        try Journal.prepare(directory: directory.path, epoch: journal.epoch + 1, fsync: fsync)
         eventsSinceCheckpoint = recovery.journalEvents
         reservedSequence = engine.sequence
         try reserveSequence(above: engine.sequence, configuration: configuration)
@@ -355,6 +362,46 @@ public final class StateStore {
     @discardableResult
     public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) -> Bool {
         if final { writer.wait() } else if writer.isBusy { return false }
+        var cases = cutting ?? ChangedCases()
+        cutting = nil
+        _ = engine.takeChangedCases(into: &cases, limit: .max)
+        try finish(cases, engine: engine, final: final)
+        return true
+    }
+
+    /// Starts or goes on with a routine checkpoint cut in slices: copies up to `slice` of the
+    /// changed cases, so that the caller can handle events between slices; once none is left it
+    /// finishes as ``checkpoint(_:final:)`` does, in the same call, and returns `true`. Does nothing
+    /// while the previous checkpoint is still being written.
+    ///
+    /// A case that changes after its copy is copied again by a later slice, so the set is complete
+    /// at the moment the journal moves on. A cut that does not catch up with the changes within
+    /// ``maximumSlices`` slices takes the rest at once.
+    public func checkpointSlice(_ engine: Engine, slice: Int) throws(StoreError) -> Bool {
+        if cutting == nil {
+            guard !writer.isBusy else { return false }
+            slicesCut = 0
+        }
+        var cases = cutting ?? ChangedCases()
+        cutting = nil
+        slicesCut += 1
+        guard engine.takeChangedCases(into: &cases, limit: slicesCut >= Self.maximumSlices ? .max : slice) else {
+            cutting = cases
+            return false
+        }
+        try finish(cases, engine: engine, final: false)
+        return true
+    }
+
+    /// Whether a checkpoint is being cut in slices (``checkpointSlice(_:slice:)``).
+    public var isCuttingCheckpoint: Bool { cutting != nil }
+
+    /// Slices after which a cut takes the rest of the changed cases at once.
+    static let maximumSlices = 256
+
+    /// Commits the journal, takes the counters, moves the journal to the next epoch and writes the
+    /// checkpoint (in the background unless `final`).
+    private func finish(_ cases: ChangedCases, engine: Engine, final: Bool) throws(StoreError) {
         try commit()
         let countersChanged = engine.takeCountersChanged()
         // Case ids are stored in one canonical form (NFC): the engine compares them up to Unicode
@@ -362,20 +409,21 @@ public final class StateStore {
         // Swift orders strings by the Unicode scalars of their NFC form, which for NFC strings is
         // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
         let checkpoint = Checkpoint(
-            cases: engine.takeChangedCases(),
+            cases: cases,
             counters: countersChanged || final ? (engine.ingest, engine.producers) : nil,
             retentionFloor: engine.retentionFloor,
             sequenceReserved: reservedSequence,
             journalEpoch: journal.epoch + 1,
             aggregates: final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : nil)
-        try journal.rotate()
+        // The next file is created before the writer starts: creating it (a directory entry made
+        // durable) while the writer fills SQLite's log would wait for that log to reach the disk.
+        try journal.rotate(create: !final)
         eventsSinceCheckpoint = 0
         if final {
             try writer.writeNow(checkpoint)
         } else {
             writer.submit(checkpoint)
         }
-        return true
     }
 
     /// Whether a checkpoint is being written in the background.

@@ -77,7 +77,9 @@ import Testing
         for event in events.prefix(events.count / 2) where engine.apply(event) == .accepted { store.append(event) }
         try store.checkpoint(engine)
         try store.waitForCheckpoint()
-        #expect(try Journal.epochs(in: directory).isEmpty)
+        // Only the new epoch's file is left, still empty, and the one after it, made ready.
+        #expect(try Journal.epochs(in: directory) == [store.journal.epoch, store.journal.epoch + 1])
+        #expect(try StateStore.journalFileEventCount(directory: directory, firstEpoch: 1) == 0)
         func tables() throws -> (journal: Int, aggregates: [String: String]) {
             try store.queue.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? -1,
