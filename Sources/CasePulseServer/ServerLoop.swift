@@ -331,7 +331,9 @@ final class ServerLoop {
         let (outcome, gap) = engine.applyReportingGap(event)
         if outcome == .accepted, let store {
             body.withUnsafeBytes { store.append(body: $0) }
-            if store.fsync == .always { flush() }
+            // One journal record per event with --fsync always; otherwise per batch, cut short
+            // when very large events would make one record huge.
+            if store.fsync == .always || store.pendingBytes >= Self.maxRecordBytes { flush() }
         }
         if let gap {
             lastGap = "\(event.producer): \(gap.lowerBound)…\(gap.upperBound)"
@@ -398,6 +400,11 @@ final class ServerLoop {
             fail(error)
         }
     }
+
+    /// Bytes of event bodies after which a batch is committed before it is complete (a batch of
+    /// 4,096 events at `--max-event-bytes` far above the default would otherwise be one record of
+    /// gigabytes).
+    static let maxRecordBytes = 64 << 20
 
     /// Changed cases a checkpoint copies per pass of the loop (about a millisecond's work).
     static let checkpointSlice = 8192

@@ -42,6 +42,8 @@ final class Journal {
     private(set) var epoch: UInt64
     /// Events waiting for ``commit()``.
     private(set) var pendingEvents = 0
+    /// Bytes of the record being built (length prefixes included).
+    var pendingBytes: Int { pending.count - Self.recordHeaderSize }
     private var descriptor: Int32 = -1
     /// End of the last whole record in the open file.
     private(set) var offset = 0
@@ -106,9 +108,12 @@ final class Journal {
     /// Fills in the header of `record` (header space, then payload) and writes it at the end of
     /// the current file.
     private func write(_ record: inout [UInt8], kind: Kind) throws(StoreError) {
-        if descriptor < 0 { try openFile() }
         let path = Self.path(directory: directory, epoch: epoch)
         let length = record.count
+        guard length - Self.recordHeaderSize <= Int(UInt32.max) else {
+            throw StoreError("cannot write \(path): a journal record of \(length) bytes is over the 4 GiB a record can hold")
+        }
+        if descriptor < 0 { try openFile() }
         record.withUnsafeMutableBytes { bytes in
             bytes.storeBytes(of: UInt32(length - Self.recordHeaderSize).littleEndian, toByteOffset: 0, as: UInt32.self)
             bytes.storeBytes(of: UInt32(kind.rawValue).littleEndian, toByteOffset: 4, as: UInt32.self)

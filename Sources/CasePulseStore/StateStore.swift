@@ -314,6 +314,9 @@ public final class StateStore {
     /// Whether events wait for ``commit()``.
     public var hasPending: Bool { journal.pendingEvents > 0 }
 
+    /// Bytes of the events waiting for ``commit()``.
+    public var pendingBytes: Int { journal.pendingBytes }
+
     /// Writes the buffered events to the journal as one record; durable on return as the fsync
     /// mode promises. Throws, too, the failure of a checkpoint written in the background.
     public func commit() throws(StoreError) {

@@ -240,6 +240,18 @@ import Glibc
         #expect(recovered.ingest.duplicates == live.ingest.duplicates)
     }
 
+    @Test func pendingBytesCountWhatTheNextRecordWillHold() throws {
+        // The server commits early once a batch's bytes pass its limit: the count must be exact.
+        let store = try StateStore(directory: StateStoreTests.directory(), fsync: .off)
+        #expect(store.pendingBytes == 0)
+        let body = Array("{\"x\":1}".utf8)
+        body.withUnsafeBytes { store.append(body: $0) }
+        body.withUnsafeBytes { store.append(body: $0) }
+        #expect(store.pendingBytes == 2 * (4 + body.count))
+        try store.commit()
+        #expect(store.pendingBytes == 0 && store.journal.offset == Journal.fileHeaderSize + Journal.recordHeaderSize + 2 * (4 + body.count))
+    }
+
     @Test func aSequenceReservationInTheJournalOutlivesACrash() throws {
         let directory = StateStoreTests.directory()
         let far: UInt64 = 7_000_000
