@@ -15,7 +15,8 @@ import Glibc
 /// written on another thread while events go on being journaled; once the checkpoint has
 /// committed, the files of the epochs it folded in are deleted (`Protocols/STATE.md`).
 ///
-/// Owned by one thread (the server loop). A file is created at the first commit of its epoch.
+/// Owned by one thread (the server loop). A file is used as ``prepare(directory:epoch:fsync:)``
+/// made it ready, or prepared when the journal first writes to it.
 final class Journal {
     /// What a record holds.
     enum Kind: UInt8 {
@@ -53,7 +54,7 @@ final class Journal {
     private var pending: [UInt8]
     private var reservation: [UInt8] = []
 
-    /// A journal that writes epoch `epoch` (created at its first commit).
+    /// A journal that writes epoch `epoch` (its file opened at the first commit).
     init(directory: String, epoch: UInt64, fsync: FsyncMode) {
         self.directory = directory
         self.epoch = epoch
@@ -96,8 +97,8 @@ final class Journal {
     }
 
     /// Moves on to the next epoch: commits what is buffered and closes the current file. With
-    /// `create`, the new epoch's file is created now, while the disk is quiet; otherwise its first
-    /// commit creates it.
+    /// `create`, the new epoch's file is opened now (prepared, if it was not yet); otherwise at its
+    /// first commit.
     func rotate(create: Bool = false) throws(StoreError) {
         try commit()
         closeFile()
@@ -132,39 +133,22 @@ final class Journal {
         offset += length
     }
 
-    /// Opens the current epoch's file: the one ``prepare(directory:epoch:fsync:)`` made ready, or
-    /// else a new one, whose header and directory entry are made durable before any record goes in.
+    /// Opens the current epoch's file: the one ``prepare(directory:epoch:fsync:)`` made ready, or,
+    /// when none was, one prepared now (its header and directory entry durable before any record
+    /// goes in).
     private func openFile() throws(StoreError) {
         let path = Self.path(directory: directory, epoch: epoch)
-        let prepared = open(path, O_WRONLY | O_CLOEXEC)
-        if prepared >= 0 {
-            var status = stat()
-            guard fstat(prepared, &status) == 0, Int(status.st_size) >= Self.fileHeaderSize else {
-                close(prepared)
-                throw Self.error("cannot use the prepared journal file", path, errno: errno)
-            }
-            descriptor = prepared
-            offset = Self.fileHeaderSize
-            allocated = Int(status.st_size)
-            return
+        try Self.prepare(directory: directory, epoch: epoch, fsync: fsync)
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.error("cannot open", path, errno: errno) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, Int(status.st_size) >= Self.fileHeaderSize else {
+            close(descriptor)
+            throw Self.error("cannot use the prepared journal file", path, errno: errno)
         }
-        guard errno == ENOENT else { throw Self.error("cannot open", path, errno: errno) }
-        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw Self.error("cannot create", path, errno: errno) }
         self.descriptor = descriptor
-        do throws(StoreError) {
-            let status = posix_fallocate(descriptor, 0, off_t(Self.allocationStep))
-            guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
-            try Self.writeAll(descriptor, Self.header(epoch: epoch), at: 0, path: path)
-            try sync(path)
-            if fsync != .off { try Self.syncDirectory(directory) }
-        } catch {
-            closeFile()
-            unlink(path)
-            throw error
-        }
         offset = Self.fileHeaderSize
-        allocated = Self.allocationStep
+        allocated = Int(status.st_size)
     }
 
     /// The header of the file of `epoch`.

@@ -217,21 +217,22 @@ public final class StateStore {
         }
         engine.markAllPublished()
         let decoder = EventDecoder()
+        // Journaled events passed the time bound once: replay them without it.
+        func replay(_ body: UnsafeRawBufferPointer, from source: String) throws {
+            switch decoder.decode(body, now: Int64.max) {
+            case .success(let event):
+                engine.apply(event)
+                recovery.journalEvents += 1
+            case .failure(let refusal):
+                throw StoreError("\(source) holds an event that no longer decodes: \(refusal)")
+            }
+        }
         do {
             try queue.read { db in
-                // Journaled events passed the time bound once: replay them without it.
-                func replay(_ body: UnsafeRawBufferPointer) throws {
-                    switch decoder.decode(body, now: Int64.max) {
-                    case .success(let event):
-                        engine.apply(event)
-                        recovery.journalEvents += 1
-                    case .failure(let refusal):
-                        throw StoreError("journal of \(databaseURL.path) holds an event that no longer decodes: \(refusal)")
-                    }
-                }
+                let source = "journal of \(databaseURL.path)"
                 let lines = try String.fetchCursor(db, sql: "SELECT event FROM journal ORDER BY position")
                 while var line = try lines.next() {
-                    try line.withUTF8 { try replay(UnsafeRawBufferPointer($0)) }
+                    try line.withUTF8 { try replay(UnsafeRawBufferPointer($0), from: source) }
                 }
                 let batches = try Row.fetchCursor(db, sql: "SELECT events FROM journal_batches ORDER BY position")
                 while let row = try batches.next() {
@@ -239,7 +240,7 @@ public final class StateStore {
                     try row.withUnsafeData(atIndex: 0) { (data: Data?) in
                         guard let data else { return }
                         try data.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
-                            guard try Self.forEachBody(in: batch, replay) else {
+                            guard try Self.forEachBody(in: batch, { try replay($0, from: source) }) else {
                                 throw StoreError("journal of \(databaseURL.path) has a truncated batch")
                             }
                         }
@@ -258,15 +259,9 @@ public final class StateStore {
                 let summary = try Journal.read(directory: directory.path, epoch: epoch) { kind, payload in
                     switch kind {
                     case .events:
-                        guard try Self.forEachBody(in: payload, { body in
-                            switch decoder.decode(body, now: Int64.max) {
-                            case .success(let event):
-                                engine.apply(event)
-                                recovery.journalEvents += 1
-                            case .failure(let refusal):
-                                throw StoreError("\(path) holds an event that no longer decodes: \(refusal)")
-                            }
-                        }) else { throw StoreError("\(path) has a record whose events overrun it") }
+                        guard try Self.forEachBody(in: payload, { try replay($0, from: path) }) else {
+                            throw StoreError("\(path) has a record whose events overrun it")
+                        }
                     case .sequenceReservation:
                         guard payload.count == 8 else { throw StoreError("\(path) has a malformed sequence reservation") }
                         journalReserved = max(journalReserved, UInt64(littleEndian: payload.loadUnaligned(as: UInt64.self)))
