@@ -46,22 +46,36 @@ public struct BenchReport: Sendable {
         if let freshLatency {
             out += Self.latencyRow(freshLatency, where: " on a fresh daemon (tables growing)")
         }
-        out += "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(Self.rate(replay.eventsPerSecond)) ev/s | \(Self.fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s; \(Self.fixed(replay.eventsPerSecond / ceiling, 2)) × ceiling |\n"
+        out += Self.replayRow(replay, ceiling: ceiling)
         if let largest {
             out += "| restart-to-serving, \(largest.cases.grouped) cases (launch → snapshot answered) | \(Self.fixed(restartSeconds, 2)) s | target < 2 s |\n"
             let perCase = Double(largest.peakResidentBytes) / Double(largest.cases)
             out += "| peak RSS per case at \(largest.cases.grouped) cases (VmHWM / cases) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
         }
-        if replay.cases > 0 {
-            let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
-            out += "| engine memory per case, rebuilt by the replay in process (VmRSS growth / \(replay.cases.grouped) cases; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
-        }
+        out += Self.replayMemoryRow(replay)
         out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB | B/case over idle | SIGTERM stop s |\n|---|---|---|---|---|---|---|---|\n"
         for size in sizes {
             let perCase = Double(size.peakResidentBytes - size.idleResidentBytes) / Double(size.cases)
             out += "| \(size.cases.grouped) | \(size.events.grouped) | \(Self.fixed(size.seconds, 2)) | \(Self.rate(size.eventsPerSecond)) | \(Self.fixed(size.eventsPerSecond / ceiling, 2)) | \(Self.fixed(Double(size.peakResidentBytes) / 1_048_576, 1)) | \(Int(perCase.rounded())) | \(Self.fixed(size.stopSeconds, 2)) |\n"
         }
         return out
+    }
+
+    /// The replay alone (`casepulse bench --replay-only`) as markdown: its speed and the engine
+    /// memory it rebuilt.
+    public static func replayMarkdown(_ replay: ReplayRun.Figures) -> String {
+        "| measure | figure | ratio / target |\n|---|---|---|\n" + replayRow(replay, ceiling: nil) + replayMemoryRow(replay)
+    }
+
+    static func replayRow(_ replay: ReplayRun.Figures, ceiling: Double?) -> String {
+        let versusCeiling = ceiling.map { "; \(fixed(replay.eventsPerSecond / $0, 2)) × ceiling" } ?? ""
+        return "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(rate(replay.eventsPerSecond)) ev/s | \(fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s\(versusCeiling) |\n"
+    }
+
+    static func replayMemoryRow(_ replay: ReplayRun.Figures) -> String {
+        guard replay.cases > 0 else { return "" }
+        let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
+        return "| engine memory per case, rebuilt by the replay in process (VmRSS growth / \(replay.cases.grouped) cases; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
     }
 
     /// Whether a run of `sent` events spans a checkpoint of a daemon started with

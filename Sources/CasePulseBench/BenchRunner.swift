@@ -78,15 +78,30 @@ public enum BenchRunner {
             }
         }
 
-        progress("replay: \(options.replayEvents) journal events")
-        let replay = try ReplayRun.measure(
-            events: options.replayEvents, stateDirectory: work.appendingPathComponent("state-replay").path)
-        progress("  \(BenchReport.rate(replay.eventsPerSecond)) ev/s")
+        let replay = try replay(options, in: work, progress: progress)
 
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
             sustainedLatency: sustained, checkpointEvents: options.checkpointEvents, freshLatency: freshLatency,
             replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes)
+    }
+
+    /// Measures the journal replay alone (``BenchOptions/replayEvents`` events), in this process.
+    public static func replay(_ options: BenchOptions, progress: (String) -> Void) throws -> ReplayRun.Figures {
+        let work = URL(fileURLWithPath: options.workDirectory)
+            .appendingPathComponent("casepulse-bench-\(getpid())", isDirectory: true)
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { if !options.keep { try? FileManager.default.removeItem(at: work) } }
+        return try replay(options, in: work, progress: progress)
+    }
+
+    private static func replay(_ options: BenchOptions, in work: URL, progress: (String) -> Void) throws -> ReplayRun.Figures {
+        progress("replay: \(options.replayEvents) journal events")
+        let replay = try ReplayRun.measure(
+            events: options.replayEvents, stateDirectory: work.appendingPathComponent("state-replay").path)
+        progress("  \(BenchReport.rate(replay.eventsPerSecond)) ev/s")
+        return replay
     }
 
     private static func latency(

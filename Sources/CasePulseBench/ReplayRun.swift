@@ -6,17 +6,20 @@ import Foundation
 /// Replay speed: a state directory whose journal holds the benchmark's events (no checkpoint),
 /// rebuilt in this process by the daemon's own recovery (`StateStore.recover`): read, decode and
 /// apply every journal event.
-enum ReplayRun {
+public enum ReplayRun {
     /// Replay figures.
-    struct Figures: Sendable {
-        var events: Int
-        var seconds: Double
-        var eventsPerSecond: Double { Double(events) / seconds }
+    public struct Figures: Sendable {
+        /// Events replayed.
+        public var events: Int
+        /// Seconds the recovery took.
+        public var seconds: Double
+        /// Events replayed per second.
+        public var eventsPerSecond: Double { Double(events) / seconds }
         /// Cases the replay rebuilt.
-        var cases: Int
+        public var cases: Int
         /// Growth of this process's resident set (`VmRSS`) while the engine was rebuilt: the
         /// engine's own memory (and SQLite's page cache), without any ingest backlog.
-        var residentGrowthBytes: Int
+        public var residentGrowthBytes: Int
     }
 
     /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.

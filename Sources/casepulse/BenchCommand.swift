@@ -47,6 +47,10 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(name: .customLong("keep"), help: "Keep the state directories and the daemon log.")
     var keep = false
+    @Flag(
+        name: .customLong("replay-only"),
+        help: "Measure only the journal replay, in this process (no daemon, no sockets): seconds, and fit to run under a profiler.")
+    var replayOnly = false
 
     func run() throws {
         try CommandFailure.reporting {
@@ -56,6 +60,11 @@ struct BenchCommand: ParsableCommand {
                 daemonBinary: binary, cases: cases, replayEvents: replayEvents, latencySeconds: latencySeconds,
                 latencyRates: rates, sustainedEvents: sustainedEvents, checkpointEvents: checkpointEvents, basePort: port,
                 workDirectory: workDirectory, keep: keep)
+            if replayOnly {
+                let replay = try BenchRunner.replay(options) { Terminal.writeError($0 + "\n") }
+                Terminal.writeOutput(BenchReport.replayMarkdown(replay))
+                return
+            }
             let report = try BenchRunner.run(options) { Terminal.writeError($0 + "\n") }
             Terminal.writeOutput(report.markdown)
         }
