@@ -7,14 +7,14 @@ extension Engine {
         let day = placement.day
         let dayKey = PlacementKey(day: day, region: placement.region, agency: placement.agency)
         let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.region, agency: placement.agency)
-        let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: &coarseSlots)
-        let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: &daySlots)
+        let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: coarseSlots)
+        let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: daySlots)
         return (coarse, daily)
     }
 
     private func slots(
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
-        in cache: inout ShardedDictionary<PlacementKey, ContiguousArray<Int32>>
+        in cache: ShardedDictionary<PlacementKey, ContiguousArray<Int32>>
     ) -> ContiguousArray<Int32> {
         let regions = regionChain(placement.region)
         var result = ContiguousArray<Int32>()
