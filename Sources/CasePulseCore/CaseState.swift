@@ -59,11 +59,18 @@ struct CaseState: Sendable {
 /// two ids of the same case to collide.
 enum StableHash {
     static func of(_ text: String) -> UInt64 {
+        // Native strings lend their bytes in one buffer; iterating `utf8` costs several times more.
+        if let hash = text.utf8.withContiguousStorageIfAvailable({ fnv1a($0) }) { return SplitMix64.mix(hash) }
+        return SplitMix64.mix(fnv1a(text.utf8))
+    }
+
+    @inline(__always)
+    private static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        return SplitMix64.mix(hash)
+        return hash
     }
 }

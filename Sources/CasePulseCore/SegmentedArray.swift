@@ -13,11 +13,13 @@ final class SegmentedArray<Element> {
     /// Elements per segment.
     static var segmentSize: Int { 1 << segmentShift }
 
-    /// Full segments, then the last one, initialised up to `count`.
-    private var segments: [UnsafeMutablePointer<Element>] = []
+    /// Full segments, then the last one, initialised up to `count`. Not checked for exclusive
+    /// access at run time (each check costs a call and a thread-local look-up on every element
+    /// reached): the one owner never holds two accesses to it at once.
+    @exclusivity(unchecked) private var segments: [UnsafeMutablePointer<Element>] = []
 
     /// Number of elements.
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var count = 0
 
     /// An empty array.
     init() {}

@@ -16,8 +16,10 @@ import CasePulseCore
 /// ```
 public final class EventDecoder {
     private let parser: OpaquePointer
-    private var raw = cp_event()
-    private var hasRaw = false
+    // Not checked for exclusive access at run time: a decoder is used from one thread, one call
+    // at a time, and the check cost a call and a thread-local look-up per field read.
+    @exclusivity(unchecked) private var raw = cp_event()
+    @exclusivity(unchecked) private var hasRaw = false
 
     /// Creates a decoder with its own parser.
     public init() {
