@@ -34,6 +34,7 @@ let package = Package(
             name: "CEventParser",
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        .target(name: "CCRC32C"),
 
         // Libraries.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
@@ -42,7 +43,7 @@ let package = Package(
         .target(
             name: "CasePulseStore",
             dependencies: [
-                "CasePulseCore", "CasePulseWire",
+                "CasePulseCore", "CasePulseWire", "CCRC32C",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

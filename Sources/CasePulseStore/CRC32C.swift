@@ -1,6 +1,18 @@
+internal import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of each journal record:
-/// slicing by 8, eight bytes per step through eight 256-entry tables.
+/// the CPU's CRC-32C instruction where there is one (SSE 4.2; about 20 times fewer instructions
+/// per byte), else slicing by 8, eight bytes per step through eight 256-entry tables.
 enum CRC32C {
+    /// Whether ``checksum(_:continuing:)`` uses the CPU's instruction.
+    static let usesHardware = cp_crc32c_hardware() == 1
+
+    /// The CRC-32C of `bytes`, continuing from `crc` (the CRC of what came before; 0 to start).
+    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard usesHardware, let base = bytes.baseAddress else { return tableChecksum(bytes, continuing: crc) }
+        return ~cp_crc32c_update(~crc, base, bytes.count)
+    }
+
     /// Eight tables of 256 entries, one after the other: entry `k * 256 + b` is the CRC of byte `b`
     /// followed by `k` zero bytes.
     static let table: [UInt32] = {
@@ -19,8 +31,8 @@ enum CRC32C {
         return table
     }()
 
-    /// The CRC-32C of `bytes`, continuing from `crc` (the CRC of what came before; 0 to start).
-    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    /// ``checksum(_:continuing:)`` by the tables, whatever the CPU.
+    static func tableChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         var offset = 0
         let count = bytes.count
