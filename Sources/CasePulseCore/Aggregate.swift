@@ -22,7 +22,7 @@ public struct Aggregate: Sendable, Equatable {
     /// Cases closed.
     public var closed: Int64 = 0
     /// Reference count of each party that got a no-penalty or reduced decision.
-    public var parties: [UInt32: UInt32] = [:]
+    public var parties = PartyCounts()
 
     /// An empty aggregate.
     public init() {}
@@ -74,12 +74,11 @@ public struct Aggregate: Sendable, Equatable {
     }
 
     mutating func add(party: UInt32) {
-        parties[party, default: 0] += 1
+        parties.add(party)
     }
 
     mutating func remove(party: UInt32) {
-        guard let count = parties[party] else { return }
-        if count <= 1 { parties[party] = nil } else { parties[party] = count - 1 }
+        parties.remove(party)
     }
 
     /// The canonical JSON value of the key (field order as in `Protocols/PROTOCOL.md`); rates are
