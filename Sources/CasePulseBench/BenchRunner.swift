@@ -10,10 +10,7 @@ public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
     public static func run(_ options: BenchOptions, progress: (String) -> Void) throws -> BenchReport {
         let fileManager = FileManager.default
-        let work = URL(fileURLWithPath: options.workDirectory)
-            .appendingPathComponent("casepulse-bench-\(getpid())", isDirectory: true)
-        try? fileManager.removeItem(at: work)
-        try fileManager.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try workDirectory(options)
         defer { if !options.keep { try? fileManager.removeItem(at: work) } }
         guard fileManager.isExecutableFile(atPath: options.daemonBinary) else {
             throw BenchError("no casepulsed at \(options.daemonBinary) (give --daemon)")
@@ -88,12 +85,18 @@ public enum BenchRunner {
 
     /// Measures the journal replay alone (``BenchOptions/replayEvents`` events), in this process.
     public static func replay(_ options: BenchOptions, progress: (String) -> Void) throws -> ReplayRun.Figures {
+        let work = try workDirectory(options)
+        defer { if !options.keep { try? FileManager.default.removeItem(at: work) } }
+        return try replay(options, in: work, progress: progress)
+    }
+
+    /// A fresh `casepulse-bench-{pid}` directory under the options' work directory.
+    private static func workDirectory(_ options: BenchOptions) throws -> URL {
         let work = URL(fileURLWithPath: options.workDirectory)
             .appendingPathComponent("casepulse-bench-\(getpid())", isDirectory: true)
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { if !options.keep { try? FileManager.default.removeItem(at: work) } }
-        return try replay(options, in: work, progress: progress)
+        return work
     }
 
     private static func replay(_ options: BenchOptions, in work: URL, progress: (String) -> Void) throws -> ReplayRun.Figures {
