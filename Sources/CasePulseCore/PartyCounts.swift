@@ -65,22 +65,14 @@ public struct PartyCounts: Sendable, Equatable {
             return
         }
         count -= 1
-        // Backward shift: each following word of the probe run moves into the hole when the hole
-        // lies between its home and where it sits.
-        let mask = words.count - 1
-        var hole = index
-        var next = index
-        while true {
-            next = (next + 1) & mask
-            let word = words[next]
-            if word == 0 { break }
-            let home = Self.home(UInt32(truncatingIfNeeded: word >> 32), mask: mask)
-            if (hole - home) & mask <= (next - home) & mask {
-                words[hole] = word
-                hole = next
-            }
+        words.withUnsafeMutableBufferPointer { words in
+            let mask = words.count - 1
+            let hole = LinearProbing.shiftBack(
+                from: index, mask: mask,
+                home: { words[$0] == 0 ? nil : Self.home(UInt32(truncatingIfNeeded: words[$0] >> 32), mask: mask) },
+                move: { words[$1] = words[$0] })
+            words[hole] = 0
         }
-        words[hole] = 0
     }
 
     private mutating func grow() {

@@ -101,23 +101,11 @@ final class ShardedDictionary<Key: TableHashable, Value> {
         shards[shard].count -= 1
         count -= 1
         shards[shard].entries.withUnsafeMutableBufferPointer { entries in
-            // Backward shift: move each following entry of the probe run into the hole when the
-            // hole lies between its home position and where it sits.
             let mask = entries.count - 1
-            var hole = index
-            var next = index
-            while true {
-                next = (next + 1) & mask
-                let tag = entries[next].tag
-                if tag == 0 { break }
-                let home = Int(truncatingIfNeeded: tag) & mask
-                let distanceToNext = (next - home) & mask
-                let distanceToHole = (hole - home) & mask
-                if distanceToHole <= distanceToNext {
-                    entries[hole] = entries[next]
-                    hole = next
-                }
-            }
+            let hole = LinearProbing.shiftBack(
+                from: index, mask: mask,
+                home: { entries[$0].tag == 0 ? nil : Int(truncatingIfNeeded: entries[$0].tag) & mask },
+                move: { entries[$1] = entries[$0] })
             entries[hole] = Entry(tag: 0, key: nil, value: nil)
         }
     }
