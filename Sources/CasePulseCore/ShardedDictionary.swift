@@ -163,10 +163,6 @@ extension String: TableHashable {
     var tableHash: UInt64 { UInt64(bitPattern: Int64(hashValue)) }
 }
 
-extension Int: TableHashable {
-    var tableHash: UInt64 { SplitMix64.mix(UInt64(bitPattern: Int64(self))) }
-}
-
 extension AggregateKey: TableHashable {
     @inline(__always)
     var tableHash: UInt64 {
