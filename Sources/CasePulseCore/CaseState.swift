@@ -1,56 +1,83 @@
-/// Where and when one counted event of a case is placed.
+/// Where and when one counted event of a case is placed: 32 bytes, its id in the engine's
+/// ``TextArena``.
 struct Placement: Sendable {
     /// Event time, nanoseconds since the Unix epoch.
-    var at: Int64
+    var at: Int64 = 0
     /// The event id, the tie-breaker for equal times.
-    var id: String
+    var id = TextRef.none
+    /// Region of the event, ``RegionCode/packed``.
+    var region: UInt64 = 0
     /// Local day of `at` in the engine's zone, as `Window.day` code.
-    var day: UInt32
-    /// Region of the event.
-    var region: RegionCode
+    var day: UInt32 = 0
     /// Interned agency.
-    var agency: UInt32
+    var agency: UInt32 = 0
 
-    /// Whether this placement comes before `other` in (at, id) order, ids compared by UTF-8 bytes.
-    func precedes(_ other: Placement) -> Bool {
-        if at != other.at { return at < other.at }
-        return id.utf8.lexicographicallyPrecedes(other.id.utf8)
-    }
+    /// The region of the event.
+    var regionCode: RegionCode { RegionCode(packed: region) }
 }
 
-/// The filing that counts for a case: its `filed` event with the smallest (at, id).
-struct Filing: Sendable {
-    var placement: Placement
-    var online: Bool
-    /// The party (subject), interned only when it is counted as a beneficiary.
-    var party: String?
-}
-
-/// The decision that counts for a case: its `decided` event with the largest (at, id).
-struct Ruling: Sendable {
-    var placement: Placement
-    var decision: Decision
-    var reason: Reason?
-    var fineFen: Int64
-    var waivedFen: Int64
-    /// The party (subject), interned only when it is counted as a beneficiary.
-    var party: String?
-}
-
-/// What the engine remembers of one case: the three events that count, whether it was voided, and
-/// the (hashed) ids of every event seen, which is how a redelivery is told from a new event.
+/// What the engine remembers of one case, in one fixed-size value with no references: the three
+/// events that count (filing, decision, closing), whether it was voided, and the hashes of every
+/// event id seen in it, which is how a redelivery is told from a new event.
+///
+/// Texts (event ids, parties) live in the engine's ``TextArena``; the first three id hashes are
+/// kept here and any more in a list of the engine's, so the common case (filed, decided, closed)
+/// costs no allocation at all.
 struct CaseState: Sendable {
-    var filing: Filing?
-    var ruling: Ruling?
-    var closing: Placement?
-    var voided = false
-    var seen: [UInt64] = []
+    /// The filing that counts: the `filed` event with the smallest (at, id).
+    var filing = Placement()
+    /// The decision that counts: the `decided` event with the largest (at, id).
+    var ruling = Placement()
+    /// The closing that counts: the `closed` event with the smallest (at, id).
+    var closing = Placement()
+    /// The decision's fine, in fen.
+    var fineFen: Int64 = 0
+    /// The decision's waived amount, in fen.
+    var waivedFen: Int64 = 0
+    /// The filing's subject, or ``TextRef/none``.
+    var filingParty = TextRef.none
+    /// The decision's subject, or ``TextRef/none``.
+    var rulingParty = TextRef.none
+    /// The first three id hashes seen, in order of arrival.
+    var seen: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// How many id hashes were seen (those past three are in the engine's overflow lists).
+    var seenCount: UInt32 = 0
+    /// One more than the index of the engine's overflow list of this case; 0 when it has none.
+    var seenOverflow: UInt32 = 0
+    /// The interned party the decision counts as a beneficiary, or ``CaseState/noParty``.
+    var beneficiary = CaseState.noParty
+    /// Which of the events are present, whether the case was voided, the filing's channel.
+    var flags: Flags = []
+    /// The decision's kind.
+    var decision = Decision.standard
+    /// The decision's reason.
+    var reason: Reason?
 
-    /// The party a ruling benefits: its own subject, else the filing's; `nil` when the decision is
-    /// not favourable or no party is known.
-    func beneficiary(of ruling: Ruling) -> String? {
-        guard ruling.decision.benefitsParty else { return nil }
-        return ruling.party ?? filing?.party
+    /// No beneficiary is counted.
+    static let noParty = UInt32.max
+
+    /// What a case has.
+    struct Flags: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let filed = Flags(rawValue: 1)
+        static let ruled = Flags(rawValue: 2)
+        static let closed = Flags(rawValue: 4)
+        static let voided = Flags(rawValue: 8)
+        /// The filing was online.
+        static let online = Flags(rawValue: 16)
+    }
+
+    /// Whether a `voided` event was seen.
+    var voided: Bool { flags.contains(.voided) }
+
+    /// The inline id hash at `position` (below 3 and below ``seenCount``).
+    @inline(__always)
+    func inlineSeen(_ position: Int) -> UInt64 {
+        switch position {
+        case 0: seen.0
+        case 1: seen.1
+        default: seen.2
+        }
     }
 }
 

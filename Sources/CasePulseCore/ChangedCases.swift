@@ -8,10 +8,44 @@
 /// after its copy is copied again, and the later copy is the one that counts.
 public struct ChangedCases: Sendable {
     /// One slice of copies, in the order taken. Slices are kept apart so that taking one never
-    /// moves the copies taken before it.
+    /// moves the copies taken before it. A copy's texts are copied into the slice's own bytes and
+    /// its overflow of id hashes into the slice's own lists, so nothing in it points back into
+    /// the engine.
     struct Slice: Sendable {
-        var caseIDs = ContiguousArray<String>()
+        var caseIDs = ContiguousArray<TextRef>()
         var states = ContiguousArray<CaseState>()
+        var texts = TextBytes()
+        var overflow = ContiguousArray<ContiguousArray<UInt64>>()
+
+        /// Copies case `caseID` in `state` out of `engine`.
+        mutating func append(caseID: TextRef, state: CaseState, from engine: Engine) {
+            var copy = state
+            func rebase(_ ref: TextRef, _ present: Bool) -> TextRef {
+                guard present, !ref.isNone else { return .none }
+                return engine.texts.withBytes(ref) { texts.append($0) }
+            }
+            caseIDs.append(rebase(caseID, true))
+            copy.filing.id = rebase(state.filing.id, state.flags.contains(.filed))
+            copy.filingParty = rebase(state.filingParty, state.flags.contains(.filed))
+            copy.ruling.id = rebase(state.ruling.id, state.flags.contains(.ruled))
+            copy.rulingParty = rebase(state.rulingParty, state.flags.contains(.ruled))
+            copy.closing.id = rebase(state.closing.id, state.flags.contains(.closed))
+            if state.seenOverflow != 0 {
+                overflow.append(engine.seenOverflow[Int(state.seenOverflow) - 1])
+                copy.seenOverflow = UInt32(overflow.count)
+            }
+            states.append(copy)
+        }
+
+        /// Every id hash seen in the copy at `position`, in order of arrival.
+        func seen(at position: Int) -> [UInt64] {
+            let state = states[position]
+            var hashes: [UInt64] = []
+            hashes.reserveCapacity(Int(state.seenCount))
+            for index in 0..<min(3, Int(state.seenCount)) { hashes.append(state.inlineSeen(index)) }
+            if state.seenOverflow != 0 { hashes += overflow[Int(state.seenOverflow) - 1] }
+            return hashes
+        }
     }
 
     var slices: [Slice] = []
@@ -33,37 +67,48 @@ public struct ChangedCases: Sendable {
         var order: [(key: String, slice: Int, position: Int)] = []
         order.reserveCapacity(count)
         for (number, slice) in slices.enumerated() {
-            for position in slice.caseIDs.indices { order.append((sortKey(slice.caseIDs[position]), number, position)) }
+            for position in slice.caseIDs.indices {
+                order.append((sortKey(slice.texts.string(slice.caseIDs[position])), number, position))
+            }
         }
         // Equal keys (one case copied twice) in the order taken: the last one is the case now.
         order.sort { $0.key != $1.key ? $0.key < $1.key : ($0.slice, $0.position) < ($1.slice, $1.position) }
         for (rank, entry) in order.enumerated() where rank + 1 == order.count || order[rank + 1].key != entry.key {
             let slice = slices[entry.slice]
             try body(entry.key, Self.record(
-                caseID: slice.caseIDs[entry.position], state: slice.states[entry.position], agencyNames: agencyNames))
+                caseID: slice.texts.string(slice.caseIDs[entry.position]), state: slice.states[entry.position],
+                seen: slice.seen(at: entry.position), text: slice.texts.string, agencyNames: agencyNames))
         }
     }
 
-    /// The record of a case in `state`, its agencies named from `agencyNames`.
-    static func record(caseID: String, state: CaseState, agencyNames: [String]) -> CaseRecord {
+    /// The record of a case in `state`, its texts read by `text`, its agencies named from
+    /// `agencyNames`.
+    static func record(
+        caseID: String, state: CaseState, seen: [UInt64], text: (TextRef) -> String, agencyNames: [String]
+    ) -> CaseRecord {
         func event(_ placement: Placement, _ type: EventType) -> CaseEvent {
             CaseEvent(
-                id: placement.id, producer: "", type: type, caseID: caseID, at: placement.at,
-                region: placement.region, agency: agencyNames[Int(placement.agency)])
+                id: text(placement.id), producer: "", type: type, caseID: caseID, at: placement.at,
+                region: placement.regionCode, agency: agencyNames[Int(placement.agency)])
         }
-        var filing = state.filing.map { event($0.placement, .filed) }
-        filing?.channel = state.filing.map { $0.online ? .online : .offline }
-        filing?.subject = state.filing?.party
-        var decision = state.ruling.map { event($0.placement, .decided) }
-        if let ruling = state.ruling {
-            decision?.decision = ruling.decision
-            decision?.reason = ruling.reason
-            decision?.fineFen = ruling.fineFen
-            decision?.waivedFen = ruling.waivedFen
-            decision?.subject = ruling.party
+        func party(_ ref: TextRef) -> String? { ref.isNone ? nil : text(ref) }
+        var filing: CaseEvent?
+        if state.flags.contains(.filed) {
+            filing = event(state.filing, .filed)
+            filing?.channel = state.flags.contains(.online) ? .online : .offline
+            filing?.subject = party(state.filingParty)
+        }
+        var decision: CaseEvent?
+        if state.flags.contains(.ruled) {
+            decision = event(state.ruling, .decided)
+            decision?.decision = state.decision
+            decision?.reason = state.reason
+            decision?.fineFen = state.fineFen
+            decision?.waivedFen = state.waivedFen
+            decision?.subject = party(state.rulingParty)
         }
         return CaseRecord(
-            caseID: caseID, voided: state.voided, seen: state.seen, filing: filing, decision: decision,
-            closing: state.closing.map { event($0, .closed) })
+            caseID: caseID, voided: state.voided, seen: seen, filing: filing, decision: decision,
+            closing: state.flags.contains(.closed) ? event(state.closing, .closed) : nil)
     }
 }

@@ -5,8 +5,8 @@ extension Engine {
     /// place costs two look-ups and a new day of a known place ten key look-ups, not forty.
     func slots(for placement: Placement) -> (coarse: ContiguousArray<Int32>, day: ContiguousArray<Int32>) {
         let day = placement.day
-        let dayKey = PlacementKey(day: day, region: placement.region, agency: placement.agency)
-        let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.region, agency: placement.agency)
+        let dayKey = PlacementKey(day: day, region: placement.regionCode, agency: placement.agency)
+        let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.regionCode, agency: placement.agency)
         let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: coarseSlots)
         let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: daySlots)
         return (coarse, daily)
@@ -16,7 +16,7 @@ extension Engine {
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
         in cache: ShardedDictionary<PlacementKey, ContiguousArray<Int32>>
     ) -> ContiguousArray<Int32> {
-        let regions = regionChain(placement.region)
+        let regions = regionChain(placement.regionCode)
         var result = ContiguousArray<Int32>()
         result.reserveCapacity(windows.count * regions.count * 2)
         for window in windows {

@@ -8,7 +8,10 @@ extension Engine {
 
     /// The record of the case interned at `index`.
     func record(ofCaseAt index: Int) -> CaseRecord {
-        ChangedCases.record(caseID: caseIDs[index], state: caseStates[index], agencyNames: agencyNames)
+        let state = caseStates[index]
+        return ChangedCases.record(
+            caseID: texts.string(caseIDs[index]), state: state, seen: seenHashes(of: state),
+            text: texts.string, agencyNames: agencyNames)
     }
 
     /// Restores a case from its record, adding its contributions to the figures. The case must be
@@ -20,8 +23,11 @@ extension Engine {
         for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
             _ = fold(event)
         }
-        caseStates[index].seen = record.seen
-        caseStates[index].voided = record.voided
+        var state = caseStates[index]
+        state.seenCount = 0
+        for hash in record.seen { remember(hash, in: &state) }
+        if record.voided { state.flags.insert(.voided) }
+        caseStates[index] = state
     }
 
     /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).
@@ -107,8 +113,7 @@ extension Engine {
         slice.states.reserveCapacity(count)
         for index in changedCases.suffix(count) {
             let i = Int(index)
-            slice.caseIDs.append(caseIDs[i])
-            slice.states.append(caseStates[i])
+            slice.append(caseID: caseIDs[i], state: caseStates[i], from: self)
             caseChanged[i] = false
         }
         cases.slices.append(slice)

@@ -21,9 +21,13 @@ public final class Engine {
     /// Every table that grows with the cases or keys is segmented or sharded, so that no growth
     /// stops the writer for longer than a small, fixed amount of work.
     let caseIndex = ShardedDictionary<String, Int32>()
-    let caseIDs = SegmentedArray<String>()
+    let caseIDs = SegmentedArray<TextRef>()
     let caseStates = SegmentedArray<CaseState>()
     let caseChanged = SegmentedArray<Bool>()
+    /// Case ids, event ids and parties, as bytes.
+    let texts = TextArena()
+    /// The id hashes of cases that saw more than three events, past the first three.
+    let seenOverflow = SegmentedArray<ContiguousArray<UInt64>>()
     @exclusivity(unchecked) var agencyIDs: [String: UInt32] = ["all": 0]
     @exclusivity(unchecked) var agencyNames: [String] = ["all"]
     let partyIDs = ShardedDictionary<String, UInt32>()
@@ -127,7 +131,7 @@ public final class Engine {
         if let index = caseIndex[caseID] { return Int(index) }
         let index = caseStates.count
         caseIndex[caseID] = Int32(index)
-        caseIDs.append(caseID)
+        caseIDs.append(texts.append(caseID))
         caseStates.append(CaseState())
         caseChanged.append(false)
         return index
@@ -136,12 +140,10 @@ public final class Engine {
     func fold(_ event: CaseEvent) -> ApplyOutcome {
         let idHash = StableHash.of(event.id)
         let index = caseNumber(event.caseID)
-        // Moved out and back, not copied, so the case's arrays stay uniquely referenced.
-        var state = CaseState()
-        swap(&state, &caseStates[index])
-        defer { swap(&state, &caseStates[index]) }
-        if state.seen.contains(idHash) { return .duplicate }
-        state.seen.append(idHash)
+        var state = caseStates[index]
+        if hasSeen(idHash, in: state) { return .duplicate }
+        remember(idHash, in: &state)
+        defer { caseStates[index] = state }
         if !caseChanged[index] {
             caseChanged[index] = true
             changedCases.append(Int32(index))
@@ -150,52 +152,107 @@ public final class Engine {
 
         switch event.type {
         case .voided:
-            if let filing = state.filing { count(filing, -1) }
-            if let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), -1) }
-            if let closing = state.closing { countClosing(closing, -1) }
-            state.filing = nil
-            state.ruling = nil
-            state.closing = nil
-            state.voided = true
+            if state.flags.contains(.filed) { countFiling(state, -1) }
+            if state.flags.contains(.ruled) { uncountRuling(&state) }
+            if state.flags.contains(.closed) { countClosing(state.closing, -1) }
+            state.flags = [.voided]
 
         case .filed:
-            let placement = place(event)
-            if let current = state.filing, !placement.precedes(current.placement) { break }
-            let filing = Filing(
-                placement: placement, online: event.channel == .online, party: event.subject)
+            if state.flags.contains(.filed), !precedes(event, state.filing) { break }
             // A favourable decision without a subject of its own benefits the filing's party.
-            let inherits = state.ruling.map { $0.decision.benefitsParty && $0.party == nil } ?? false
-            if inherits, let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), -1) }
-            if let current = state.filing { count(current, -1) }
-            state.filing = filing
-            count(filing, 1)
-            if inherits, let ruling = state.ruling { count(ruling, party: state.beneficiary(of: ruling), 1) }
+            let inherits = state.flags.contains(.ruled) && state.decision.benefitsParty && state.rulingParty.isNone
+            if inherits { uncountRuling(&state) }
+            if state.flags.contains(.filed) { countFiling(state, -1) }
+            state.filing = place(event)
+            state.filingParty = event.subject.map { texts.append($0) } ?? .none
+            state.flags.insert(.filed)
+            if event.channel == .online { state.flags.insert(.online) } else { state.flags.remove(.online) }
+            countFiling(state, 1)
+            if inherits { countRuling(&state) }
 
         case .decided:
-            let placement = place(event)
-            if let current = state.ruling, !current.placement.precedes(placement) { break }
-            if let current = state.ruling { count(current, party: state.beneficiary(of: current), -1) }
-            let ruling = Ruling(
-                placement: placement, decision: event.decision ?? .standard, reason: event.reason,
-                fineFen: event.fineFen, waivedFen: event.waivedFen, party: event.subject)
-            state.ruling = ruling
-            count(ruling, party: state.beneficiary(of: ruling), 1)
+            if state.flags.contains(.ruled), !follows(event, state.ruling) { break }
+            if state.flags.contains(.ruled) { uncountRuling(&state) }
+            state.ruling = place(event)
+            state.decision = event.decision ?? .standard
+            state.reason = event.reason
+            state.fineFen = event.fineFen
+            state.waivedFen = event.waivedFen
+            state.rulingParty = event.subject.map { texts.append($0) } ?? .none
+            state.flags.insert(.ruled)
+            countRuling(&state)
 
         case .closed:
-            let placement = place(event)
-            if let current = state.closing, !placement.precedes(current) { break }
-            if let current = state.closing { countClosing(current, -1) }
-            state.closing = placement
-            countClosing(placement, 1)
+            if state.flags.contains(.closed), !precedes(event, state.closing) { break }
+            if state.flags.contains(.closed) { countClosing(state.closing, -1) }
+            state.closing = place(event)
+            state.flags.insert(.closed)
+            countClosing(state.closing, 1)
         }
         return .accepted
     }
 
+    // MARK: Ids seen
+
+    @inline(__always)
+    func hasSeen(_ hash: UInt64, in state: CaseState) -> Bool {
+        let count = Int(state.seenCount)
+        if count > 0, state.seen.0 == hash { return true }
+        if count > 1, state.seen.1 == hash { return true }
+        if count > 2, state.seen.2 == hash { return true }
+        guard state.seenOverflow != 0 else { return false }
+        return seenOverflow[Int(state.seenOverflow) - 1].contains(hash)
+    }
+
+    func remember(_ hash: UInt64, in state: inout CaseState) {
+        switch state.seenCount {
+        case 0: state.seen.0 = hash
+        case 1: state.seen.1 = hash
+        case 2: state.seen.2 = hash
+        default:
+            if state.seenOverflow == 0 {
+                seenOverflow.append([])
+                state.seenOverflow = UInt32(seenOverflow.count)
+            }
+            seenOverflow[Int(state.seenOverflow) - 1].append(hash)
+        }
+        state.seenCount += 1
+    }
+
+    /// Every id hash seen in `state`, in order of arrival.
+    func seenHashes(of state: CaseState) -> [UInt64] {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(Int(state.seenCount))
+        for position in 0..<min(3, Int(state.seenCount)) { hashes.append(state.inlineSeen(position)) }
+        if state.seenOverflow != 0 { hashes += seenOverflow[Int(state.seenOverflow) - 1] }
+        return hashes
+    }
+
+    // MARK: Placing an event
+
     private func place(_ event: CaseEvent) -> Placement {
         let date = calendar.date(atUnixNanoseconds: event.at)
         return Placement(
-            at: event.at, id: event.id, day: Window.day(date).code, region: event.region,
+            at: event.at, id: texts.append(event.id), region: event.region.packed, day: Window.day(date).code,
             agency: agency(event.agency))
+    }
+
+    /// Whether `event` comes before `placement` in (at, id) order, ids compared by UTF-8 bytes.
+    @inline(__always)
+    private func precedes(_ event: CaseEvent, _ placement: Placement) -> Bool {
+        if event.at != placement.at { return event.at < placement.at }
+        return compareID(event.id, placement.id) < 0
+    }
+
+    /// Whether `event` comes after `placement` in (at, id) order.
+    @inline(__always)
+    private func follows(_ event: CaseEvent, _ placement: Placement) -> Bool {
+        if event.at != placement.at { return event.at > placement.at }
+        return compareID(event.id, placement.id) > 0
+    }
+
+    private func compareID(_ id: String, _ stored: TextRef) -> Int {
+        id.withUTF8Bytes { bytes in texts.withBytes(stored) { compareBytes(bytes, $0) } }
     }
 
     private func agency(_ name: String) -> UInt32 {
@@ -216,25 +273,46 @@ public final class Engine {
 
     // MARK: Contributions
 
-    private func count(_ filing: Filing, _ sign: Int64) {
-        let online: Int64 = filing.online ? sign : 0
-        update(slotsOf: filing.placement) { aggregate in
+    private func countFiling(_ state: CaseState, _ sign: Int64) {
+        let online: Int64 = state.flags.contains(.online) ? sign : 0
+        update(slotsOf: state.filing) { aggregate in
             aggregate.filed += sign
             aggregate.filedOnline += online
         }
     }
 
-    private func count(_ ruling: Ruling, party subject: String?, _ sign: Int64) {
-        let party = subject.map { self.party($0) }
-        let fine = Int128(ruling.fineFen) * Int128(sign)
-        let waived = Int128(ruling.waivedFen) * Int128(sign)
-        update(slotsOf: ruling.placement) { aggregate in
+    /// Adds the decision of `state`, with its beneficiary — its own subject, else the filing's,
+    /// when the decision is favourable — which it remembers, so that taking it back removes that
+    /// same party.
+    private func countRuling(_ state: inout CaseState) {
+        var beneficiary = CaseState.noParty
+        if state.decision.benefitsParty {
+            let subject = state.rulingParty.isNone ? state.filingParty : state.rulingParty
+            if !subject.isNone { beneficiary = party(texts.string(subject)) }
+        }
+        state.beneficiary = beneficiary
+        count(ruling: state, 1)
+    }
+
+    /// Takes the decision of `state` back, with the beneficiary it counted.
+    private func uncountRuling(_ state: inout CaseState) {
+        count(ruling: state, -1)
+        state.beneficiary = CaseState.noParty
+    }
+
+    private func count(ruling state: CaseState, _ sign: Int64) {
+        let party = state.beneficiary
+        let decision = state.decision
+        let reason = state.reason
+        let fine = Int128(state.fineFen) * Int128(sign)
+        let waived = Int128(state.waivedFen) * Int128(sign)
+        update(slotsOf: state.ruling) { aggregate in
             aggregate.decided += sign
-            aggregate.add(decision: ruling.decision, sign)
-            if let reason = ruling.reason { aggregate.add(reason: reason, sign) }
+            aggregate.add(decision: decision, sign)
+            if let reason { aggregate.add(reason: reason, sign) }
             aggregate.fineFen += fine
             aggregate.waivedFen += waived
-            if let party {
+            if party != CaseState.noParty {
                 if sign > 0 { aggregate.add(party: party) } else { aggregate.remove(party: party) }
             }
         }

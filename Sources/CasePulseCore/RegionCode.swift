@@ -34,6 +34,15 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.length = UInt8(length)
     }
 
+    /// The code in one word: the value (below 10^12 < 2^40) with the digit count in the top byte.
+    var packed: UInt64 { value | UInt64(length) << 56 }
+
+    /// The code of a ``packed`` word.
+    init(packed: UInt64) {
+        value = packed & 0x00FF_FFFF_FFFF_FFFF
+        length = UInt8(truncatingIfNeeded: packed >> 56)
+    }
+
     /// The code as written, with leading zeros.
     public var description: String {
         let digits = String(value)

@@ -1,0 +1,83 @@
+import Testing
+
+@testable import CasePulseCore
+
+@Suite struct TextArenaTests {
+    /// Texts of every length up to the contract's longest id, past several chunk ends: each reads
+    /// back as written, and none straddles two chunks.
+    @Test func readsBackEveryTextAcrossChunks() {
+        let arena = TextArena()
+        var random = SplitMix64(seed: 7)
+        var written: [(TextRef, String)] = []
+        while arena.byteCount < 3 * TextArena.chunkSize {
+            let length = random.int(0..<513)
+            let text = String(decoding: (0..<length).map { _ in UInt8(0x21 + random.below(90)) }, as: UTF8.self)
+            written.append((arena.append(text), text))
+        }
+        for (ref, text) in written {
+            #expect(arena.string(ref) == text)
+            let start = ref.offset & (TextArena.chunkSize - 1)
+            #expect(start + ref.length <= TextArena.chunkSize)
+        }
+        #expect(arena.string(arena.append("é-ü-中")) == "é-ü-中")
+    }
+
+    /// The byte order the engine breaks time ties with is the order of the UTF-8 bytes.
+    @Test func comparesLikeUTF8Bytes() {
+        var random = SplitMix64(seed: 11)
+        let alphabet: [UInt8] = [0x30, 0x31, 0x61, 0xC3, 0xA9, 0xFF]
+        for _ in 0..<5_000 {
+            let left = (0..<random.int(0..<5)).map { _ in alphabet[random.int(0..<alphabet.count)] }
+            let right = (0..<random.int(0..<5)).map { _ in alphabet[random.int(0..<alphabet.count)] }
+            let order = left.withUnsafeBytes { l in right.withUnsafeBytes { r in compareBytes(l, r) } }
+            #expect((order < 0) == left.lexicographicallyPrecedes(right))
+            #expect((order == 0) == (left == right))
+        }
+    }
+}
+
+@Suite struct CaseStorageTests {
+    /// A case that sees more events than its state holds inline: every one of them is still told
+    /// apart from a redelivery, and its record — from the engine and from a checkpoint's copy —
+    /// lists every id in order of arrival.
+    @Test func idsPastTheInlineThreeAreRemembered() {
+        let engine = E.engine()
+        let ids = (1...7).map { "filing-of-case-with-long-id-\($0)" }
+        for (offset, id) in ids.enumerated() {
+            #expect(engine.apply(E.make(id, .filed, case: "c-many", at: "2022-10-0\(offset + 1)T10:00:00+08:00")) == .accepted)
+        }
+        for id in ids {
+            #expect(engine.apply(E.make(id, .filed, case: "c-many", at: "2022-11-01T10:00:00+08:00")) == .duplicate)
+        }
+        let record = engine.record(ofCase: "c-many")
+        #expect(record?.seen.count == 7)
+        #expect(record?.filing?.id == ids[0])
+        var fromCheckpoint: [CaseRecord] = []
+        engine.takeChangedCases().forEachRecord(orderedBy: { $0 }) { _, record in fromCheckpoint.append(record) }
+        #expect(fromCheckpoint == [record].compactMap { $0 })
+
+        let restored = E.engine()
+        if let record { restored.restore(record) }
+        #expect(restored.record(ofCase: "c-many") == record)
+        #expect(restored.apply(E.make(ids[6], .filed, case: "c-many", at: "2022-12-01T10:00:00+08:00")) == .duplicate)
+        #expect(restored.apply(E.make("one-more", .filed, case: "c-many", at: "2022-12-01T10:00:00+08:00")) == .accepted)
+    }
+
+    /// A checkpoint's copy owns its texts: cases the engine takes in later still read back as
+    /// they were, however far the engine's store has grown since.
+    @Test func aCheckpointCopyOwnsItsTexts() {
+        let engine = E.engine()
+        engine.apply(E.make("f-1", .filed, case: "c-first", at: "2022-10-01T10:00:00+08:00", subject: "party-of-the-first-case"))
+        engine.apply(E.make("d-1", .decided, case: "c-first", at: "2022-10-02T10:00:00+08:00", decision: .noPenalty, reason: .minor))
+        let expected = engine.record(ofCase: "c-first")
+        let copy = engine.takeChangedCases()
+        for index in 0..<25_000 {
+            engine.apply(E.make("filing-\(index)-with-a-long-event-id", .filed, case: "case-\(index)-padded-out-long", at: "2022-10-03T10:00:00+08:00"))
+        }
+        var records: [CaseRecord] = []
+        copy.forEachRecord(orderedBy: { $0 }) { _, record in records.append(record) }
+        #expect(records == [expected].compactMap { $0 })
+        #expect(records.first?.filing?.subject == "party-of-the-first-case")
+        #expect(records.first?.decision?.subject == nil)
+    }
+}
