@@ -91,6 +91,12 @@ enum StableHash {
         return SplitMix64.mix(fnv1a(text.utf8))
     }
 
+    /// The hash of UTF-8 `bytes`: the same as ``of(_:)`` of their text.
+    @inline(__always)
+    static func of(bytes: UnsafeRawBufferPointer) -> UInt64 {
+        SplitMix64.mix(fnv1a(bytes))
+    }
+
     @inline(__always)
     private static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -2,7 +2,7 @@
 extension Engine {
     /// The record of one case, or `nil` when the engine has never seen it.
     public func record(ofCase caseID: String) -> CaseRecord? {
-        guard let index = caseIndex[caseID] else { return nil }
+        guard let index = existingCase(CaseIndex.key(caseID)) else { return nil }
         return record(ofCaseAt: Int(index))
     }
 
@@ -18,7 +18,7 @@ extension Engine {
     /// new to the engine (restore into an empty engine, before any event); a second record of the
     /// same case is ignored rather than counted twice.
     public func restore(_ record: CaseRecord) {
-        guard caseIndex[record.caseID] == nil else { return }
+        guard existingCase(CaseIndex.key(record.caseID)) == nil else { return }
         let index = caseNumber(record.caseID)
         for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
             _ = fold(event)

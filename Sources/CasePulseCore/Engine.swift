@@ -20,7 +20,7 @@ public final class Engine {
     /// Cases are interned: one hash look-up per event finds the case's index into the arrays below.
     /// Every table that grows with the cases or keys is segmented or sharded, so that no growth
     /// stops the writer for longer than a small, fixed amount of work.
-    let caseIndex = ShardedDictionary<String, Int32>()
+    let caseIndex = CaseIndex()
     let caseIDs = SegmentedArray<TextRef>()
     let caseStates = SegmentedArray<CaseState>()
     let caseChanged = SegmentedArray<Bool>()
@@ -128,13 +128,19 @@ public final class Engine {
 
     /// The index of a case, interned on first sight.
     func caseNumber(_ caseID: String) -> Int {
-        if let index = caseIndex[caseID] { return Int(index) }
+        let key = CaseIndex.key(caseID)
+        if let index = existingCase(key) { return Int(index) }
         let index = caseStates.count
-        caseIndex[caseID] = Int32(index)
-        caseIDs.append(texts.append(caseID))
+        caseIndex.insert(key, number: Int32(index))
+        caseIDs.append(texts.append(CaseIndex.text(of: key)))
         caseStates.append(CaseState())
         caseChanged.append(false)
         return index
+    }
+
+    /// The number of the case indexed under `key`, if the engine holds it.
+    func existingCase(_ key: CaseIndex.Key) -> Int32? {
+        caseIndex.find(key, id: { caseIDs[Int($0)] }, in: texts)
     }
 
     func fold(_ event: CaseEvent) -> ApplyOutcome {
