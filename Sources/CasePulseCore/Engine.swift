@@ -280,10 +280,11 @@ public final class Engine {
     // MARK: Contributions
 
     private func countFiling(_ state: CaseState, _ sign: Int64) {
-        let online: Int64 = state.flags.contains(.online) ? sign : 0
+        let count = Int32(sign)
+        let online: Int32 = state.flags.contains(.online) ? count : 0
         update(slotsOf: state.filing) { aggregate in
-            aggregate.filed += sign
-            aggregate.filedOnline += online
+            aggregate.filedCount += count
+            aggregate.filedOnlineCount += online
         }
     }
 
@@ -312,10 +313,11 @@ public final class Engine {
         let reason = state.reason
         let fine = Int128(state.fineFen) * Int128(sign)
         let waived = Int128(state.waivedFen) * Int128(sign)
+        let count = Int32(sign)
         update(slotsOf: state.ruling) { aggregate in
-            aggregate.decided += sign
-            aggregate.add(decision: decision, sign)
-            if let reason { aggregate.add(reason: reason, sign) }
+            aggregate.decidedCount += count
+            aggregate.add(decision: decision, count)
+            if let reason { aggregate.add(reason: reason, count) }
             aggregate.fineFen += fine
             aggregate.waivedFen += waived
             if party != CaseState.noParty {
@@ -325,7 +327,8 @@ public final class Engine {
     }
 
     private func countClosing(_ placement: Placement, _ sign: Int64) {
-        update(slotsOf: placement) { $0.closed += sign }
+        let count = Int32(sign)
+        update(slotsOf: placement) { $0.closedCount += count }
     }
 
     /// Applies `change` to the aggregate of every key `placement` counts under (both parts of
