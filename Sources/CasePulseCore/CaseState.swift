@@ -70,14 +70,17 @@ struct CaseState: Sendable {
     /// Whether a `voided` event was seen.
     var voided: Bool { flags.contains(.voided) }
 
-    /// The inline id hash at `position` (below 3 and below ``seenCount``).
-    @inline(__always)
-    func inlineSeen(_ position: Int) -> UInt64 {
-        switch position {
-        case 0: seen.0
-        case 1: seen.1
-        default: seen.2
-        }
+    /// Every id hash seen, in order of arrival: the inline ones, then `overflow`, the list
+    /// ``seenOverflow`` names in whichever store holds this state (the engine, or a checkpoint's
+    /// copy).
+    func seenHashes(overflow: ContiguousArray<UInt64>?) -> [UInt64] {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(Int(seenCount))
+        if seenCount > 0 { hashes.append(seen.0) }
+        if seenCount > 1 { hashes.append(seen.1) }
+        if seenCount > 2 { hashes.append(seen.2) }
+        if let overflow { hashes += overflow }
+        return hashes
     }
 }
 

@@ -40,11 +40,7 @@ public struct ChangedCases: Sendable {
         /// Every id hash seen in the copy at `position`, in order of arrival.
         func seen(at position: Int) -> [UInt64] {
             let state = states[position]
-            var hashes: [UInt64] = []
-            hashes.reserveCapacity(Int(state.seenCount))
-            for index in 0..<min(3, Int(state.seenCount)) { hashes.append(state.inlineSeen(index)) }
-            if state.seenOverflow != 0 { hashes += overflow[Int(state.seenOverflow) - 1] }
-            return hashes
+            return state.seenHashes(overflow: state.seenOverflow == 0 ? nil : overflow[Int(state.seenOverflow) - 1])
         }
     }
 

@@ -227,11 +227,7 @@ public final class Engine {
 
     /// Every id hash seen in `state`, in order of arrival.
     func seenHashes(of state: CaseState) -> [UInt64] {
-        var hashes: [UInt64] = []
-        hashes.reserveCapacity(Int(state.seenCount))
-        for position in 0..<min(3, Int(state.seenCount)) { hashes.append(state.inlineSeen(position)) }
-        if state.seenOverflow != 0 { hashes += seenOverflow[Int(state.seenOverflow) - 1] }
-        return hashes
+        state.seenHashes(overflow: state.seenOverflow == 0 ? nil : seenOverflow[Int(state.seenOverflow) - 1])
     }
 
     // MARK: Placing an event
