@@ -90,23 +90,17 @@ struct CaseState: Sendable {
 enum StableHash {
     static func of(_ text: String) -> UInt64 {
         // Native strings lend their bytes in one buffer; iterating `utf8` costs several times more.
-        if let hash = text.utf8.withContiguousStorageIfAvailable({ fnv1a($0) }) { return SplitMix64.mix(hash) }
-        return SplitMix64.mix(fnv1a(text.utf8))
+        text.withUTF8Bytes { of(bytes: $0) }
     }
 
     /// The hash of UTF-8 `bytes`: the same as ``of(_:)`` of their text.
     @inline(__always)
     static func of(bytes: UnsafeRawBufferPointer) -> UInt64 {
-        SplitMix64.mix(fnv1a(bytes))
-    }
-
-    @inline(__always)
-    private static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        return hash
+        return SplitMix64.mix(hash)
     }
 }
