@@ -33,8 +33,8 @@ final class CaseIndex {
 
     /// The key an id is indexed by.
     enum Key {
-        /// The ASCII bytes of this text.
-        case bytes(String)
+        /// The ASCII bytes of this text, with their ``StableHash``.
+        case bytes(String, hash: UInt64)
         /// The text, compared as a Swift string.
         case string(String)
     }
@@ -42,7 +42,7 @@ final class CaseIndex {
     /// How `caseID` is indexed.
     static func key(_ caseID: String) -> Key {
         let ascii = caseID.withUTF8Bytes { bytes in bytes.allSatisfy { $0 < 0x80 } }
-        if ascii { return .bytes(caseID) }
+        if ascii { return .bytes(caseID, hash: StableHash.of(caseID)) }
         var folded = ""
         for scalar in caseID.unicodeScalars {
             switch scalar.value {
@@ -53,7 +53,7 @@ final class CaseIndex {
             default: return .string(caseID)
             }
         }
-        return .bytes(folded)
+        return .bytes(folded, hash: StableHash.of(folded))
     }
 
     /// The number of the case whose id is `key`, looking at stored ids with `id(number)`.
@@ -61,9 +61,9 @@ final class CaseIndex {
         switch key {
         case .string(let text):
             return others[text]
-        case .bytes(let text):
+        case .bytes(let text, let hash):
             return text.withUTF8Bytes { bytes in
-                find(hash: StableHash.of(bytes: bytes)) { number in
+                find(hash: hash) { number in
                     texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 }
                 }
             }
@@ -75,15 +75,15 @@ final class CaseIndex {
         switch key {
         case .string(let text):
             others[text] = number
-        case .bytes(let text):
-            insert(number: number, hash: text.withUTF8Bytes { StableHash.of(bytes: $0) })
+        case .bytes(_, let hash):
+            insert(number: number, hash: hash)
         }
     }
 
     /// The text a case of `key` is stored under: its ASCII form, or the id as given.
     static func text(of key: Key) -> String {
         switch key {
-        case .bytes(let text), .string(let text): text
+        case .bytes(let text, _), .string(let text): text
         }
     }
 
