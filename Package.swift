@@ -116,10 +116,10 @@ let package = Package(
         ),
 
         // Tests.
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CasePulseTestKit"], swiftSettings: strict),
         .testTarget(
             name: "CasePulseBenchTests",
-            dependencies: ["CasePulseBench", "CasePulseWire", "CasePulseCore"],
+            dependencies: ["CasePulseBench", "CasePulseWire", "CasePulseCore", "CasePulseTestKit"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "CasePulseSecurityTests",
             dependencies: [
-                "CasePulseSecurity", "CasePulseServer", "ZeroMQ",
+                "CasePulseSecurity", "CasePulseServer", "CasePulseTestKit", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -90,13 +90,34 @@ public enum BenchRunner {
         return try replay(options, in: work, progress: progress)
     }
 
-    /// A fresh `casepulse-bench-{pid}` directory under the options' work directory.
+    /// A fresh `casepulse-bench-{pid}` directory under the options' work directory, after sweeping
+    /// away the ones runs that were killed left behind. With `--keep`, a `KEPT` file marks it so
+    /// that no later sweep removes it.
     private static func workDirectory(_ options: BenchOptions) throws -> URL {
-        let work = URL(fileURLWithPath: options.workDirectory)
-            .appendingPathComponent("casepulse-bench-\(getpid())", isDirectory: true)
+        let parent = URL(fileURLWithPath: options.workDirectory)
+        sweepAbandonedWorkDirectories(in: parent)
+        let work = parent.appendingPathComponent("casepulse-bench-\(getpid())", isDirectory: true)
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        if options.keep {
+            _ = FileManager.default.createFile(atPath: work.appendingPathComponent("KEPT").path, contents: nil)
+        }
         return work
+    }
+
+    /// Removes each `casepulse-bench-{pid}` in `parent` whose process no longer exists and that no
+    /// `--keep` marked: a run stopped by a signal cannot clean up after itself, and its daemon
+    /// states hold hundreds of megabytes of preallocated journal.
+    static func sweepAbandonedWorkDirectories(in parent: URL) {
+        let prefix = "casepulse-bench-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let directory = parent.appendingPathComponent(name, isDirectory: true)
+            guard !FileManager.default.fileExists(atPath: directory.appendingPathComponent("KEPT").path) else { continue }
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     private static func replay(_ options: BenchOptions, in work: URL, progress: (String) -> Void) throws -> ReplayRun.Figures {

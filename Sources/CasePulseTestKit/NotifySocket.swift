@@ -10,6 +10,8 @@ public final class NotifySocket: @unchecked Sendable {
     /// The socket's path: the value for `NOTIFY_SOCKET`.
     public let path: String
     private let fd: Int32
+    /// The directory made for the socket, removed with it; nil for a caller's or an abstract one.
+    private let scratch: TemporaryDirectory?
 
     /// One datagram and when it arrived.
     public struct Datagram: Sendable {
@@ -21,20 +23,20 @@ public final class NotifySocket: @unchecked Sendable {
 
     /// Binds a fresh socket in `directory` (a new temporary directory by default).
     public convenience init(directory: String? = nil) throws {
-        let directory = directory ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("cp-notify-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scratch = try directory == nil ? TemporaryDirectory(prefix: "casepulse-notify") : nil
+        guard let directory = directory ?? scratch?.path else { throw NotifySocketError("no directory for the socket") }
         let path = "\(directory)/notify"
-        try self.init(path: path, sunPath: Array(path.utf8) + [0])
+        try self.init(path: path, sunPath: Array(path.utf8) + [0], scratch: scratch)
     }
 
     /// Binds an abstract socket named `@name` (no file); its ``path`` starts with `@`.
     public convenience init(abstractName name: String) throws {
-        try self.init(path: "@\(name)", sunPath: [0] + Array(name.utf8))
+        try self.init(path: "@\(name)", sunPath: [0] + Array(name.utf8), scratch: nil)
     }
 
-    private init(path: String, sunPath: [UInt8]) throws {
+    private init(path: String, sunPath: [UInt8], scratch: TemporaryDirectory?) throws {
         self.path = path
+        self.scratch = scratch
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NotifySocketError("socket: errno \(errno)") }
         var address = sockaddr_un()

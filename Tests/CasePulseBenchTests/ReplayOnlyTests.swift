@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import Foundation
 import Testing
 
@@ -7,9 +8,7 @@ import Testing
     /// `casepulse bench --replay-only`: the journal written, replayed by the daemon's own recovery
     /// in this process, every event and case accounted for, and the work directory removed.
     @Test func replaysEveryJournaledEventAndCleansUp() throws {
-        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-replay-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: parent) }
+        let parent = try TemporaryDirectory(prefix: "casepulse-replay")
         let options = BenchOptions(daemonBinary: "/nonexistent", replayEvents: 3_000, workDirectory: parent.path)
         var lines: [String] = []
         let figures = try BenchRunner.replay(options) { lines.append($0) }
@@ -19,5 +18,20 @@ import Testing
         #expect(table.contains("/ 1,000 cases"))
         #expect(lines.first == "replay: 3000 journal events")
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
+    }
+
+    /// A run killed before it could clean up leaves `casepulse-bench-{pid}`: the next run removes
+    /// it, but never one whose process lives or that `--keep` marked.
+    @Test func theNextRunSweepsWorkDirectoriesOfKilledRuns() throws {
+        let parent = try TemporaryDirectory(prefix: "casepulse-sweep")
+        let gone = Int32.max - 1  // above any pid_max: no such process
+        let names = ["casepulse-bench-\(gone)", "casepulse-bench-\(gone - 1)", "casepulse-bench-1", "casepulse-bench-x", "other-\(gone)"]
+        for name in names {
+            try FileManager.default.createDirectory(atPath: parent.appending(name + "/state"), withIntermediateDirectories: true)
+        }
+        _ = FileManager.default.createFile(atPath: parent.appending("casepulse-bench-\(gone - 1)/KEPT"), contents: nil)
+        BenchRunner.sweepAbandonedWorkDirectories(in: parent.url)
+        let left = try FileManager.default.contentsOfDirectory(atPath: parent.path).sorted()
+        #expect(left == Array(names.dropFirst()).sorted())
     }
 }

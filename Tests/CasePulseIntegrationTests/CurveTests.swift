@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import CasePulseClient
 import CasePulseSecurity
 import CasePulseServer
@@ -12,7 +13,9 @@ import ZeroMQ
 @Suite(.serialized) struct CurveTests {
     /// Keys on disk as an operator lays them out, and a running secured server.
     final class SecuredServer {
-        let root: String
+        /// Holds the certificates for as long as the server lives.
+        let scratch: TemporaryDirectory
+        var root: String { scratch.path }
         let server: Server
         let security: CurveSecurity
         let context: Context
@@ -24,8 +27,9 @@ import ZeroMQ
         var producers: String { root + "/producers" }
 
         init(producers: [String], subscribers: [String], others: [String] = []) throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-curve-\(UUID().uuidString.prefix(8))").path
-            for directory in ["", "/producers", "/subscribers", "/clients"] {
+            scratch = try TemporaryDirectory(prefix: "casepulse-curve")
+            let root = scratch.path
+            for directory in ["/producers", "/subscribers", "/clients"] {
                 try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
             }
             let pair = try CurveKeyPair.generate()
@@ -281,8 +285,7 @@ import ZeroMQ
     }
 
     @Test func aCertificateWithoutAllowlistRefusesToStart() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-noallow-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory(prefix: "casepulse-noallow"), directory = scratch.path
         let pair = try CurveKeyPair.generate()
         try CurveCertificate(name: "casepulsed", publicKey: pair.publicKey, secretKey: pair.secretKey).write(to: directory)
         #expect {

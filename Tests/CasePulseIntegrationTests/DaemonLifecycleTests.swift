@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import Foundation
 import Testing
 import ZeroMQ
@@ -16,11 +17,11 @@ import ZeroMQ
         defer { holder.close(linger: 0) }
         try holder.bind("tcp://127.0.0.1:*")
         let taken = try holder.lastEndpoint
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-\(UUID().uuidString.prefix(8))")
+        let directory = try TemporaryDirectory(prefix: "casepulse-bind")
         let (status, stderr) = try Self.runToExit([
-            "--snapshot", taken, "--publish", "ipc://\(directory.path)-pub",
-            "--ingest", "ipc://\(directory.path)-in", "--reliable", "ipc://\(directory.path)-rel",
-            "--state-dir", "\(directory.path)-state",
+            "--snapshot", taken, "--publish", "ipc://\(directory.path)/pub",
+            "--ingest", "ipc://\(directory.path)/in", "--reliable", "ipc://\(directory.path)/rel",
+            "--state-dir", "\(directory.path)/state",
         ])
         #expect(status != 0)
         let lines = stderr.split(separator: "\n")

@@ -11,7 +11,7 @@ import ZeroMQ
 /// best-effort path.
 @Suite struct DurabilityTests {
     @Test func sigkillAtThreeRandomPointsLosesNoAcknowledgedEventAndCountsNoneTwice() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-crash-\(UUID().uuidString.prefix(8))")
+        let directory = try TemporaryDirectory(prefix: "casepulse-crash")
         // A checkpoint every 5,000 events: some of the kills land while one is being written.
         let arguments = ["--day-retention", "0", "--fsync", "batch", "--publish-interval", "50", "--checkpoint-events", "5000"]
         var daemon = try DaemonProcess(arguments: arguments, directory: directory)

@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import CasePulseCore
 import CasePulseWire
 import Foundation
@@ -11,10 +12,9 @@ import ZeroMQ
 /// behind are merged without losing or reordering a change, and the subscriptions it reads are
 /// what subscribers hold.
 @Suite struct PublisherThreadTests {
-    /// An XPUB bound to an ipc endpoint in a fresh temporary directory (remove it when done).
-    private func boundPublisher() throws -> (URL, String, Context, Socket) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-pub-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// An XPUB bound to an ipc endpoint in a fresh temporary directory (hold it while in use).
+    private func boundPublisher() throws -> (TemporaryDirectory, String, Context, Socket) {
+        let directory = try TemporaryDirectory(prefix: "casepulse-pub")
         let endpoint = "ipc://\(directory.path)/publish"
         let context = try Context()
         let publisher = try Socket(context, .xpub)
@@ -25,7 +25,7 @@ import ZeroMQ
 
     @Test func batchesHandedOverWhileTheThreadIsBehindLeaveInOrder() throws {
         let (directory, endpoint, context, publisher) = try boundPublisher()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { withExtendedLifetime(directory) {} }
         let subscriber = try Socket(context, .sub)
         try subscriber.setLinger(0)
         try subscriber.setReceiveTimeout(5000)
@@ -73,7 +73,7 @@ import ZeroMQ
 
     @Test func subscriptionsFollowWhatSubscribersHold() throws {
         let (directory, endpoint, context, publisher) = try boundPublisher()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { withExtendedLifetime(directory) {} }
         let thread = try PublisherThread(socket: publisher, logger: Logger(label: "test"))
         thread.start()
         defer { thread.finish() }

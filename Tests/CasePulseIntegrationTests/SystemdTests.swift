@@ -67,9 +67,8 @@ import Testing
     }
 
     @Test func sighupReloadsTheFileAndSaysWhatItReloaded() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-hup-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("casepulsed.toml").path
+        let directory = try TemporaryDirectory(prefix: "casepulse-hup")
+        let file = directory.appending("casepulsed.toml")
         try "publish-interval = 100\nlog-level = \"info\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         let socket = try NotifySocket()
         let daemon = try Self.daemon(socket, arguments: ["--config", file])
@@ -96,8 +95,7 @@ import Testing
 
     @Test func underTheJournalEveryLineCarriesItsPriorityAndNoTimestamp() throws {
         let socket = try NotifySocket()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-journal-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory(prefix: "casepulse-journal"), directory = scratch.path
         let logPath = "\(directory)/stderr"
         #expect(FileManager.default.createFile(atPath: logPath, contents: nil))
         var info = stat()
@@ -123,8 +121,7 @@ import Testing
     }
 
     @Test func checkConfigPrintsTheEffectiveConfigurationOrRefusesTheFileLineAndKey() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-check-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory(prefix: "casepulse-check"), directory = scratch.path
         let good = "\(directory)/good.toml"
         try "# a comment\npublish-interval = 250\n".write(toFile: good, atomically: true, encoding: .utf8)
         let (status, stdout, _) = try Self.run(["--check-config", "--config", good, "--day-retention", "30"],
@@ -148,10 +145,10 @@ import Testing
         (["--fsync", "never"], "never"),
     ])
     func whatCannotRunIsRefusedInOneLine(arguments: [String], mentioned: String) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cp-refuse-\(UUID().uuidString.prefix(8))").path
+        let scratch = try TemporaryDirectory(prefix: "casepulse-refuse"), directory = scratch.path
         let (status, _, stderr) = try Self.run(
-            ["--snapshot", "ipc://\(directory)-s", "--publish", "ipc://\(directory)-p", "--ingest", "ipc://\(directory)-i",
-             "--reliable", "ipc://\(directory)-r", "--state-dir", "\(directory)-state"] + arguments)
+            ["--snapshot", "ipc://\(directory)/s", "--publish", "ipc://\(directory)/p", "--ingest", "ipc://\(directory)/i",
+             "--reliable", "ipc://\(directory)/r", "--state-dir", "\(directory)/state"] + arguments)
         #expect(status != 0)
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
         #expect(stderr.hasPrefix("casepulsed: ") && stderr.contains(mentioned), "\(stderr)")

@@ -14,6 +14,7 @@ import Testing
     }
 
     final class Harness {
+        let scratch: TemporaryDirectory
         let path: String
         let reloader: ConfigurationReloader
         let levels: LogLevelControl
@@ -21,7 +22,8 @@ import Testing
         let socket: NotifySocket
 
         init(file: String, flags: ConfigurationLayer = ConfigurationLayer(), allowlists: ConfigurationReloader.KeyAllowlistReload? = nil) throws {
-            path = try ConfigurationTests.file(file)
+            scratch = try TemporaryDirectory(prefix: "casepulse-reload")
+            path = try ConfigurationTests.file(file, in: scratch)
             let loader = ConfigurationLoader(flags: flags, configFlag: path, environment: ["HOME": "/h"])
             let configuration = try loader.load()
             levels = LogLevelControl(configuration.logLevel)

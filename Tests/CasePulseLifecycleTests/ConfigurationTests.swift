@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import CasePulseLifecycle
 import CasePulseServer
 import Foundation
@@ -5,12 +6,20 @@ import Testing
 
 /// Precedence, checking and the file's error messages.
 @Suite struct ConfigurationTests {
-    /// Writes `text` to a fresh file and returns its path.
-    static func file(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-config-\(UUID().uuidString.prefix(8)).toml").path
+    /// Holds the configuration files a test writes.
+    let scratch: TemporaryDirectory
+
+    init() throws { scratch = try TemporaryDirectory(prefix: "casepulse-config") }
+
+    /// Writes `text` to a fresh file in `directory` and returns its path.
+    static func file(_ text: String, in directory: TemporaryDirectory) throws -> String {
+        let path = directory.appending("\(UUID().uuidString.prefix(8)).toml")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// Writes `text` to a fresh file of this test's and returns its path.
+    func file(_ text: String) throws -> String { try Self.file(text, in: scratch) }
 
     static let home = ["HOME": "/home/officer"]
 
@@ -29,7 +38,7 @@ import Testing
     }
 
     @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() throws {
-        let path = try Self.file("""
+        let path = try file("""
             # comment
             publish-interval = 250
             day-retention = 30
@@ -60,8 +69,8 @@ import Testing
     }
 
     @Test func theConfigVariableNamesTheFileAndTheFlagBeatsIt() throws {
-        let envFile = try Self.file("log-level = \"debug\"\n")
-        let flagFile = try Self.file("log-level = \"warning\"\n")
+        let envFile = try file("log-level = \"debug\"\n")
+        let flagFile = try file("log-level = \"warning\"\n")
         #expect(try ConfigurationLoader(environment: ["CASEPULSE_CONFIG": envFile]).load().logLevel == .debug)
         #expect(try ConfigurationLoader(configFlag: flagFile, environment: ["CASEPULSE_CONFIG": envFile]).load().logLevel == .warning)
     }
@@ -86,7 +95,7 @@ import Testing
         ("timezone = \"Asia/Shanghai\"\ntimezone = \"UTC\"\n", 2, "timezone", "not valid TOML"),
     ])
     func aBadFileIsRefusedNamingTheFileTheLineAndTheKey(text: String, line: Int, key: String, problem: String) throws {
-        let path = try Self.file(text)
+        let path = try file(text)
         #expect {
             try ConfigurationLoader(configFlag: path, environment: [:]).load()
         } throws: { error in
@@ -117,7 +126,7 @@ import Testing
     }
 
     @Test func aBadFileLineIsReportedEvenWhenAFlagOverridesIt() throws {
-        let path = try Self.file("publish-interval = -1\n")
+        let path = try file("publish-interval = -1\n")
         var flags = ConfigurationLayer()
         flags.setFlag(.publishInterval, .integer(10))
         #expect(throws: ConfigurationError.self) {
@@ -126,7 +135,7 @@ import Testing
     }
 
     @Test func theRenderedConfigurationReadsBackToItself() throws {
-        let path = try Self.file("""
+        let path = try file("""
             snapshot = "ipc:///run/casepulse/snapshot"
             ingest-connect = ["tcp://10.0.0.5:7700", "tcp://10.0.0.6:7700"]
             producer-keys = "/etc/casepulse/producers"
@@ -137,7 +146,7 @@ import Testing
         let rendered = first.renderedTOML(file: path)
         #expect(rendered.contains("# environment variable CASEPULSE_LOG_LEVEL"))
         #expect(rendered.contains("# curve-cert = \"\"  # not set"))
-        let again = try ConfigurationLoader(configFlag: try Self.file(rendered), environment: [:]).load()
+        let again = try ConfigurationLoader(configFlag: try file(rendered), environment: [:]).load()
         for key in ConfigurationKey.allCases {
             #expect(again.value(of: key) == first.value(of: key), "\(key)")
         }
@@ -164,7 +173,7 @@ import Testing
         #expect(defaults.serverConfiguration.checkpointEvents == 200_000)
         #expect(defaults.serverConfiguration.ingestHighWaterMark == 1_000_000)
 
-        let path = try Self.file("checkpoint-events = 5000\ningest-hwm = 20000\n")
+        let path = try file("checkpoint-events = 5000\ningest-hwm = 20000\n")
         let fromFile = try ConfigurationLoader(configFlag: path, environment: Self.home).load()
         #expect(fromFile.checkpointEvents == 5000)
         #expect(fromFile.origins[.checkpointEvents] == .file(path: path, line: 1))
@@ -203,7 +212,7 @@ import Testing
             Issue.record("no key \(key)")
             return
         }
-        let path = try Self.file("log-level = \"info\"\n\(key) = \(value)\n")
+        let path = try file("log-level = \"info\"\n\(key) = \(value)\n")
         #expect {
             try ConfigurationLoader(configFlag: path, environment: [:]).load()
         } throws: { "\($0)" == "configuration file \(path), line 2, key \"\(key)\": \(problem)" }

@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import CasePulseLifecycle
 import Foundation
 import Testing
@@ -21,7 +22,7 @@ import Testing
         let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { line in line.hasPrefix("#") && line.dropFirst().first?.isLetter == true ? String(line.dropFirst()) : String(line) }
             .joined(separator: "\n")
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-example-\(UUID().uuidString.prefix(8)).toml").path
+        let scratch = try TemporaryDirectory(prefix: "casepulse-example"), path = scratch.appending("casepulsed.toml")
         try uncommented.write(toFile: path, atomically: true, encoding: .utf8)
         let configuration = try ConfigurationLoader(configFlag: path, environment: [:]).load()
         #expect(configuration.origins.count == ConfigurationKey.allCases.count)

@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import CasePulseLifecycle
 import Foundation
 import Testing
@@ -5,7 +6,7 @@ import Testing
 /// The state directory is created when missing and refused, in one line, when unusable.
 @Suite struct StateDirectoryTests {
     @Test func aMissingDirectoryIsCreatedPrivate() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cp-state-\(UUID().uuidString.prefix(8))/a/b").path
+        let scratch = try TemporaryDirectory(prefix: "casepulse-state"), path = scratch.appending("a/b")
         try StateDirectory.prepare(path)
         var info = stat()
         #expect(stat(path, &info) == 0)
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func aFileOrAnUncreatableDirectoryIsRefusedInOneLine() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cp-state-\(UUID().uuidString.prefix(8))").path
+        let scratch = try TemporaryDirectory(prefix: "casepulse-state"), file = scratch.appending("file")
         #expect(FileManager.default.createFile(atPath: file, contents: Data()))
         #expect {
             try StateDirectory.prepare(file)

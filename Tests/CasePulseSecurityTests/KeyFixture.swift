@@ -1,10 +1,13 @@
+import CasePulseTestKit
 import Foundation
 import ZeroMQ
 
 /// A temporary key layout as an operator would make it: the daemon's certificate and a producer
 /// and a subscriber directory of public certificates; the clients' secret certificates aside.
 struct KeyFixture {
-    let root: String
+    /// Holds the key layout for as long as a copy of the fixture lives.
+    let scratch: TemporaryDirectory
+    var root: String { scratch.path }
     let server: CurveKeyPair
     var certificate: String { root + "/server.key_secret" }
     var producers: String { root + "/producers" }
@@ -12,10 +15,11 @@ struct KeyFixture {
     var clients: String { root + "/clients" }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-keys-\(UUID().uuidString.prefix(8))").path
-        for directory in [root, root + "/producers", root + "/subscribers", root + "/clients"] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory(prefix: "casepulse-keys")
+        for directory in ["producers", "subscribers", "clients"] {
+            try FileManager.default.createDirectory(atPath: scratch.appending(directory), withIntermediateDirectories: true)
         }
+        self.scratch = scratch
         server = try CurveKeyPair.generate()
         try CurveCertificate(name: "server", publicKey: server.publicKey, secretKey: server.secretKey).write(to: root)
     }

@@ -1,4 +1,5 @@
 import CasePulseCore
+import CasePulseTestKit
 import Foundation
 import GRDB
 import Testing
@@ -59,7 +60,7 @@ import Glibc
     }
 
     @Test func aRecordCutShortByACrashEndsTheJournalAndIsReported() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...6)
         let live = Engine(configuration: Self.configuration)
         let epoch: UInt64
@@ -98,7 +99,7 @@ import Glibc
     }
 
     @Test func aDamagedRecordInsideTheFileIsSkippedAndTheRecordsAfterItAreReplayed() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...10)
         let path: String
         var ends: [Int] = []
@@ -135,7 +136,7 @@ import Glibc
     @Test func epochsCutButNotYetCheckpointedAreAllReplayed() throws {
         // A crash after a checkpoint moved the journal on but before its transaction committed:
         // the records are the previous checkpoint's, and every epoch since is replayed.
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...30)
         let live = Engine(configuration: Self.configuration)
         let third = events.count / 3
@@ -166,7 +167,7 @@ import Glibc
     }
 
     @Test func aCheckpointCutInSlicesWhileEventsArriveHoldsEveryCaseAsItStoodWhenTheJournalMovedOn() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...40)
         let live = Engine(configuration: Self.configuration)
         var sinceCut: Int64 = 0
@@ -202,7 +203,7 @@ import Glibc
     }
 
     @Test func theFileAWriterMadeReadyTakesTheNextEpochsEvents() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...12)
         let live = Engine(configuration: Self.configuration)
         let third = events.count / 3
@@ -234,10 +235,10 @@ import Glibc
     }
 
     @Test func aCheckpointThatCommittedButDidNotDeleteItsJournalIsNotReplayed() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.appending("state")
         let events = Self.events(1...10)
         let live = Engine(configuration: Self.configuration)
-        let saved = directory + "-saved.cpj"
+        let saved = scratch.appending("saved.cpj")
         do {
             let store = try StateStore(directory: directory, fsync: .off)
             let (engine, _) = try store.recover(configuration: Self.configuration)
@@ -260,7 +261,8 @@ import Glibc
 
     @Test func pendingBytesCountWhatTheNextRecordWillHold() throws {
         // The server commits early once a batch's bytes pass its limit: the count must be exact.
-        let store = try StateStore(directory: StateStoreTests.directory(), fsync: .off)
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store")
+        let store = try StateStore(directory: scratch.path, fsync: .off)
         #expect(store.pendingBytes == 0)
         let body = Array("{\"x\":1}".utf8)
         body.withUnsafeBytes { store.append(body: $0) }
@@ -271,7 +273,7 @@ import Glibc
     }
 
     @Test func aSequenceReservationInTheJournalOutlivesACrash() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let far: UInt64 = 7_000_000
         do {
             let store = try StateStore(directory: directory, fsync: .batch)
@@ -286,7 +288,7 @@ import Glibc
     }
 
     @Test func aFileOfAnotherEpochOrFormatIsRefusedNamingIt() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         do {
             let store = try StateStore(directory: directory, fsync: .off)
             let (engine, _) = try store.recover(configuration: Self.configuration)
@@ -302,7 +304,7 @@ import Glibc
     }
 
     @Test func aFileWhoseHeaderNeverReachedTheDiskHoldsNothing() throws {
-        let directory = StateStoreTests.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(
             atPath: Journal.path(directory: directory, epoch: 1), contents: Data(count: 4096)))

@@ -10,10 +10,6 @@ import Testing
 @Suite struct StateStoreTests {
     static let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt, dayRetentionDays: 0)
 
-    static func directory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("casepulse-store-\(UUID().uuidString.prefix(8))").path
-    }
-
     /// Events of several random sets, with distinct case ids per set.
     static func events(sets: ClosedRange<UInt64>) -> [CaseEvent] {
         sets.flatMap { seed in
@@ -40,7 +36,7 @@ import Testing
     }
 
     @Test func aRestartRebuildsExactlyTheSameFiguresFromCheckpointAndJournal() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...60)
         let live = Engine(configuration: Self.configuration)
         do {
@@ -70,7 +66,7 @@ import Testing
     }
 
     @Test func aCheckpointEmptiesTheJournalAndACleanStopStoresWhatVerifyChecks() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let store = try StateStore(directory: directory, fsync: .off)
         let (engine, _) = try store.recover(configuration: Self.configuration)
         let events = Self.events(sets: 1...20)
@@ -104,7 +100,7 @@ import Testing
     }
 
     @Test func sequenceNumbersKeepRisingAcrossRestarts() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         var last: UInt64 = 0
         for round in 0..<3 {
             let store = try StateStore(directory: directory, fsync: .batch)
@@ -121,7 +117,7 @@ import Testing
     }
 
     @Test func aCaseIdInTwoUnicodeFormsIsStoredOnceAndCountedOnce() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let composed = "案-\u{00E9}"  // é precomposed
         let decomposed = "案-e\u{0301}"  // the same text, decomposed
         let region = try #require(RegionCode("370812"))
@@ -154,14 +150,14 @@ import Testing
     }
 
     @Test func aSecondDaemonOnTheSameDirectoryIsRefused() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let first = try StateStore(directory: directory, fsync: .batch)
         #expect(throws: StoreError.self) { try StateStore(directory: directory, fsync: .batch) }
         _ = first
     }
 
     @Test func bodiesAreJournaledAsReceivedAndReplayedFromTheirBatches() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...20)
         let live = Engine(configuration: Self.configuration)
         do {
@@ -185,7 +181,7 @@ import Testing
     }
 
     @Test func aTruncatedFormatTwoJournalBatchIsRefusedNamingTheFile() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         do {
             let store = try StateStore(directory: directory, fsync: .off)
             var batch: [UInt8] = []
@@ -205,7 +201,7 @@ import Testing
     }
 
     @Test func aFormatOneJournalIsStillReplayedAfterTheUpgrade() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...5)
         let live = Engine(configuration: Self.configuration)
         for event in events { live.apply(event) }
@@ -233,7 +229,7 @@ import Testing
     }
 
     @Test func stateWrittenByANewerFormatIsRefused() throws {
-        let directory = Self.directory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         do {
             let store = try StateStore(directory: directory, fsync: .batch)
             try store.queue.write { db in

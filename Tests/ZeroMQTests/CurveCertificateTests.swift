@@ -1,15 +1,10 @@
+import CasePulseTestKit
 import Foundation
 import Testing
 import ZeroMQ
 
 /// ZPL certificates: our writer against pyzmq's reader and pyzmq's writer against our reader.
 @Suite struct CurveCertificateTests {
-    private func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// Runs /usr/bin/python3 with pyzmq; returns stdout.
     private func python(_ script: String) throws -> String {
         let process = Process()
@@ -25,7 +20,7 @@ import ZeroMQ
     }
 
     @Test func pyzmqReadsWhatWeWrite() throws {
-        let directory = try temporaryDirectory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-certs"), directory = scratch.path
         let pair = try CurveKeyPair.generate()
         let certificate = CurveCertificate(
             name: "jn-scjg-app", publicKey: pair.publicKey, secretKey: pair.secretKey,
@@ -47,7 +42,7 @@ import ZeroMQ
     }
 
     @Test func weReadWhatPyzmqWrites() throws {
-        let directory = try temporaryDirectory()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-certs"), directory = scratch.path
         let lines = try python("""
             import zmq.auth
             public_file, secret_file = zmq.auth.create_certificates('\(directory)', 'backend-7', metadata={'name': 'two words'})

@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import Testing
 import ZeroMQ
 
@@ -5,7 +6,8 @@ import ZeroMQ
     @Test func connectionPropertiesOfAReceivedFrame() throws {
         let context = try Context()
         let router = try makeSocket(context, .router)
-        try router.bind(ipcEndpoint())
+        let scratch = try TemporaryDirectory(prefix: "casepulse-zmq")
+        try router.bind(ipcEndpoint(in: scratch))
         let dealer = try makeSocket(context, .dealer)
         try dealer.connect(try router.lastEndpoint)
         try dealer.send("hello")

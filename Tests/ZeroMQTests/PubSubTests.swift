@@ -1,10 +1,11 @@
+import CasePulseTestKit
 import Testing
 import ZeroMQ
 
 @Suite struct PubSubTests {
     @Test func multipartRoundTripWithPrefixFiltering() throws {
         let context = try Context()
-        let endpoint = ipcEndpoint()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-zmq"), endpoint = ipcEndpoint(in: scratch)
         let publisher = try makeSocket(context, .pub)
         try publisher.bind(endpoint)
         let subscriber = try makeSocket(context, .sub)

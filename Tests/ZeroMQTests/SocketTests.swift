@@ -1,3 +1,4 @@
+import CasePulseTestKit
 import Testing
 import ZeroMQ
 
@@ -72,7 +73,7 @@ import Glibc
         socket.close()
         #expect(socket.isClosed)
         do {
-            try socket.bind(ipcEndpoint())
+            try socket.bind("ipc:///nonexistent-casepulse/closed.sock")
             Issue.record("bind on a closed socket succeeded")
         } catch {
             #expect(error.errno == ENOTSOCK)
@@ -124,7 +125,7 @@ import Glibc
 
     @Test func sendVariantsDeliverTheSameBytes() throws {
         let context = try Context()
-        let endpoint = ipcEndpoint()
+        let scratch = try TemporaryDirectory(prefix: "casepulse-zmq"), endpoint = ipcEndpoint(in: scratch)
         let pull = try makeSocket(context, .pull)
         try pull.bind(endpoint)
         let push = try makeSocket(context, .push)

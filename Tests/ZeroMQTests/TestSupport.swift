@@ -1,11 +1,10 @@
+import CasePulseTestKit
 import Foundation
 import ZeroMQ
 
-/// A fresh `ipc://` endpoint in the temporary directory.
-func ipcEndpoint() -> String {
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("zmq-\(UUID().uuidString.prefix(13)).sock").path
-    return "ipc://\(path)"
+/// A fresh `ipc://` endpoint in `directory`, which the test holds until its sockets are done.
+func ipcEndpoint(in directory: TemporaryDirectory) -> String {
+    "ipc://" + directory.appending("\(UUID().uuidString.prefix(13)).sock")
 }
 
 /// A fresh `inproc://` endpoint.

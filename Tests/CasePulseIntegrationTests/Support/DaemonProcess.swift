@@ -1,10 +1,14 @@
+import CasePulseTestKit
 import CasePulseWire
 import Foundation
 import ZeroMQ
 
-/// A real `casepulsed` process on ipc endpoints in a fresh temporary directory.
+/// A real `casepulsed` process on ipc endpoints in a temporary directory, removed once neither
+/// this process nor the test holds it.
 final class DaemonProcess {
-    let directory: URL
+    /// Where the endpoints, the log and the state live; shared with a restart on the same state.
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
     let snapshot: String
     let publish: String
     let ingest: String
@@ -34,11 +38,10 @@ final class DaemonProcess {
 
     /// Starts the daemon with `arguments` after the endpoint flags, and waits until its snapshot
     /// endpoint answers. `environment` adds to (or overrides) the test process's environment.
-    init(arguments: [String] = [], directory: URL? = nil, waitUntilReady: Bool = true, environment: [String: String] = [:]) throws {
-        let directory = directory ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("casepulse-it-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.directory = directory
+    /// `directory` nil: a fresh one of its own.
+    init(arguments: [String] = [], directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true, environment: [String: String] = [:]) throws {
+        scratch = try directory ?? TemporaryDirectory(prefix: "casepulse-it")
+        let directory = scratch.url
         snapshot = "ipc://\(directory.path)/snapshot"
         publish = "ipc://\(directory.path)/publish"
         ingest = "ipc://\(directory.path)/ingest"
