@@ -17,17 +17,31 @@ extension Engine {
     /// Restores a case from its record, adding its contributions to the figures. The case must be
     /// new to the engine (restore into an empty engine, before any event); a second record of the
     /// same case is ignored rather than counted twice.
+    ///
+    /// The state is built as folding the record's filing, decision and closing in that order would
+    /// build it, and each contribution is counted once, without looking the case up again for
+    /// each event or hashing its id: a restart restores every case this way.
     public func restore(_ record: CaseRecord) {
-        guard existingCase(CaseIndex.key(record.caseID)) == nil else { return }
-        let index = caseNumber(record.caseID)
-        for event in [record.filing, record.decision, record.closing].compactMap({ $0 }) where !record.voided {
-            _ = fold(event)
+        let key = CaseIndex.key(record.caseID)
+        guard existingCase(key) == nil else { return }
+        let index = caseStates.count
+        caseIndex.insert(key, number: Int32(index))
+        caseIDs.append(texts.append(CaseIndex.text(of: key)))
+        caseChanged.append(true)
+        changedCases.append(Int32(index))
+        var state = CaseState()
+        if record.voided {
+            state.flags = [.voided]
+        } else {
+            if let filing = record.filing { setFiling(filing, in: &state) }
+            if let decision = record.decision { setRuling(decision, in: &state) }
+            if let closing = record.closing { setClosing(closing, in: &state) }
+            if state.flags.contains(.filed) { countFiling(state, 1) }
+            if state.flags.contains(.ruled) { countRuling(&state) }
+            if state.flags.contains(.closed) { countClosing(state.closing, 1) }
         }
-        var state = caseStates[index]
-        state.seenCount = 0
         for hash in record.seen { remember(hash, in: &state) }
-        if record.voided { state.flags.insert(.voided) }
-        caseStates[index] = state
+        caseStates.append(state)
     }
 
     /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).

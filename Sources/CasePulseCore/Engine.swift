@@ -169,30 +169,20 @@ public final class Engine {
             let inherits = state.flags.contains(.ruled) && state.decision.benefitsParty && state.rulingParty.isNone
             if inherits { uncountRuling(&state) }
             if state.flags.contains(.filed) { countFiling(state, -1) }
-            state.filing = place(event)
-            state.filingParty = event.subject.map { texts.append($0) } ?? .none
-            state.flags.insert(.filed)
-            if event.channel == .online { state.flags.insert(.online) } else { state.flags.remove(.online) }
+            setFiling(event, in: &state)
             countFiling(state, 1)
             if inherits { countRuling(&state) }
 
         case .decided:
             if state.flags.contains(.ruled), !follows(event, state.ruling) { break }
             if state.flags.contains(.ruled) { uncountRuling(&state) }
-            state.ruling = place(event)
-            state.decision = event.decision ?? .standard
-            state.reason = event.reason
-            state.fineFen = event.fineFen
-            state.waivedFen = event.waivedFen
-            state.rulingParty = event.subject.map { texts.append($0) } ?? .none
-            state.flags.insert(.ruled)
+            setRuling(event, in: &state)
             countRuling(&state)
 
         case .closed:
             if state.flags.contains(.closed), !precedes(event, state.closing) { break }
             if state.flags.contains(.closed) { countClosing(state.closing, -1) }
-            state.closing = place(event)
-            state.flags.insert(.closed)
+            setClosing(event, in: &state)
             countClosing(state.closing, 1)
         }
         return .accepted
@@ -231,6 +221,31 @@ public final class Engine {
     }
 
     // MARK: Placing an event
+
+    /// Makes `event` the filing that counts in `state`; counting it is the caller's.
+    func setFiling(_ event: CaseEvent, in state: inout CaseState) {
+        state.filing = place(event)
+        state.filingParty = event.subject.map { texts.append($0) } ?? .none
+        state.flags.insert(.filed)
+        if event.channel == .online { state.flags.insert(.online) } else { state.flags.remove(.online) }
+    }
+
+    /// Makes `event` the decision that counts in `state`; counting it is the caller's.
+    func setRuling(_ event: CaseEvent, in state: inout CaseState) {
+        state.ruling = place(event)
+        state.decision = event.decision ?? .standard
+        state.reason = event.reason
+        state.fineFen = event.fineFen
+        state.waivedFen = event.waivedFen
+        state.rulingParty = event.subject.map { texts.append($0) } ?? .none
+        state.flags.insert(.ruled)
+    }
+
+    /// Makes `event` the closing that counts in `state`; counting it is the caller's.
+    func setClosing(_ event: CaseEvent, in state: inout CaseState) {
+        state.closing = place(event)
+        state.flags.insert(.closed)
+    }
 
     private func place(_ event: CaseEvent) -> Placement {
         let date = calendar.date(atUnixNanoseconds: event.at)
@@ -275,7 +290,7 @@ public final class Engine {
 
     // MARK: Contributions
 
-    private func countFiling(_ state: CaseState, _ sign: Int64) {
+    func countFiling(_ state: CaseState, _ sign: Int64) {
         let count = Int32(sign)
         let online: Int32 = state.flags.contains(.online) ? count : 0
         update(slotsOf: state.filing) { aggregate in
@@ -287,7 +302,7 @@ public final class Engine {
     /// Adds the decision of `state`, with its beneficiary — its own subject, else the filing's,
     /// when the decision is favourable — which it remembers, so that taking it back removes that
     /// same party.
-    private func countRuling(_ state: inout CaseState) {
+    func countRuling(_ state: inout CaseState) {
         var beneficiary = CaseState.noParty
         if state.decision.benefitsParty {
             let subject = state.rulingParty.isNone ? state.filingParty : state.rulingParty
@@ -322,7 +337,7 @@ public final class Engine {
         }
     }
 
-    private func countClosing(_ placement: Placement, _ sign: Int64) {
+    func countClosing(_ placement: Placement, _ sign: Int64) {
         let count = Int32(sign)
         update(slotsOf: placement) { $0.closedCount += count }
     }
