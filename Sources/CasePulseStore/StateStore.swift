@@ -200,13 +200,7 @@ public final class StateStore {
                 if !recovery.calendarChanged {
                     engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
                 }
-                let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
-                while let row = try rows.next() {
-                    let caseID: String = row[0]
-                    let bytes: Data = row[1]
-                    engine.restore(try RecordCodec.decode(caseID: caseID, bytes))
-                    recovery.cases += 1
-                }
+                recovery.cases = try CaseRestorer.restoreAll(from: db, into: engine)
                 engine.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
                 return engine
             }

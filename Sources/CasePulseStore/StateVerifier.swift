@@ -44,12 +44,7 @@ public enum StateVerifier {
                 let retention = Int(meta["day_retention"] ?? "") ?? 0
                 let engine = Engine(configuration: EngineConfiguration(timeZone: zone, dayRetentionDays: retention))
                 engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
-                let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
-                while let row = try rows.next() {
-                    let bytes: Data = row[1]
-                    engine.restore(try RecordCodec.decode(caseID: row[0], bytes))
-                    report.cases += 1
-                }
+                report.cases = try CaseRestorer.restoreAll(from: db, into: engine)
                 let recomputed = engine.values(under: "/m/")
                 report.keysRecomputed = recomputed.count
                 report.journalEvents = try StateStore.journalEventCount(db)
