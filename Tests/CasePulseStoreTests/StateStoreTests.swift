@@ -37,7 +37,8 @@ import Testing
 
     @Test func aRestartRebuildsExactlyTheSameFiguresFromCheckpointAndJournal() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
-        let events = Self.events(sets: 1...60)
+        // Enough cases that the records pass in many batches, the last one partial.
+        let events = Self.events(sets: 1...1_000)
         let live = Engine(configuration: Self.configuration)
         do {
             let store = try StateStore(directory: directory, fsync: .batch)
@@ -46,7 +47,7 @@ import Testing
             for (index, event) in events.enumerated() {
                 if engine.apply(event) == .accepted { store.append(event) }
                 live.apply(event)
-                if index % 50 == 0 { try store.commit() }
+                if index % 500 == 0 { try store.commit() }
                 if index == events.count / 2 {
                     engine.publishChanges { _ in }
                     try store.checkpoint(engine)
@@ -63,6 +64,34 @@ import Testing
         #expect(recovered.producers == live.producers)
         // Redeliveries are still told apart after the restart.
         for event in events.prefix(200) { #expect(recovered.apply(event) == .duplicate) }
+    }
+
+    /// Recovery reads records on one thread and folds them on another: a record that no longer
+    /// decodes, deep in a table of many batches, stops it with that case's name, and does not hang.
+    @Test func aRecordThatNoLongerDecodesStopsRecoveryNamingItsCase() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            for event in Self.events(sets: 1...1_000) where engine.apply(event) == .accepted { store.append(event) }
+            try store.commit()
+            try store.checkpoint(engine)
+        }
+        let queue = try DatabaseQueue(path: directory + "/casepulse.sqlite")
+        let victim = try queue.write { db -> String in
+            let ids = try String.fetchAll(db, sql: "SELECT case_id FROM cases")
+            #expect(ids.count > CaseRestorer.batchSize * (CaseRestorer.queuedBatches + 1))
+            let victim = ids[ids.count * 3 / 4]
+            try db.execute(sql: "UPDATE cases SET record = x'FF' WHERE case_id = ?", arguments: [victim])
+            return victim
+        }
+        try queue.close()
+        let store = try StateStore(directory: directory, fsync: .off)
+        #expect {
+            _ = try store.recover(configuration: Self.configuration)
+        } throws: { error in
+            "\(error)" == "case \(victim): unknown record layout"
+        }
     }
 
     @Test func aCheckpointEmptiesTheJournalAndACleanStopStoresWhatVerifyChecks() throws {
