@@ -14,6 +14,11 @@ struct Placement: Sendable {
 
     /// The region of the event.
     var regionCode: RegionCode { RegionCode(packed: region) }
+
+    /// Whether `other` counts under exactly the same keys: the same region, local day and agency.
+    func sharesKeys(with other: Placement) -> Bool {
+        region == other.region && day == other.day && agency == other.agency
+    }
 }
 
 /// What the engine remembers of one case, in one fixed-size value with no references: the three

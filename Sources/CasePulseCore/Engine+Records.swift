@@ -36,9 +36,7 @@ extension Engine {
             if let filing = record.filing { setFiling(filing, in: &state) }
             if let decision = record.decision { setRuling(decision, in: &state) }
             if let closing = record.closing { setClosing(closing, in: &state) }
-            if state.flags.contains(.filed) { countFiling(state, 1) }
-            if state.flags.contains(.ruled) { countRuling(&state) }
-            if state.flags.contains(.closed) { countClosing(state.closing, 1) }
+            countRestored(&state)
         }
         for hash in record.seen { remember(hash, in: &state) }
         caseStates.append(state)

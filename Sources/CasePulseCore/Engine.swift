@@ -290,7 +290,7 @@ public final class Engine {
 
     // MARK: Contributions
 
-    func countFiling(_ state: CaseState, _ sign: Int64) {
+    private func countFiling(_ state: CaseState, _ sign: Int64) {
         let count = Int32(sign)
         let online: Int32 = state.flags.contains(.online) ? count : 0
         update(slotsOf: state.filing) { aggregate in
@@ -302,14 +302,16 @@ public final class Engine {
     /// Adds the decision of `state`, with its beneficiary — its own subject, else the filing's,
     /// when the decision is favourable — which it remembers, so that taking it back removes that
     /// same party.
-    func countRuling(_ state: inout CaseState) {
-        var beneficiary = CaseState.noParty
-        if state.decision.benefitsParty {
-            let subject = state.rulingParty.isNone ? state.filingParty : state.rulingParty
-            if !subject.isNone { beneficiary = party(texts.string(subject)) }
-        }
-        state.beneficiary = beneficiary
+    private func countRuling(_ state: inout CaseState) {
+        state.beneficiary = beneficiary(of: state)
         count(ruling: state, 1)
+    }
+
+    /// The party a decision benefits: its own subject, else the filing's, when it is favourable.
+    private func beneficiary(of state: CaseState) -> UInt32 {
+        guard state.decision.benefitsParty else { return CaseState.noParty }
+        let subject = state.rulingParty.isNone ? state.filingParty : state.rulingParty
+        return subject.isNone ? CaseState.noParty : party(texts.string(subject))
     }
 
     /// Takes the decision of `state` back, with the beneficiary it counted.
@@ -319,25 +321,76 @@ public final class Engine {
     }
 
     private func count(ruling state: CaseState, _ sign: Int64) {
-        let party = state.beneficiary
-        let decision = state.decision
-        let reason = state.reason
-        let fine = Int128(state.fineFen) * Int128(sign)
-        let waived = Int128(state.waivedFen) * Int128(sign)
-        let count = Int32(sign)
-        update(slotsOf: state.ruling) { aggregate in
+        let ruling = RulingContribution(state, sign)
+        update(slotsOf: state.ruling) { ruling.apply(to: &$0) }
+    }
+
+    /// What a decision adds to (or, negated, takes from) each aggregate it counts under, worked
+    /// out once for all of them.
+    private struct RulingContribution {
+        let party: UInt32
+        let decision: Decision
+        let reason: Reason?
+        let fine: Int128
+        let waived: Int128
+        let count: Int32
+
+        init(_ state: CaseState, _ sign: Int64) {
+            party = state.beneficiary
+            decision = state.decision
+            reason = state.reason
+            fine = Int128(state.fineFen) * Int128(sign)
+            waived = Int128(state.waivedFen) * Int128(sign)
+            count = Int32(sign)
+        }
+
+        @inline(__always)
+        func apply(to aggregate: inout Aggregate) {
             aggregate.decidedCount += count
             aggregate.add(decision: decision, count)
             if let reason { aggregate.add(reason: reason, count) }
             aggregate.fineFen += fine
             aggregate.waivedFen += waived
             if party != CaseState.noParty {
-                if sign > 0 { aggregate.add(party: party) } else { aggregate.remove(party: party) }
+                if count > 0 { aggregate.add(party: party) } else { aggregate.remove(party: party) }
             }
         }
     }
 
-    func countClosing(_ placement: Placement, _ sign: Int64) {
+    /// Counts every contribution of a case being restored — as `countFiling`, `countRuling` and
+    /// `countClosing` would, one after another — but walks the keys of a placement once for all
+    /// the contributions made there: a case is most often filed, decided and closed on one day,
+    /// in one place, by one agency.
+    func countRestored(_ state: inout CaseState) {
+        let filed = state.flags.contains(.filed), ruled = state.flags.contains(.ruled)
+        let closed = state.flags.contains(.closed)
+        if ruled { state.beneficiary = beneficiary(of: state) }
+        let ruling = ruled ? RulingContribution(state, 1) : nil
+        let rulingWithFiling = filed && ruled && state.ruling.sharesKeys(with: state.filing)
+        let closingWithFiling = filed && closed && state.closing.sharesKeys(with: state.filing)
+        let closingWithRuling = ruled && closed && !closingWithFiling && state.closing.sharesKeys(with: state.ruling)
+        if filed {
+            let online: Int32 = state.flags.contains(.online) ? 1 : 0
+            let closing: Int32 = closingWithFiling ? 1 : 0
+            let withRuling = rulingWithFiling ? ruling : nil
+            update(slotsOf: state.filing) { aggregate in
+                aggregate.filedCount += 1
+                aggregate.filedOnlineCount += online
+                withRuling?.apply(to: &aggregate)
+                aggregate.closedCount += closing
+            }
+        }
+        if let ruling, !rulingWithFiling {
+            let closing: Int32 = closingWithRuling ? 1 : 0
+            update(slotsOf: state.ruling) { aggregate in
+                ruling.apply(to: &aggregate)
+                aggregate.closedCount += closing
+            }
+        }
+        if closed, !closingWithFiling, !closingWithRuling { countClosing(state.closing, 1) }
+    }
+
+    private func countClosing(_ placement: Placement, _ sign: Int64) {
         let count = Int32(sign)
         update(slotsOf: placement) { $0.closedCount += count }
     }
