@@ -24,11 +24,8 @@ extension Engine {
     public func restore(_ record: CaseRecord) {
         let key = CaseIndex.key(record.caseID)
         guard existingCase(key) == nil else { return }
-        let index = caseStates.count
-        caseIndex.insert(key, number: Int32(index))
-        caseIDs.append(texts.append(CaseIndex.text(of: key)))
-        caseChanged.append(true)
-        changedCases.append(Int32(index))
+        let index = internCase(key)
+        markChanged(index)
         var state = CaseState()
         if record.voided {
             state.flags = [.voided]
@@ -39,7 +36,7 @@ extension Engine {
             countRestored(&state)
         }
         for hash in record.seen { remember(hash, in: &state) }
-        caseStates.append(state)
+        caseStates[index] = state
     }
 
     /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).

@@ -130,12 +130,25 @@ public final class Engine {
     func caseNumber(_ caseID: String) -> Int {
         let key = CaseIndex.key(caseID)
         if let index = existingCase(key) { return Int(index) }
+        return internCase(key)
+    }
+
+    /// Interns a case the engine does not hold yet, with an empty state; returns its index.
+    func internCase(_ key: CaseIndex.Key) -> Int {
         let index = caseStates.count
         caseIndex.insert(key, number: Int32(index))
         caseIDs.append(texts.append(CaseIndex.text(of: key)))
         caseStates.append(CaseState())
         caseChanged.append(false)
         return index
+    }
+
+    /// Lists the case at `index` for the next checkpoint, once.
+    func markChanged(_ index: Int) {
+        if !caseChanged[index] {
+            caseChanged[index] = true
+            changedCases.append(Int32(index))
+        }
     }
 
     /// The number of the case indexed under `key`, if the engine holds it.
@@ -150,10 +163,7 @@ public final class Engine {
         if hasSeen(idHash, in: state) { return .duplicate }
         remember(idHash, in: &state)
         defer { caseStates[index] = state }
-        if !caseChanged[index] {
-            caseChanged[index] = true
-            changedCases.append(Int32(index))
-        }
+        markChanged(index)
         if state.voided { return .accepted }
 
         switch event.type {
