@@ -29,32 +29,29 @@ enum CaseRestorer {
         }
         folder.name = "casepulse-restore"
         folder.start()
-        var count = 0
-        do {
-            var batch: [CaseRecord] = []
-            batch.reserveCapacity(batchSize)
-            let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
-            while let row = try rows.next() {
-                let caseID: String = row[0]
-                // Borrowed from SQLite for this step: the record is decoded without a copy.
-                let record = try row.withUnsafeData(atIndex: 1) { (data: Data?) throws -> CaseRecord in
-                    try RecordCodec.decode(caseID: caseID, data ?? Data())
-                }
-                batch.append(record)
-                count += 1
-                if batch.count == batchSize {
-                    handoff.put(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { handoff.put(batch) }
-        } catch {
+        // Returning or throwing, the folding thread finishes what was queued and lets go first.
+        defer {
             handoff.finishPutting()
             handoff.waitUntilTaken()
-            throw error
         }
-        handoff.finishPutting()
-        handoff.waitUntilTaken()
+        var count = 0
+        var batch: [CaseRecord] = []
+        batch.reserveCapacity(batchSize)
+        let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
+        while let row = try rows.next() {
+            let caseID: String = row[0]
+            // Borrowed from SQLite for this step: the record is decoded without a copy.
+            let record = try row.withUnsafeData(atIndex: 1) { (data: Data?) throws -> CaseRecord in
+                try RecordCodec.decode(caseID: caseID, data ?? Data())
+            }
+            batch.append(record)
+            count += 1
+            if batch.count == batchSize {
+                handoff.put(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { handoff.put(batch) }
         return count
     }
 
