@@ -20,10 +20,11 @@ final class CaseIndex {
     static var initialCapacity: Int { 8 }
 
     /// Word tables, one per shard; the slot of a word is its tag masked, so growing needs no hash.
-    @exclusivity(unchecked) private var shards: [ContiguousArray<UInt64>]
-    @exclusivity(unchecked) private var shardCounts: [Int]
+    /// (Internal for ``Engine/writeImage(to:)``, which stores them as they are.)
+    @exclusivity(unchecked) var shards: [ContiguousArray<UInt64>]
+    @exclusivity(unchecked) var shardCounts: [Int]
     /// Ids not indexed by bytes (see above).
-    private let others = ShardedDictionary<String, Int32>()
+    let others = ShardedDictionary<String, Int32>()
 
     /// An empty index.
     init() {

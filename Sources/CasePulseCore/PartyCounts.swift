@@ -5,10 +5,11 @@
 /// number of cases, and the engine numbers cases with `Int32`. A party costs one word and a look-up one multiply, where a `Dictionary` cost a
 /// SipHash per call — and an event that counts a beneficiary updates some forty aggregates.
 public struct PartyCounts: Sendable, Equatable {
-    private var words: ContiguousArray<UInt64> = []
+    /// The table (internal for engine images, which store it as it is).
+    var words: ContiguousArray<UInt64> = []
 
     /// Number of distinct parties counted.
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     /// No parties.
     public init() {}

@@ -50,6 +50,9 @@ final class TextArena {
     static var chunkSize: Int { 1 << chunkShift }
 
     @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
+    /// Bytes used in each chunk but the last (a text that does not fit starts a new chunk and
+    /// leaves the rest of the old one unused).
+    @exclusivity(unchecked) private var filled: [Int] = []
     /// Bytes used in the last chunk (a full chunk's size before the first, so the first append
     /// allocates).
     @exclusivity(unchecked) private var used = TextArena.chunkSize
@@ -68,6 +71,7 @@ final class TextArena {
     func append(_ bytes: UnsafeRawBufferPointer) -> TextRef {
         precondition(bytes.count <= TextRef.maximumLength, "text of \(bytes.count) bytes is too long for a TextRef")
         if used + bytes.count > Self.chunkSize {
+            if !chunks.isEmpty { filled.append(used) }
             chunks.append(.allocate(byteCount: Self.chunkSize, alignment: 16))
             used = 0
         }
@@ -97,6 +101,44 @@ final class TextArena {
     /// The text of `ref`.
     func string(_ ref: TextRef) -> String {
         withBytes(ref) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    // MARK: Images
+
+    /// Number of chunks.
+    var chunkCount: Int { chunks.count }
+
+    /// Calls `body` with the bytes used in each chunk, in order (what an engine image stores).
+    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        for (index, chunk) in chunks.enumerated() {
+            let count = index < filled.count ? filled[index] : used
+            try body(UnsafeRawBufferPointer(start: chunk, count: count))
+        }
+    }
+
+    /// Appends a chunk whose first `count` bytes `fill` writes (restoring an image, chunk by chunk
+    /// in order, so that every ``TextRef`` handed out before points at the same bytes again).
+    /// `count` is at most ``chunkSize``.
+    func appendChunk(count: Int, _ fill: (UnsafeMutableRawPointer) throws -> Void) rethrows {
+        precondition(count >= 0 && count <= Self.chunkSize, "a text chunk holds at most \(Self.chunkSize) bytes")
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+        do { try fill(chunk) } catch {
+            chunk.deallocate()
+            throw error
+        }
+        if !chunks.isEmpty { filled.append(used) }
+        chunks.append(chunk)
+        used = count
+        byteCount += count
+    }
+
+    /// Whether `ref` lies within the bytes held (an image's references are checked before use).
+    func holds(_ ref: TextRef) -> Bool {
+        let offset = ref.offset
+        let chunk = offset >> Self.chunkShift
+        guard chunk < chunks.count else { return false }
+        let end = (offset & (Self.chunkSize - 1)) + ref.length
+        return end <= (chunk < filled.count ? filled[chunk] : used)
     }
 }
 

@@ -1,0 +1,321 @@
+#if _endian(big)
+#error("engine images store tables as little-endian words, as they are held in memory")
+#endif
+
+/// Engine images: the engine's tables written out at a clean stop and read back at the next start
+/// instead of being rebuilt from every case record (`Protocols/STATE.md`, "Engine image").
+///
+/// An image holds what the records would rebuild — cases, their texts and index, every key's
+/// figures and beneficiaries, the interned names — in the engine's own layout, so reading it back
+/// is mostly copying: no id is hashed, no key looked up per contribution. It holds nothing the
+/// records do not: the counters, producers, sequence numbers and retention floor come from the
+/// database as on every start. The records stay the source of truth: the store uses an image only
+/// when it belongs to the last clean stop, and any image that does not read back whole is
+/// discarded for the records.
+extension Engine {
+    /// The layout this build writes and reads; any change to what is written changes it.
+    static let imageLayout: UInt32 = 1
+    /// The last word of an image.
+    static let imageEnd: UInt32 = 0x454E_4421
+
+    /// Writes the engine's tables to `out` and finishes it. Call it between events, after the
+    /// changes were published (the slots' publication state is not written: a restored engine
+    /// treats every key as published, as a restore from records does).
+    public func writeImage(to out: ImageEncoder) throws {
+        try out.u32(Self.imageLayout)
+        try out.string(configuration.timeZone.identifier)
+        try out.i64(Int64(configuration.dayRetentionDays))
+
+        try out.u64(UInt64(texts.chunkCount))
+        try texts.forEachChunk { chunk in
+            try out.u64(UInt64(chunk.count))
+            try out.bytes(chunk)
+        }
+
+        try out.u64(UInt64(agencyNames.count))
+        for name in agencyNames { try out.string(name) }
+        try out.u64(UInt64(regionPaths.count))
+        for path in regionPaths { try out.string(path) }
+        try out.u64(UInt64(regionNodeIDs.count))
+        for (code, id) in regionNodeIDs {
+            try out.u64(code.packed)
+            try out.u32(id)
+        }
+        var parties = [String](repeating: "", count: partyIDs.count)
+        partyIDs.forEach { name, id in parties[Int(id)] = name }
+        try out.u64(UInt64(parties.count))
+        for name in parties { try out.string(name) }
+
+        try out.u64(UInt64(seenOverflow.count))
+        for index in seenOverflow.indices {
+            let list = seenOverflow[index]
+            try out.u64(UInt64(list.count))
+            try list.withUnsafeBytes { try out.bytes($0) }
+        }
+
+        try out.u64(UInt64(caseStates.count))
+        for index in caseStates.indices {
+            try out.u64(caseIDs[index].bits)
+            try Self.write(caseStates[index], to: out)
+        }
+
+        try out.u64(UInt64(caseIndex.shards.count))
+        for shard in caseIndex.shards.indices {
+            try out.u64(UInt64(caseIndex.shards[shard].count))
+            try out.u64(UInt64(caseIndex.shardCounts[shard]))
+            try caseIndex.shards[shard].withUnsafeBytes { try out.bytes($0) }
+        }
+        try out.u64(UInt64(caseIndex.others.count))
+        try caseIndex.others.forEach { caseID, number in
+            try out.i32(number)
+            try out.string(caseID)
+        }
+
+        var live = [Bool](repeating: false, count: slotKeys.count)
+        slotIDs.forEach { _, slot in live[Int(slot)] = true }
+        try out.u64(UInt64(slotKeys.count))
+        for slot in slotKeys.indices {
+            let key = slotKeys[slot]
+            try out.u8(live[slot] ? 1 : 0)
+            try out.u32(key.window)
+            try out.u32(key.region)
+            try out.u32(key.agency)
+            try Self.write(aggregates[slot], to: out)
+        }
+        try out.u32(Self.imageEnd)
+        try out.finish()
+    }
+
+    /// Restores the tables of an image written by ``writeImage(to:)`` into this engine, which must
+    /// hold no case and no key (restore the retention floor first, as for records); returns the
+    /// number of cases. Every count, reference and index is checked before it is used, so a
+    /// damaged image throws rather than traps; the engine is then unusable and must be dropped.
+    public func restoreImage(from input: ImageDecoder) throws -> Int {
+        guard caseStates.isEmpty, slotKeys.isEmpty else { throw ImageError.corrupt("the engine already holds state") }
+        guard try input.u32() == Self.imageLayout else { throw ImageError.corrupt("another layout version") }
+        let zone = try input.string(atMost: 256)
+        let retention = try input.i64()
+        guard zone == configuration.timeZone.identifier, retention == Int64(configuration.dayRetentionDays) else {
+            throw ImageError.calendarMismatch
+        }
+
+        let chunks = try input.count(atMost: 1 << 28, "text chunks")
+        for _ in 0..<chunks {
+            let count = try input.count(atMost: TextArena.chunkSize, "text chunk bytes")
+            try texts.appendChunk(count: count) { try input.bytes(into: $0, count: count) }
+        }
+
+        let agencies = try input.count(atMost: Int(Int32.max), "agencies")
+        var names: [String] = []
+        names.reserveCapacity(agencies)
+        for _ in 0..<agencies { names.append(try input.string()) }
+        guard names.first == "all", Set(names).count == names.count else { throw ImageError.corrupt("agency names") }
+        agencyNames = names
+        agencyIDs = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt32($0)) })
+
+        let paths = try input.count(atMost: Int(Int32.max), "region paths")
+        var regionPaths: [String] = []
+        regionPaths.reserveCapacity(paths)
+        for _ in 0..<paths { regionPaths.append(try input.string()) }
+        guard regionPaths.first == "" else { throw ImageError.corrupt("region paths") }
+        self.regionPaths = regionPaths
+        let nodes = try input.count(atMost: Int(Int32.max), "region nodes")
+        for _ in 0..<nodes {
+            let code = RegionCode(packed: try input.u64())
+            let id = try input.u32()
+            guard id > 0, Int(id) < regionPaths.count else { throw ImageError.corrupt("region node \(id)") }
+            regionNodeIDs[code] = id
+        }
+
+        let parties = try input.count(atMost: Int(Int32.max), "parties")
+        for id in 0..<parties { partyIDs[try input.string()] = UInt32(id) }
+        guard partyIDs.count == parties else { throw ImageError.corrupt("party names repeat") }
+
+        let lists = try input.count(atMost: Int(Int32.max), "seen-id lists")
+        for _ in 0..<lists {
+            let count = try input.count(atMost: Int(Int32.max), "seen ids")
+            let list = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let base = buffer.baseAddress { try input.bytes(into: base, count: count * 8) }
+                initialized = count
+            }
+            seenOverflow.append(list)
+        }
+
+        let cases = try input.count(atMost: Int(Int32.max) - 1, "cases")
+        for _ in 0..<cases {
+            let id = TextRef(bits: try input.u64())
+            guard texts.holds(id) else { throw ImageError.corrupt("case id outside the texts") }
+            caseIDs.append(id)
+            caseStates.append(try readCaseState(from: input, parties: parties, lists: lists))
+            caseChanged.append(false)
+        }
+
+        let shards = try input.count(atMost: 1 << CaseIndex.shardBits, "index shards")
+        guard shards == caseIndex.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
+        for shard in 0..<shards {
+            let capacity = try input.count(atMost: 1 << 32, "index words")
+            let count = try input.count(atMost: capacity, "indexed cases")
+            guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
+                throw ImageError.corrupt("index shard of \(count) in \(capacity)")
+            }
+            let words = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                if let base = buffer.baseAddress { try input.bytes(into: base, count: capacity * 8) }
+                initialized = capacity
+            }
+            var used = 0
+            for word in words where word != 0 {
+                guard word & 0xFFFF_FFFF <= UInt64(cases) else { throw ImageError.corrupt("index names case \(word & 0xFFFF_FFFF)") }
+                used += 1
+            }
+            guard used == count else { throw ImageError.corrupt("index shard counts \(count), holds \(used)") }
+            caseIndex.shards[shard] = words
+            caseIndex.shardCounts[shard] = count
+        }
+        let others = try input.count(atMost: cases, "non-ASCII case ids")
+        for _ in 0..<others {
+            let number = try input.i32()
+            guard number >= 0, Int(number) < cases else { throw ImageError.corrupt("index names case \(number)") }
+            caseIndex.others[try input.string()] = number
+        }
+
+        let slots = try input.count(atMost: Int(Int32.max), "keys")
+        var liveSlots = 0
+        for slot in 0..<slots {
+            let live = try input.u8()
+            let key = AggregateKey(window: try input.u32(), region: try input.u32(), agency: try input.u32())
+            guard live <= 1, Int(key.region) < regionPaths.count, Int(key.agency) < agencyNames.count else {
+                throw ImageError.corrupt("key of slot \(slot)")
+            }
+            slotKeys.append(key)
+            aggregates.append(try Self.readAggregate(from: input))
+            slotSequence.append(0)
+            slotDirty.append(false)
+            if live == 1 {
+                slotIDs[key] = Int32(slot)
+                liveSlots += 1
+                // Counted as published by `markAllPublished()`, as a restore from records is.
+                touch(Int32(slot))
+            } else {
+                freeSlots.append(Int32(slot))
+            }
+        }
+        guard slotIDs.count == liveSlots else { throw ImageError.corrupt("keys repeat") }
+        guard try input.u32() == Self.imageEnd else { throw ImageError.corrupt("no end mark") }
+        return cases
+    }
+
+    // MARK: Values
+
+    private static func write(_ placement: Placement, to out: ImageEncoder) throws {
+        try out.i64(placement.at)
+        try out.u64(placement.id.bits)
+        try out.u64(placement.region)
+        try out.u32(placement.day)
+        try out.u32(placement.agency)
+    }
+
+    private func readPlacement(from input: ImageDecoder) throws -> Placement {
+        var placement = Placement()
+        placement.at = try input.i64()
+        placement.id = TextRef(bits: try input.u64())
+        placement.region = try input.u64()
+        placement.day = try input.u32()
+        placement.agency = try input.u32()
+        guard placement.id.isNone || texts.holds(placement.id), Int(placement.agency) < agencyNames.count else {
+            throw ImageError.corrupt("a case's event outside the texts or agencies")
+        }
+        return placement
+    }
+
+    private static func write(_ state: CaseState, to out: ImageEncoder) throws {
+        try write(state.filing, to: out)
+        try write(state.ruling, to: out)
+        try write(state.closing, to: out)
+        try out.i64(state.fineFen)
+        try out.i64(state.waivedFen)
+        try out.u64(state.filingParty.bits)
+        try out.u64(state.rulingParty.bits)
+        try out.u64(state.seen.0)
+        try out.u64(state.seen.1)
+        try out.u64(state.seen.2)
+        try out.u32(state.seenCount)
+        try out.u32(state.seenOverflow)
+        try out.u32(state.beneficiary)
+        try out.u8(state.flags.rawValue)
+        try out.u8(state.decision.rawValue)
+        try out.u8(state.reason?.rawValue ?? 255)
+    }
+
+    private func readCaseState(from input: ImageDecoder, parties: Int, lists: Int) throws -> CaseState {
+        var state = CaseState()
+        state.filing = try readPlacement(from: input)
+        state.ruling = try readPlacement(from: input)
+        state.closing = try readPlacement(from: input)
+        state.fineFen = try input.i64()
+        state.waivedFen = try input.i64()
+        state.filingParty = TextRef(bits: try input.u64())
+        state.rulingParty = TextRef(bits: try input.u64())
+        state.seen = (try input.u64(), try input.u64(), try input.u64())
+        state.seenCount = try input.u32()
+        state.seenOverflow = try input.u32()
+        state.beneficiary = try input.u32()
+        state.flags = CaseState.Flags(rawValue: try input.u8())
+        let decision = try input.u8()
+        let reason = try input.u8()
+        guard let kind = Decision(rawValue: decision), reason == 255 || Reason(rawValue: reason) != nil,
+            state.filingParty.isNone || texts.holds(state.filingParty),
+            state.rulingParty.isNone || texts.holds(state.rulingParty),
+            Int(state.seenOverflow) <= lists, state.seenCount <= 3 || state.seenOverflow != 0,
+            state.beneficiary == CaseState.noParty || Int(state.beneficiary) < parties
+        else { throw ImageError.corrupt("a case's state") }
+        state.decision = kind
+        state.reason = Reason(rawValue: reason)
+        return state
+    }
+
+    private static func write(_ aggregate: Aggregate, to out: ImageEncoder) throws {
+        try out.i128(aggregate.fineFen)
+        try out.i128(aggregate.waivedFen)
+        try out.i32(aggregate.filedCount)
+        try out.i32(aggregate.filedOnlineCount)
+        try out.i32(aggregate.decidedCount)
+        try out.i32(aggregate.closedCount)
+        let decisions = aggregate.decisionCounts
+        for count in [decisions.0, decisions.1, decisions.2, decisions.3, decisions.4] { try out.i32(count) }
+        let reasons = aggregate.reasonCounts
+        for count in [reasons.0, reasons.1, reasons.2] { try out.i32(count) }
+        try out.u64(UInt64(aggregate.parties.words.count))
+        try out.u64(UInt64(aggregate.parties.count))
+        try aggregate.parties.words.withUnsafeBytes { try out.bytes($0) }
+    }
+
+    private static func readAggregate(from input: ImageDecoder) throws -> Aggregate {
+        var aggregate = Aggregate()
+        aggregate.fineFen = try input.i128()
+        aggregate.waivedFen = try input.i128()
+        aggregate.filedCount = try input.i32()
+        aggregate.filedOnlineCount = try input.i32()
+        aggregate.decidedCount = try input.i32()
+        aggregate.closedCount = try input.i32()
+        aggregate.decisionCounts = (try input.i32(), try input.i32(), try input.i32(), try input.i32(), try input.i32())
+        aggregate.reasonCounts = (try input.i32(), try input.i32(), try input.i32())
+        let capacity = try input.count(atMost: 1 << 32, "beneficiary words")
+        let count = try input.count(atMost: capacity, "beneficiaries")
+        guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
+            throw ImageError.corrupt("beneficiaries \(count) in \(capacity)")
+        }
+        if capacity > 0 {
+            let words = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                if let base = buffer.baseAddress { try input.bytes(into: base, count: capacity * 8) }
+                initialized = capacity
+            }
+            // A table with no empty word would never end a probe.
+            guard words.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) == count else {
+                throw ImageError.corrupt("beneficiary table counts \(count)")
+            }
+            aggregate.parties.words = words
+            aggregate.parties.count = count
+        }
+        return aggregate
+    }
+}
