@@ -73,8 +73,9 @@ final class ServerLoop {
                 let (engine, recovery) = try store.recover(configuration: configuration.engine)
                 self.store = store
                 self.engine = engine
+                let source = recovery.fromImage ? " (tables from the engine image of the clean stop)" : ""
                 logger.info(
-                    "recovered \(recovery.cases) cases and \(recovery.journalEvents) journal events from \(directory) in \(ContinuousClock.now - started); sequence continues above \(recovery.sequence)")
+                    "recovered \(recovery.cases) cases\(source) and \(recovery.journalEvents) journal events from \(directory) in \(ContinuousClock.now - started); sequence continues above \(recovery.sequence)")
                 for warning in recovery.warnings { logger.warning("\(warning)") }
                 if recovery.calendarChanged {
                     logger.warning("the time zone or day retention changed since the state was written: aggregates are rebuilt with the new calendar")
@@ -386,6 +387,14 @@ final class ServerLoop {
                 try store.checkpoint(engine, final: final)
                 lastCheckpoint = ContinuousClock.now
                 logger.debug("checkpoint \(final ? "of the clean stop " : "")written in \(lastCheckpoint - started)")
+                switch final ? store.imageWritten : nil {
+                case .success(let image):
+                    logger.info("engine image of \(engine.caseCount) cases written in \(image.took) (\(image.bytes) bytes); the next start reads it")
+                case .failure(let error):
+                    logger.warning("no engine image written, \(error); the next start rebuilds the figures from the case records")
+                case nil:
+                    break
+                }
                 return
             }
             let due = store.eventsSinceCheckpoint >= configuration.checkpointEvents

@@ -110,6 +110,7 @@ final class CheckpointWriter: Sendable {
                 try StateStore.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
                 try StateStore.setMeta(db, "sequence_reserved", String(checkpoint.sequenceReserved))
                 try StateStore.setMeta(db, "journal_epoch", String(checkpoint.journalEpoch))
+                try StateStore.setMeta(db, "image_token", checkpoint.imageToken.map { String($0) } ?? "")
                 try db.execute(sql: "DELETE FROM journal")
                 try db.execute(sql: "DELETE FROM journal_batches")
             }
@@ -134,4 +135,6 @@ struct Checkpoint: Sendable {
     var journalEpoch: UInt64
     /// Every `/m/` key and value, sorted by key: only for the final checkpoint of a clean stop.
     var aggregates: [(key: String, value: String)]?
+    /// The token of the engine image written after this checkpoint: only for the final one.
+    var imageToken: UInt64?
 }

@@ -178,8 +178,24 @@ public final class StateStore {
         public var sequence: UInt64 = 0
         /// Whether the zone or retention changed since the state was written.
         public var calendarChanged = false
-        /// What the operator should know about the journal read (a record a crash cut short).
+        /// Whether the cases came from the engine image of the last clean stop rather than from
+        /// the case records.
+        public var fromImage = false
+        /// What the operator should know about the journal read (a record a crash cut short), or
+        /// an engine image that could not be used.
         public var warnings: [String] = []
+    }
+
+    /// What the final checkpoint's engine image came to: its size and time, or why it was not
+    /// written (the stop is clean without it; the next start rebuilds from the records).
+    public private(set) var imageWritten: Result<ImageSummary, StoreError>?
+
+    /// An engine image written at a clean stop.
+    public struct ImageSummary: Sendable {
+        /// Bytes of `engine.image`.
+        public var bytes: Int
+        /// Time taken to write it.
+        public var took: Duration
     }
 
     /// Builds the engine from the stored state: case records, counters, then the journal.
@@ -197,12 +213,26 @@ public final class StateStore {
                     || (retention != nil && retention != String(configuration.dayRetentionDays)) {
                     recovery.calendarChanged = true
                 }
-                if !recovery.calendarChanged {
-                    engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
+                let floor = recovery.calendarChanged ? nil : Int64(meta["retention_floor"] ?? "")
+                engine.restoreRetentionFloor(floor)
+                var restored = engine
+                if !recovery.calendarChanged, let token = UInt64(meta["image_token"] ?? "") {
+                    do {
+                        recovery.cases = try EngineImageFile.load(into: engine, token: token, directory: directory.path)
+                        recovery.fromImage = true
+                    } catch {
+                        recovery.warnings.append(
+                            "\(EngineImageFile.path(in: directory.path)) not used, \(error); the figures are rebuilt from the case records")
+                        // The image may have filled part of the engine: start again from empty.
+                        restored = Engine(configuration: configuration, sequence: reserved)
+                        restored.restoreRetentionFloor(floor)
+                    }
                 }
-                recovery.cases = try CaseRestorer.restoreAll(from: db, into: engine)
-                engine.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
-                return engine
+                if !recovery.fromImage {
+                    recovery.cases = try CaseRestorer.restoreAll(from: db, into: restored)
+                }
+                restored.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
+                return restored
             }
         } catch let error as StoreError {
             throw error
@@ -282,7 +312,10 @@ public final class StateStore {
         try Journal.prepare(directory: directory.path, epoch: journal.epoch + 1, fsync: fsync)
         eventsSinceCheckpoint = recovery.journalEvents
         reservedSequence = engine.sequence
+        // Also forgets the image's token: an image is used at most once, so none is ever read
+        // after the state moved on.
         try reserveSequence(above: engine.sequence, configuration: configuration)
+        try EngineImageFile.remove(directory: directory.path)
         recovery.sequence = engine.sequence
         return (engine, recovery)
     }
@@ -334,6 +367,7 @@ public final class StateStore {
                 try Self.setMeta(db, "aggregates_complete", "0")
                 try Self.setMeta(db, "timezone", configuration.timeZone.identifier)
                 try Self.setMeta(db, "day_retention", String(configuration.dayRetentionDays))
+                try Self.setMeta(db, "image_token", "")
             }
         } catch {
             throw StoreError("cannot write \(databaseURL.path): \(Self.reason(error))")
@@ -406,13 +440,22 @@ public final class StateStore {
             retentionFloor: engine.retentionFloor,
             sequenceReserved: reservedSequence,
             journalEpoch: journal.epoch + 1,
-            aggregates: final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : nil)
+            aggregates: final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : nil,
+            imageToken: final ? UInt64.random(in: 1...UInt64.max) : nil)
         // The next file is created before the writer starts: creating it (a directory entry made
         // durable) while the writer fills SQLite's log would wait for that log to reach the disk.
         try journal.rotate(create: !final)
         eventsSinceCheckpoint = 0
         if final {
             try writer.writeNow(checkpoint)
+            if let token = checkpoint.imageToken {
+                do throws(StoreError) {
+                    let written = try EngineImageFile.write(engine, token: token, directory: directory.path)
+                    imageWritten = .success(ImageSummary(bytes: written.bytes, took: written.took))
+                } catch {
+                    imageWritten = .failure(error)
+                }
+            }
         } else {
             writer.submit(checkpoint)
         }

@@ -75,6 +75,9 @@ import ZeroMQ
         let again = try restarted.snapshot(subtree: "/m/")
         #expect(again.values == snapshot.values)
         #expect(again.sequence > snapshot.sequence)
+        // It read the engine image the clean stop wrote, not every record.
+        #expect(daemon.log.contains("engine image of"), "log: \(daemon.log.suffix(2000))")
+        #expect(restarted.log.contains("tables from the engine image"), "log: \(restarted.log.suffix(2000))")
     }
 
     @Test func withheldSequenceNumbersAreMissingUntilTheyArriveLate() throws {
