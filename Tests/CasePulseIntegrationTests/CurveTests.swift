@@ -225,10 +225,10 @@ import ZeroMQ
     }
 
     /// Runs the `casepulse` CLI built next to the daemon; returns its status and standard output.
-    static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let cli = DaemonProcess.binary.deletingLastPathComponent().appendingPathComponent("casepulse")
         let run = try CompletedProcess.run(cli, arguments)
-        return (run.status, run.stdout)
+        return (run.status, run.stdout, run.stderr)
     }
 
     static func python(_ script: String) throws -> [String] {
@@ -269,10 +269,11 @@ import ZeroMQ
         let events = server.root + "/events.jsonl"
         try (Self.event("c1", producer: "jn-cli-app").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
         let serverKey = try #require(Z85.encode(server.serverKey))
-        #expect(try Self.casepulse([
+        let published = try Self.casepulse([
             "publish", "--reliable", server.reliable, events, "--timeout", "5",
             "--curve-cert", keys + "/jn-cli-app.key_secret", "--server-key", serverKey,
-        ]).status == 0)
+        ])
+        #expect(published.status == 0, "\(published.output)\(published.errors)")
         let snapshot = try Self.casepulse([
             "snapshot", "/m/all/@all", "--snapshot", server.snapshot, "--timeout", "5",
             "--curve-cert", keys + "/py-dashboard.key_secret", "--server-key", server.root + "/casepulsed.key",
