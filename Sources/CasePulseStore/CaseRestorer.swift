@@ -57,11 +57,6 @@ enum CaseRestorer {
 
     /// The engine, handed to the folding thread for the span of one ``restoreAll(from:into:)``,
     /// which is the only code that uses it meanwhile.
-    private struct EngineTransfer: @unchecked Sendable {
-        let engine: Engine
-        init(_ engine: Engine) { self.engine = engine }
-    }
-
     /// A bounded queue of batches between one reader and one folding thread.
     private final class Handoff: @unchecked Sendable {
         private let condition = NSCondition()

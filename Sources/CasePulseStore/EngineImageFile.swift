@@ -1,5 +1,7 @@
 import CasePulseCore
+import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -26,19 +28,11 @@ enum EngineImageFile {
     /// The length word of the end record.
     static let endMark: UInt32 = 0xFFFF_FFFF
 
-    /// What writing an image did.
-    struct Summary: Sendable {
-        /// Bytes of the file.
-        var bytes: Int
-        /// Time taken.
-        var took: Duration
-    }
-
     static func path(in directory: String) -> String { directory + "/" + name }
 
     /// Writes `engine`'s image with `token` to `engine.image` in `directory` (through a temporary
     /// file renamed over it).
-    static func write(_ engine: Engine, token: UInt64, directory: String) throws(StoreError) -> Summary {
+    static func write(_ engine: Engine, token: UInt64, directory: String) throws(StoreError) -> StateStore.ImageSummary {
         let started = ContinuousClock.now
         let temporary = directory + "/" + temporaryName
         let descriptor = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
@@ -88,7 +82,43 @@ enum EngineImageFile {
             throw Journal.error("cannot rename \(temporary) to", target, errno: code)
         }
         let blocks = (total + blockLimit - 1) / blockLimit
-        return Summary(bytes: headerSize + total + blocks * 8 + 24, took: ContinuousClock.now - started)
+        return StateStore.ImageSummary(bytes: headerSize + total + blocks * 8 + 24, took: ContinuousClock.now - started)
+    }
+
+    /// Starts writing `engine`'s image on a thread of its own; the engine must take no event until
+    /// ``PendingWrite/wait()`` returns (its owner may read it meanwhile).
+    static func startWriting(_ engine: Engine, token: UInt64, directory: String) -> PendingWrite {
+        let pending = PendingWrite()
+        let thread = Thread { [transfer = EngineTransfer(engine)] in
+            let result: Result<StateStore.ImageSummary, StoreError>
+            do throws(StoreError) {
+                result = .success(try write(transfer.engine, token: token, directory: directory))
+            } catch {
+                result = .failure(error)
+            }
+            pending.finish(result)
+        }
+        thread.name = "casepulse-image"
+        thread.start()
+        return pending
+    }
+
+    /// An image being written on its own thread.
+    final class PendingWrite: Sendable {
+        private let result = Mutex<Result<StateStore.ImageSummary, StoreError>?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        fileprivate func finish(_ outcome: Result<StateStore.ImageSummary, StoreError>) {
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+
+        /// Waits until the image is written (or failed); the writer no longer reads the engine.
+        func wait() -> Result<StateStore.ImageSummary, StoreError> {
+            done.wait()
+            done.signal()
+            return result.withLock { $0 } ?? .failure(StoreError("the engine image writer ended without a result"))
+        }
     }
 
     /// Restores the image in `directory` into `engine` (empty, its retention floor restored);
