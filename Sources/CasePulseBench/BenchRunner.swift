@@ -34,6 +34,7 @@ public enum BenchRunner {
             progress("  \(BenchReport.rate(figures.eventsPerSecond)) ev/s, VmHWM \(figures.peakResidentBytes / 1_048_576) MiB")
             sizes.append(figures)
             largestState = state
+            settle()
         }
 
         // The largest state restarted with `--publish-interval 0` is both the restart measurement
@@ -60,6 +61,7 @@ public enum BenchRunner {
             }
         }
         if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
+        settle()
 
         let fresh = try DaemonProcess(
             binary: options.daemonBinary, basePort: options.basePort,
@@ -88,6 +90,14 @@ public enum BenchRunner {
         let work = try workDirectory(options)
         defer { if !options.keep { try? FileManager.default.removeItem(at: work) } }
         return try replay(options, in: work, progress: progress)
+    }
+
+    /// Writes every dirty page to disk (`sync(2)`), untimed, between two measurements: a stopped
+    /// daemon leaves hundreds of megabytes the kernel would otherwise write back (after about
+    /// 30 s) while a later measurement runs — an engine image nothing will read, SQLite pages —
+    /// and that write-back delays the measured daemon's own `fdatasync`s.
+    static func settle() {
+        sync()
     }
 
     /// A fresh `casepulse-bench-{pid}` directory under the options' work directory, after sweeping
