@@ -135,6 +135,6 @@ struct Checkpoint: Sendable {
     var journalEpoch: UInt64
     /// Every `/m/` key and value, sorted by key: only for the final checkpoint of a clean stop.
     var aggregates: [(key: String, value: String)]?
-    /// The token of the engine image written after this checkpoint: only for the final one.
+    /// The token of the engine image written alongside this checkpoint: only for the final one.
     var imageToken: UInt64?
 }

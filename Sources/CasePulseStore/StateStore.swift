@@ -26,7 +26,9 @@ import Glibc
 /// the calling thread — a copy, no I/O — and a ``CheckpointWriter`` writes them in one transaction
 /// on its own thread, then deletes the journal files they hold. Disk use therefore follows the
 /// number of cases, not the number of events. Recovery loads the records, rebuilds the figures and
-/// replays the journal epochs the records do not hold. Owned by one thread, but for its writer.
+/// replays the journal epochs the records do not hold; after a clean stop it copies the engine's
+/// tables back from `engine.image` instead (``EngineImageFile``). Owned by one thread, but for its
+/// writer.
 public final class StateStore {
     /// The state directory.
     public let directory: URL
@@ -198,7 +200,8 @@ public final class StateStore {
         public var took: Duration
     }
 
-    /// Builds the engine from the stored state: case records, counters, then the journal.
+    /// Builds the engine from the stored state: the engine image of the last clean stop when it
+    /// matches and reads back whole, else the case records; then the counters and the journal.
     public func recover(configuration: EngineConfiguration) throws(StoreError) -> (Engine, Recovery) {
         var recovery = Recovery()
         let engine: Engine
@@ -315,7 +318,9 @@ public final class StateStore {
         // Also forgets the image's token: an image is used at most once, so none is ever read
         // after the state moved on.
         try reserveSequence(above: engine.sequence, configuration: configuration)
-        try EngineImageFile.remove(directory: directory.path)
+        do { try EngineImageFile.remove(directory: directory.path) } catch {
+            recovery.warnings.append("\(error.description) (the image is not used again: its token is gone)")
+        }
         recovery.sequence = engine.sequence
         return (engine, recovery)
     }
@@ -384,7 +389,8 @@ public final class StateStore {
     /// stop waits for that one, writes on the calling thread, and also rewrites the `aggregates`
     /// table (the figures are a function of the records, so a routine checkpoint need not pay for
     /// hundreds of thousands of keys; until then `meta` says they are incomplete and `verify` does
-    /// not compare against them).
+    /// not compare against them); meanwhile another thread writes the engine image
+    /// (``imageWritten`` says how that went).
     @discardableResult
     public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) -> Bool {
         if final { writer.wait() } else if writer.isBusy { return false }
