@@ -42,26 +42,30 @@ enum EngineImageFile {
         var header = magic
         RecordCodec.putFixed(&header, token)
         let headerCRC = header.withUnsafeBytes { CRC32C.checksum($0) }
-        withUnsafeBytes(of: headerCRC.littleEndian) { header += $0 }
-        header += [0, 0, 0, 0]
-        var total = 0
+        RecordCodec.putFixed(&header, headerCRC)
+        RecordCodec.putFixed(&header, UInt32(0))
+        // Bytes written so far: where the next write goes, and in the end the file's size.
+        var offset = 0
         do {
-            try header.withUnsafeBytes { try writeAll(descriptor, $0, path: temporary) }
+            try Journal.writeAll(descriptor, header, at: offset, path: temporary)
+            offset += header.count
             let encoder = ImageEncoder(blockSize: blockLimit) { block in
-                var frame = (UInt32(block.count).littleEndian, CRC32C.checksum(block).littleEndian)
-                try withUnsafeBytes(of: &frame) { try writeAll(descriptor, $0, path: temporary) }
-                try writeAll(descriptor, block, path: temporary)
+                var frame: [UInt8] = []
+                RecordCodec.putFixed(&frame, UInt32(block.count))
+                RecordCodec.putFixed(&frame, CRC32C.checksum(block))
+                try Journal.writeAll(descriptor, frame, at: offset, path: temporary)
+                try Journal.writeAll(descriptor, block, at: offset + frame.count, path: temporary)
+                offset += frame.count + block.count
             }
             try engine.writeImage(to: encoder)
-            total = encoder.byteCount
             var end: [UInt8] = []
-            RecordCodec.putFixed(&end, UInt64(total))
+            RecordCodec.putFixed(&end, UInt64(encoder.byteCount))
             RecordCodec.putFixed(&end, token)
-            let endCRC = end.withUnsafeBytes { CRC32C.checksum($0) }
             var record: [UInt8] = []
-            withUnsafeBytes(of: endMark.littleEndian) { record += $0 }
-            withUnsafeBytes(of: endCRC.littleEndian) { record += $0 }
-            try (record + end).withUnsafeBytes { try writeAll(descriptor, $0, path: temporary) }
+            RecordCodec.putFixed(&record, endMark)
+            RecordCodec.putFixed(&record, end.withUnsafeBytes { CRC32C.checksum($0) })
+            try Journal.writeAll(descriptor, record + end, at: offset, path: temporary)
+            offset += record.count + end.count
         } catch let error as StoreError {
             unlink(temporary)
             throw error
@@ -81,8 +85,7 @@ enum EngineImageFile {
             unlink(temporary)
             throw Journal.error("cannot rename \(temporary) to", target, errno: code)
         }
-        let blocks = (total + blockLimit - 1) / blockLimit
-        return StateStore.ImageSummary(bytes: headerSize + total + blocks * 8 + 24, took: ContinuousClock.now - started)
+        return StateStore.ImageSummary(bytes: offset, took: ContinuousClock.now - started)
     }
 
     /// Starts writing `engine`'s image on a thread of its own; the engine must take no event until
@@ -177,18 +180,6 @@ enum EngineImageFile {
         for name in [name, temporaryName] {
             let path = directory + "/" + name
             guard unlink(path) == 0 || errno == ENOENT else { throw Journal.error("cannot delete", path, errno: errno) }
-        }
-    }
-
-    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(StoreError) {
-        var written = 0
-        while written < bytes.count {
-            let count = Glibc.write(descriptor, bytes.baseAddress.map { $0 + written }, bytes.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Journal.error("cannot write", path, errno: errno)
-            }
-            written += count
         }
     }
 

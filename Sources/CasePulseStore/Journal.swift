@@ -200,7 +200,8 @@ final class Journal {
         allocated = 0
     }
 
-    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreError) {
+    /// Writes all of `bytes` at `offset` (`pwrite`, retried on EINTR); the error names `path`.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreError) {
         let failure: StoreError? = bytes.withUnsafeBytes { bytes in
             do throws(StoreError) { try writeAll(descriptor, bytes, at: offset, path: path) } catch { return error }
             return nil
@@ -208,7 +209,8 @@ final class Journal {
         if let failure { throw failure }
     }
 
-    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
+    /// Writes all of `bytes` at `offset` (`pwrite`, retried on EINTR); the error names `path`.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
         var written = 0
         while written < bytes.count {
             let count = pwrite(descriptor, bytes.baseAddress.map { $0 + written }, bytes.count - written, off_t(offset + written))

@@ -100,7 +100,8 @@ enum RecordCodec {
         out.append(UInt8(value))
     }
 
-    static func putFixed(_ out: inout [UInt8], _ value: UInt64) {
+    /// Appends `value` in its little-endian bytes.
+    static func putFixed<T: FixedWidthInteger>(_ out: inout [UInt8], _ value: T) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
