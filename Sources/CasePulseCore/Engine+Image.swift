@@ -50,7 +50,7 @@ extension Engine {
         for index in seenOverflow.indices {
             let list = seenOverflow[index]
             try out.u64(UInt64(list.count))
-            try list.withUnsafeBytes { try out.bytes($0) }
+            try out.words(list)
         }
 
         try out.u64(UInt64(caseStates.count))
@@ -61,9 +61,7 @@ extension Engine {
 
         try out.u64(UInt64(caseIndex.shards.count))
         for shard in caseIndex.shards.indices {
-            try out.u64(UInt64(caseIndex.shards[shard].count))
-            try out.u64(UInt64(caseIndex.shardCounts[shard]))
-            try caseIndex.shards[shard].withUnsafeBytes { try out.bytes($0) }
+            try Self.writeTable(caseIndex.shards[shard], count: caseIndex.shardCounts[shard], to: out)
         }
         try out.u64(UInt64(caseIndex.others.count))
         try caseIndex.others.forEach { caseID, number in
@@ -134,11 +132,7 @@ extension Engine {
         let lists = try input.count(atMost: Int(Int32.max), "seen-id lists")
         for _ in 0..<lists {
             let count = try input.count(atMost: Int(Int32.max), "seen ids")
-            let list = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: count) { buffer, initialized in
-                if let base = buffer.baseAddress { try input.bytes(into: base, count: count * 8) }
-                initialized = count
-            }
-            seenOverflow.append(list)
+            seenOverflow.append(try input.words(count: count))
         }
 
         let cases = try input.count(atMost: Int(Int32.max) - 1, "cases")
@@ -153,21 +147,8 @@ extension Engine {
         let shards = try input.count(atMost: 1 << CaseIndex.shardBits, "index shards")
         guard shards == caseIndex.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
         for shard in 0..<shards {
-            let capacity = try input.count(atMost: 1 << 32, "index words")
-            let count = try input.count(atMost: capacity, "indexed cases")
-            guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
-                throw ImageError.corrupt("index shard of \(count) in \(capacity)")
-            }
-            let words = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { buffer, initialized in
-                if let base = buffer.baseAddress { try input.bytes(into: base, count: capacity * 8) }
-                initialized = capacity
-            }
-            var used = 0
-            for word in words where word != 0 {
-                guard word & 0xFFFF_FFFF <= UInt64(cases) else { throw ImageError.corrupt("index names case \(word & 0xFFFF_FFFF)") }
-                used += 1
-            }
-            guard used == count else { throw ImageError.corrupt("index shard counts \(count), holds \(used)") }
+            // A word names case number + 1.
+            let (words, count) = try Self.readTable(from: input, "index shard") { $0 & 0xFFFF_FFFF <= UInt64(cases) }
             caseIndex.shards[shard] = words
             caseIndex.shardCounts[shard] = count
         }
@@ -284,9 +265,7 @@ extension Engine {
         for count in [decisions.0, decisions.1, decisions.2, decisions.3, decisions.4] { try out.i32(count) }
         let reasons = aggregate.reasonCounts
         for count in [reasons.0, reasons.1, reasons.2] { try out.i32(count) }
-        try out.u64(UInt64(aggregate.parties.words.count))
-        try out.u64(UInt64(aggregate.parties.count))
-        try aggregate.parties.words.withUnsafeBytes { try out.bytes($0) }
+        try writeTable(aggregate.parties.words, count: aggregate.parties.count, to: out)
     }
 
     private static func readAggregate(from input: ImageDecoder) throws -> Aggregate {
@@ -299,23 +278,36 @@ extension Engine {
         aggregate.closedCount = try input.i32()
         aggregate.decisionCounts = (try input.i32(), try input.i32(), try input.i32(), try input.i32(), try input.i32())
         aggregate.reasonCounts = (try input.i32(), try input.i32(), try input.i32())
-        let capacity = try input.count(atMost: 1 << 32, "beneficiary words")
-        let count = try input.count(atMost: capacity, "beneficiaries")
-        guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
-            throw ImageError.corrupt("beneficiaries \(count) in \(capacity)")
-        }
-        if capacity > 0 {
-            let words = try ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { buffer, initialized in
-                if let base = buffer.baseAddress { try input.bytes(into: base, count: capacity * 8) }
-                initialized = capacity
-            }
-            // A table with no empty word would never end a probe.
-            guard words.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) == count else {
-                throw ImageError.corrupt("beneficiary table counts \(count)")
-            }
-            aggregate.parties.words = words
-            aggregate.parties.count = count
-        }
+        (aggregate.parties.words, aggregate.parties.count) = try readTable(from: input, "beneficiary table") { _ in true }
         return aggregate
+    }
+
+    /// Writes an open-addressing table of words (``CaseIndex``'s shards, ``PartyCounts``) as it
+    /// is held: its size, how many words are used, the words.
+    private static func writeTable(_ words: ContiguousArray<UInt64>, count: Int, to out: ImageEncoder) throws {
+        try out.u64(UInt64(words.count))
+        try out.u64(UInt64(count))
+        try out.words(words)
+    }
+
+    /// Reads a table ``writeTable(_:count:to:)`` wrote, checked before any probe meets it: its
+    /// size a power of two, at most three quarters used, exactly `count` words not 0 (a table with
+    /// no empty word would never end a probe), each of them `valid`.
+    private static func readTable(
+        from input: ImageDecoder, _ what: String, valid: (UInt64) -> Bool
+    ) throws -> (words: ContiguousArray<UInt64>, count: Int) {
+        let capacity = try input.count(atMost: 1 << 32, "table words")
+        let count = try input.count(atMost: capacity, "table entries")
+        guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
+            throw ImageError.corrupt("\(what) of \(count) in \(capacity)")
+        }
+        let words = try input.words(count: capacity)
+        var used = 0
+        for word in words where word != 0 {
+            guard valid(word) else { throw ImageError.corrupt("\(what) holds \(word)") }
+            used += 1
+        }
+        guard used == count else { throw ImageError.corrupt("\(what) counts \(count), holds \(used)") }
+        return (words, count)
     }
 }

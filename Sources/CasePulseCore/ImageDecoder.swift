@@ -91,6 +91,14 @@ public final class ImageDecoder {
         return Int(value)
     }
 
+    /// `count` words written by ``ImageEncoder/words(_:)``.
+    func words(count: Int) throws -> ContiguousArray<UInt64> {
+        try ContiguousArray(unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { try bytes(into: base, count: count * 8) }
+            initialized = count
+        }
+    }
+
     /// A string written by ``ImageEncoder/string(_:)``; at most `limit` bytes.
     func string(atMost limit: Int = 1 << 20) throws -> String {
         let length = Int(try u32())

@@ -77,6 +77,12 @@ public final class ImageEncoder {
         }
     }
 
+    /// Writes `words` as they are held (little-endian on every host an image is made on); the
+    /// reader must know their count.
+    func words(_ words: ContiguousArray<UInt64>) throws {
+        try words.withUnsafeBytes { try bytes($0) }
+    }
+
     /// Writes a string: a u32 byte count, then its UTF-8.
     func string(_ text: String) throws {
         try text.withUTF8Bytes { bytes in
