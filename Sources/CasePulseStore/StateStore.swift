@@ -209,7 +209,6 @@ public final class StateStore {
             engine = try queue.read { db throws -> Engine in
                 let meta = try Self.meta(db)
                 let reserved = UInt64(meta["sequence_reserved"] ?? "") ?? 0
-                let engine = Engine(configuration: configuration, sequence: reserved)
                 let zone = meta["timezone"]
                 let retention = meta["day_retention"]
                 if (zone != nil && zone != configuration.timeZone.identifier)
@@ -217,8 +216,12 @@ public final class StateStore {
                     recovery.calendarChanged = true
                 }
                 let floor = recovery.calendarChanged ? nil : Int64(meta["retention_floor"] ?? "")
-                engine.restoreRetentionFloor(floor)
-                var restored = engine
+                func emptyEngine() -> Engine {
+                    let engine = Engine(configuration: configuration, sequence: reserved)
+                    engine.restoreRetentionFloor(floor)
+                    return engine
+                }
+                var engine = emptyEngine()
                 if !recovery.calendarChanged, let token = UInt64(meta["image_token"] ?? "") {
                     do {
                         recovery.cases = try EngineImageFile.load(into: engine, token: token, directory: directory.path)
@@ -227,15 +230,14 @@ public final class StateStore {
                         recovery.warnings.append(
                             "\(EngineImageFile.path(in: directory.path)) not used, \(error); the figures are rebuilt from the case records")
                         // The image may have filled part of the engine: start again from empty.
-                        restored = Engine(configuration: configuration, sequence: reserved)
-                        restored.restoreRetentionFloor(floor)
+                        engine = emptyEngine()
                     }
                 }
                 if !recovery.fromImage {
-                    recovery.cases = try CaseRestorer.restoreAll(from: db, into: restored)
+                    recovery.cases = try CaseRestorer.restoreAll(from: db, into: engine)
                 }
-                restored.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
-                return restored
+                engine.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
+                return engine
             }
         } catch let error as StoreError {
             throw error
