@@ -246,11 +246,17 @@ public final class StateStore {
         }
         engine.markAllPublished()
         let decoder = EventDecoder()
+        // Events are decoded here and applied, in journal order, by the folding thread, which has
+        // the engine to itself until `finish()`.
+        let folding = FoldingThread<CaseEvent>(engine: engine, name: "casepulse-replay") { engine, event in
+            engine.apply(event)
+        }
+        defer { folding.finish() }
         // Journaled events passed the time bound once: replay them without it.
         func replay(_ body: UnsafeRawBufferPointer, from source: String) throws {
             switch decoder.decode(body, now: Int64.max) {
             case .success(let event):
-                engine.apply(event)
+                folding.put(event)
                 recovery.journalEvents += 1
             case .failure(let refusal):
                 throw StoreError("\(source) holds an event that no longer decodes: \(refusal)")
@@ -310,6 +316,7 @@ public final class StateStore {
                 throw StoreError("cannot read \(path): \(Self.reason(error))")
             }
         }
+        folding.finish()
         engine.raiseSequence(to: journalReserved)
         // The journal's first two files, ready before events arrive, so that neither the first
         // commit nor the first checkpoint creates one.

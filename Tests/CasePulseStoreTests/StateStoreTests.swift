@@ -80,7 +80,7 @@ import Testing
         let queue = try DatabaseQueue(path: directory + "/casepulse.sqlite")
         let victim = try queue.write { db -> String in
             let ids = try String.fetchAll(db, sql: "SELECT case_id FROM cases")
-            #expect(ids.count > CaseRestorer.batchSize * (CaseRestorer.queuedBatches + 1))
+            #expect(ids.count > FoldingThread<CaseRecord>.batchSize * (FoldingThread<CaseRecord>.queuedBatches + 1))
             let victim = ids[ids.count * 3 / 4]
             try db.execute(sql: "UPDATE cases SET record = x'FF' WHERE case_id = ?", arguments: [victim])
             return victim
@@ -207,6 +207,37 @@ import Testing
         let (recovered, recovery) = try store.recover(configuration: Self.configuration)
         #expect(recovery.journalEvents == Int(live.ingest.accepted))
         #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+    }
+
+    /// The journal is decoded on the recovering thread and applied on another: a body that no
+    /// longer decodes, behind more batches than the queue holds, stops recovery naming the file,
+    /// and does not hang.
+    @Test func aJournalEventThatNoLongerDecodesStopsRecoveryNamingTheFile() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let events = Self.events(sets: 1...1_000)
+        let badAt = FoldingThread<CaseEvent>.batchSize * (FoldingThread<CaseEvent>.queuedBatches + 2)
+        #expect(events.count > badAt + 100)
+        let path: String
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            _ = try store.recover(configuration: Self.configuration)
+            for (index, event) in events.enumerated() {
+                if index == badAt {
+                    var bad = #"{"v":1,"type":"filed"}"#
+                    bad.withUTF8 { store.append(body: UnsafeRawBufferPointer($0)) }
+                }
+                store.append(event)
+                if index % 500 == 0 { try store.commit() }
+            }
+            try store.commit()
+            path = Journal.path(directory: directory, epoch: store.journal.epoch)
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        #expect {
+            _ = try store.recover(configuration: Self.configuration)
+        } throws: { error in
+            "\(error)".hasPrefix("\(path) holds an event that no longer decodes: ")
+        }
     }
 
     @Test func aTruncatedFormatTwoJournalBatchIsRefusedNamingTheFile() throws {
