@@ -90,8 +90,7 @@ extension Engine {
     func writeName(ofSlot slot: Int, to out: inout JSONBytes) {
         let key = slotKeys[slot]
         out.append("/m/")
-        // At most 10 bytes: a small string, no allocation.
-        out.append(Window(code: key.window).description)
+        Window(code: key.window).write(to: &out)
         out.append(byte: UInt8(ascii: "/"))
         out.append(regionPaths[Int(key.region)])
         out.append(byte: UInt8(ascii: "@"))

@@ -53,24 +53,32 @@ extension Engine {
     /// ``publishChanges(_:)`` as the publish path takes it: each key's UTF-8 bytes (lent for the
     /// duration of the call) and its value as figures to render, JSON bytes (`/sys/` keys), or a
     /// deletion — so that rendering can happen on another thread.
+    ///
+    /// With `namingFigures` false, no subscriber can want an `/m/` key: those keys are numbered
+    /// and recorded as published all the same (snapshots carry the numbers), but neither named
+    /// nor handed to `body`; `/sys/` keys are.
     public func publishChanges(
+        namingFigures: Bool = true,
         values body: (_ key: UnsafeRawBufferPointer, _ sequence: UInt64, _ value: PublishedValue) -> Void
     ) {
         for slot in dirtySlots {
             let i = Int(slot)
             slotDirty[i] = false
-            keyScratch.removeAll()
-            writeName(ofSlot: i, to: &keyScratch)
+            if namingFigures {
+                keyScratch.removeAll()
+                writeName(ofSlot: i, to: &keyScratch)
+            }
             if aggregates[i].isEmpty {
                 guard slotSequence[i] != 0 else { continue }
                 sequence += 1
                 slotSequence[i] = 0
                 publishedKeys -= 1
-                keyScratch.withBytes { body($0, sequence, .deleted) }
+                if namingFigures { keyScratch.withBytes { body($0, sequence, .deleted) } }
             } else {
                 if slotSequence[i] == 0 { publishedKeys += 1 }
                 sequence += 1
                 slotSequence[i] = sequence
+                guard namingFigures else { continue }
                 let figures = aggregates[i].figures
                 keyScratch.withBytes { body($0, sequence, .figures(figures)) }
             }

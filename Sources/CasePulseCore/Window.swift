@@ -40,6 +40,35 @@ public struct Window: Sendable, Hashable, Comparable, CustomStringConvertible {
         return text
     }
 
+    /// Appends the window's text in keys to `out`, as ``description`` reads, without building a
+    /// string (the publish path names every changed key).
+    public func write(to out: inout JSONBytes) {
+        if code == 0 {
+            out.append("all")
+            return
+        }
+        func digits(_ value: UInt32, _ width: Int) {
+            var divisor: UInt32 = 1
+            for _ in 1..<width { divisor *= 10 }
+            // A year past 9999 keeps all its digits, as `description` does.
+            while value / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                out.append(byte: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(code / 10_000, 4)
+        let month = code / 100 % 100, day = code % 100
+        if month != 0 {
+            out.append(byte: UInt8(ascii: "-"))
+            digits(month, 2)
+        }
+        if day != 0 {
+            out.append(byte: UInt8(ascii: "-"))
+            digits(day, 2)
+        }
+    }
+
     private static func pad(_ value: UInt32, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

@@ -435,7 +435,7 @@ final class ServerLoop {
         // and the publish thread, which reads the subscriptions just before it sends, decides.
         let everything = now < handEverythingUntil
         let filter = subscriptions
-        engine.publishChanges(values: { key, sequence, value in
+        engine.publishChanges(namingFigures: everything || filter.mayMatchFigures, values: { key, sequence, value in
             if everything || filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
         })
         publishing.hand(&outgoing)

@@ -17,6 +17,11 @@ struct SubscriptionFilter: Sendable, Equatable {
     /// A filter with no subscriptions: nothing matches.
     init() {}
 
+    /// Whether some prefix can match an `/m/` key: the empty prefix, a prefix of `/m/` itself
+    /// (`/`, `/m`) or one under it. When none can, the server does not even name the changed
+    /// figures' keys.
+    private(set) var mayMatchFigures = false
+
     /// Whether nothing is subscribed.
     var isEmpty: Bool { prefixes.isEmpty }
 
@@ -28,6 +33,8 @@ struct SubscriptionFilter: Sendable, Equatable {
         let prefix = Array(message.dropFirst())
         let changed = kind == 1 ? prefixes.insert(prefix).inserted : prefixes.remove(prefix) != nil
         matchesEverything = prefixes.contains([])
+        let figures = Array("/m/".utf8)
+        mayMatchFigures = prefixes.contains { $0.starts(with: figures) || figures.starts(with: $0) }
         return changed
     }
 

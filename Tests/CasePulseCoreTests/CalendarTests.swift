@@ -56,4 +56,22 @@ import Testing
         #expect(Window.day(date).description == "2022-10-05")
         #expect(Window.day(date).isDay && !Window.month(date).isDay && !Window.all.isDay)
     }
+
+    /// Keys are named by ``Window/write(to:)``, which must read as ``Window/description`` for every
+    /// window: short years padded, months and days of one digit padded, years past 9999 whole.
+    @Test(arguments: [1, 9, 10, 999, 1000, 1970, 2024, 9999, 10_000, 123_456])
+    func windowWritesItsDescription(year: Int32) {
+        var windows: [Window] = [.all]
+        for month: UInt8 in 1...12 {
+            for day: UInt8 in [1, 9, 10, 28, 31] {
+                let date = CivilDate(year: year, month: month, day: day)
+                windows += [.year(date), .month(date), .day(date)]
+            }
+        }
+        for window in windows {
+            var out = JSONBytes(capacity: 16)
+            window.write(to: &out)
+            #expect(out.string == window.description)
+        }
+    }
 }

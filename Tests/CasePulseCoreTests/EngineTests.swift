@@ -209,6 +209,45 @@ struct E {
         #expect(engine.values(under: "/m/").isEmpty)
     }
 
+    /// While no subscriber can want a figure, the changed `/m/` keys are numbered and recorded
+    /// as published but not handed out: the numbers, the key count and a later snapshot are those
+    /// of an engine that handed everything out, deletions included.
+    @Test func figuresNobodyWantsAreNumberedButNotHandedOut() {
+        let named = Engine(configuration: EngineConfiguration(timeZone: E.shanghai, dayRetentionDays: 0))
+        let unnamed = Engine(configuration: EngineConfiguration(timeZone: E.shanghai, dayRetentionDays: 0))
+        let rounds: [[CaseEvent]] = [
+            [E.make("f", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"),
+             E.make("f2", .filed, case: "c2", at: "2022-10-02T09:00:00+08:00")],
+            [E.make("k", .closed, case: "c1", at: "2022-10-01T10:00:00+08:00")],
+            [E.make("v", .voided, case: "c2", at: "2022-10-02T11:00:00+08:00")],
+        ]
+        for events in rounds {
+            for event in events {
+                named.apply(event)
+                unnamed.apply(event)
+            }
+            var all: [(key: String, sequence: UInt64, deleted: Bool)] = []
+            named.publishChanges(values: { key, sequence, value in
+                var deleted = false
+                if case .deleted = value { deleted = true }
+                all.append((String(decoding: key, as: UTF8.self), sequence, deleted))
+            })
+            var handed: [(key: String, sequence: UInt64)] = []
+            unnamed.publishChanges(namingFigures: false, values: { key, sequence, _ in
+                handed.append((String(decoding: key, as: UTF8.self), sequence))
+            })
+            #expect(all.contains { $0.key.hasPrefix("/m/") })
+            let system = all.filter { !$0.key.hasPrefix("/m/") }
+            #expect(handed.map(\.key) == system.map(\.key) && handed.map(\.sequence) == system.map(\.sequence))
+            #expect(unnamed.sequence == named.sequence && unnamed.keyCount == named.keyCount)
+            var snapshots: [[HashmapEntry]] = [[], []]
+            named.forEachEntry(under: "") { snapshots[0].append($0) }
+            unnamed.forEachEntry(under: "") { snapshots[1].append($0) }
+            #expect(snapshots[0] == snapshots[1])
+        }
+        #expect(named.keyCount < 4 * 4 * 2 * 2, "the voided case's keys were deleted")
+    }
+
     @Test func dayWindowsPastRetentionAreDeletedAndNoLongerCounted() {
         let engine = E.engine(retention: 2)
         engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)

@@ -157,6 +157,21 @@ import ZeroMQ
         #expect(!filter.matchesEverything)
     }
 
+    /// The server names the changed figures' keys only while some prefix can match one of them.
+    @Test func figuresAreWantedOnlyUnderAPrefixThatCanMatchThem() {
+        var filter = SubscriptionFilter()
+        #expect(!filter.mayMatchFigures)
+        _ = apply(&filter, [1] + Array("/sys/ingest".utf8))
+        _ = apply(&filter, [1] + Array("/mx".utf8))
+        #expect(!filter.mayMatchFigures, "/sys/ and a prefix beside /m/ cannot match a figure")
+        for prefix in ["/m/2022/370000/", "/m/", "/m", "/", ""] {
+            _ = apply(&filter, [1] + Array(prefix.utf8))
+            #expect(filter.mayMatchFigures, "\(prefix)")
+            _ = apply(&filter, [0] + Array(prefix.utf8))
+            #expect(!filter.mayMatchFigures, "\(prefix) unsubscribed")
+        }
+    }
+
     @Test func otherMessagesChangeNothing() {
         var filter = SubscriptionFilter()
         #expect(!apply(&filter, []))
