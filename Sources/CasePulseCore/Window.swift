@@ -47,15 +47,16 @@ public struct Window: Sendable, Hashable, Comparable, CustomStringConvertible {
             out.append("all")
             return
         }
+        /// `value` in decimal, zeros before it up to `width` digits; a year past 9999 keeps all its
+        /// digits, as `description` does.
         func digits(_ value: UInt32, _ width: Int) {
-            var divisor: UInt32 = 1
-            for _ in 1..<width { divisor *= 10 }
-            // A year past 9999 keeps all its digits, as `description` does.
-            while value / divisor >= 10 { divisor *= 10 }
-            while divisor > 0 {
-                out.append(byte: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
-                divisor /= 10
+            var threshold: UInt32 = 1
+            for _ in 1..<width { threshold *= 10 }
+            while threshold > 1, value < threshold {
+                out.append(byte: UInt8(ascii: "0"))
+                threshold /= 10
             }
+            out.append(unsigned: UInt64(value))
         }
         digits(code / 10_000, 4)
         let month = code / 100 % 100, day = code % 100
