@@ -79,17 +79,20 @@ final class CheckpointWriter: Sendable {
         queue.sync {}
     }
 
-    /// Writes `checkpoint` on the calling thread (nothing may be in flight).
-    func writeNow(_ checkpoint: Checkpoint) throws(StoreError) {
-        try Self.write(checkpoint, database: database, databasePath: databasePath, directory: directory)
+    /// Writes `checkpoint` on the calling thread (nothing may be in flight); with `figures`, also
+    /// rewrites the `aggregates` table from that engine, which takes no events meanwhile.
+    func writeNow(_ checkpoint: Checkpoint, figures: Engine? = nil) throws(StoreError) {
+        try Self.write(checkpoint, figures: figures, database: database, databasePath: databasePath, directory: directory)
     }
 
     /// One transaction: the changed records (in the table's key order, so each B-tree page is
     /// visited once), the counters, the retention floor, the sequence reservation and the first
-    /// journal epoch not folded in; the format-1 and format-2 journal tables are emptied. Then
-    /// the journal files before that epoch are deleted.
+    /// journal epoch not folded in; the format-1 and format-2 journal tables are emptied. With
+    /// `figures` (a clean stop's final checkpoint), the `aggregates` table is rewritten from that
+    /// engine, key by key in key order. Then the journal files before that epoch are deleted.
     static func write(
-        _ checkpoint: Checkpoint, database: DatabaseQueue, databasePath: String, directory: String
+        _ checkpoint: Checkpoint, figures: Engine? = nil, database: DatabaseQueue, databasePath: String,
+        directory: String
     ) throws(StoreError) {
         do {
             try database.write { db in
@@ -97,15 +100,17 @@ final class CheckpointWriter: Sendable {
                 try checkpoint.cases.forEachRecord(orderedBy: StateStore.canonical) { id, record in
                     try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
                 }
-                if let aggregates = checkpoint.aggregates {
+                if let figures {
                     try db.execute(sql: "DELETE FROM aggregates")
                     let putKey = try db.cachedStatement(sql: "INSERT INTO aggregates (key, value) VALUES (?, ?)")
-                    for (key, value) in aggregates { try putKey.execute(arguments: [key, value]) }
+                    try figures.forEachFigureInKeyOrder { key, value in
+                        try putKey.execute(arguments: [String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)])
+                    }
                 }
                 if let counters = checkpoint.counters {
                     try StateStore.store(ingest: counters.ingest, producers: counters.producers, db)
                 }
-                try StateStore.setMeta(db, "aggregates_complete", checkpoint.aggregates == nil ? "0" : "1")
+                try StateStore.setMeta(db, "aggregates_complete", figures == nil ? "0" : "1")
                 try StateStore.setMeta(db, "retention_floor", checkpoint.retentionFloor.map { String($0) } ?? "")
                 try StateStore.setMeta(db, "checkpoint_at", String(Int64(Date().timeIntervalSince1970)))
                 try StateStore.setMeta(db, "sequence_reserved", String(checkpoint.sequenceReserved))
@@ -133,8 +138,6 @@ struct Checkpoint: Sendable {
     var sequenceReserved: UInt64
     /// The first journal epoch whose events the records do not hold.
     var journalEpoch: UInt64
-    /// Every `/m/` key and value, sorted by key: only for the final checkpoint of a clean stop.
-    var aggregates: [(key: String, value: String)]?
     /// The token of the engine image written alongside this checkpoint: only for the final one.
     var imageToken: UInt64?
 }

@@ -445,14 +445,15 @@ public final class StateStore {
     private func finish(_ cases: ChangedCases, engine: Engine, final: Bool) throws(StoreError) {
         try commit()
         let countersChanged = engine.takeCountersChanged()
-        // A clean stop's engine image is written on a thread of its own while this one sorts the
-        // figures and commits the records: both only read the engine, which takes no more events.
+        // A clean stop's engine image is written on a thread of its own while this one writes the
+        // figures in key order and commits the records: both only read the engine, which takes no
+        // more events.
         let imageToken: UInt64? = final ? UInt64.random(in: 1...UInt64.max) : nil
         let image = imageToken.map { EngineImageFile.startWriting(engine, token: $0, directory: directory.path) }
         defer { if let image { imageWritten = image.wait() } }
         // Case ids are stored in one canonical form (NFC): the engine compares them up to Unicode
-        // canonical equivalence, SQLite's primary key compares bytes.
-        // Swift orders strings by the Unicode scalars of their NFC form, which for NFC strings is
+        // canonical equivalence, SQLite's primary key compares bytes. The records are sorted as
+        // Swift orders strings, by the Unicode scalars of their NFC form, which for NFC strings is
         // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
         let checkpoint = Checkpoint(
             cases: cases,
@@ -460,14 +461,13 @@ public final class StateStore {
             retentionFloor: engine.retentionFloor,
             sequenceReserved: reservedSequence,
             journalEpoch: journal.epoch + 1,
-            aggregates: final ? engine.values(under: "/m/").sorted { $0.key < $1.key } : nil,
             imageToken: imageToken)
         // The next file is created before the writer starts: creating it (a directory entry made
         // durable) while the writer fills SQLite's log would wait for that log to reach the disk.
         try journal.rotate(create: !final)
         eventsSinceCheckpoint = 0
         if final {
-            try writer.writeNow(checkpoint)
+            try writer.writeNow(checkpoint, figures: engine)
         } else {
             writer.submit(checkpoint)
         }

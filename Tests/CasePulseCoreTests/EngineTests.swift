@@ -267,3 +267,45 @@ struct E {
         #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 3)
     }
 }
+
+/// The final checkpoint's walk over the figures: every existing key once, in the byte order of
+/// the keys, with the value a snapshot gives.
+@Suite struct FiguresInKeyOrderTests {
+    static func walk(_ engine: Engine) -> [(key: String, value: String)] {
+        var rows: [(key: String, value: String)] = []
+        engine.forEachFigureInKeyOrder { key, value in
+            rows.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return rows
+    }
+
+    @Test func everyKeyComesOnceInByteOrderWithItsSnapshotValue() {
+        let engine = E.engine(retention: 3)
+        // Agencies whose byte order differs from a case-blind or scalar-blind one, windows whose
+        // texts share prefixes ("2022" and "2022-10"), and day windows that expire.
+        let agencies = ["scjg", "Zb", "zb", "市场监管", "a-b", "a"]
+        var n = 0
+        for day in 1...9 {
+            for (i, agency) in agencies.enumerated() {
+                n += 1
+                let at = "2022-10-0\(day)T1\(i):00:00+08:00"
+                engine.apply(E.make("f\(n)", .filed, case: "c\(n)", at: at, region: i % 2 == 0 ? "370812101" : "370829", agency: agency))
+                engine.apply(E.make("d\(n)", .decided, case: "c\(n)", at: at, agency: agency, subject: "p\(n % 4)", decision: .noPenalty, reason: .minor))
+            }
+            engine.advanceClock(toUnixSeconds: E.time("2022-10-0\(day)T23:00:00+08:00") / 1_000_000_000)
+        }
+        engine.publishChanges { _ in }
+        let rows = Self.walk(engine)
+        let expected = engine.values(under: "/m/").sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        #expect(rows.count == expected.count)
+        #expect(rows.map(\.key) == expected.map(\.key))
+        #expect(rows.map(\.value) == expected.map(\.value))
+        // Expired day windows are gone from both; the kept ones are there.
+        #expect(!rows.contains { $0.key.hasPrefix("/m/2022-10-01/") })
+        #expect(rows.contains { $0.key == "/m/2022-10-09/@市场监管" })
+    }
+
+    @Test func anEmptyEngineHasNoFigures() {
+        #expect(Self.walk(E.engine()).isEmpty)
+    }
+}
