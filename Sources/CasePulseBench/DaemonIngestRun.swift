@@ -15,8 +15,11 @@ enum DaemonIngestRun {
         var events: Int
         var seconds: Double
         var eventsPerSecond: Double { Double(events) / seconds }
-        /// `VmHWM` of the daemon after the run.
+        /// `VmHWM` of the daemon once it had every event.
         var peakResidentBytes: Int
+        /// `VmHWM` of the daemon at the end of its clean stop: its peak over the whole run, the
+        /// final checkpoint and engine image included.
+        var peakWithStopBytes: Int
         /// `VmHWM` of the same daemon before any event (start-up, empty state).
         var idleResidentBytes: Int
         /// How long the SIGTERM stop (final publish and checkpoint) took.
@@ -76,7 +79,7 @@ enum DaemonIngestRun {
         guard stop.status == 0 else { throw BenchError("casepulsed exited with status \(stop.status); see \(log.path)") }
         return Figures(
             cases: cases, events: events, seconds: (finished - started).seconds, peakResidentBytes: peak,
-            idleResidentBytes: idle, stopSeconds: stop.took.seconds)
+            peakWithStopBytes: max(peak, stop.peakResidentBytes), idleResidentBytes: idle, stopSeconds: stop.took.seconds)
     }
 
     /// Starts `binary` on the state in `stateDirectory` and times it until its snapshot endpoint

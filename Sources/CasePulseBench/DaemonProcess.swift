@@ -71,18 +71,24 @@ final class DaemonProcess {
     }
 
     /// SIGTERM (the daemon publishes, checkpoints and exits), then waits; returns how long the
-    /// clean stop took and the exit status.
+    /// clean stop took, the exit status, and the daemon's `VmHWM` as last read while it stopped —
+    /// its peak over its whole life, the final checkpoint included (read every 2 ms; the exit
+    /// that follows the checkpoint only frees).
     @discardableResult
-    func stop(timeout: Duration = .seconds(120)) -> (took: Duration, status: Int32) {
+    func stop(timeout: Duration = .seconds(120)) -> (took: Duration, status: Int32, peakResidentBytes: Int) {
         let started = ContinuousClock.now
-        guard process.isRunning else { return (.zero, process.terminationStatus) }
+        guard process.isRunning else { return (.zero, process.terminationStatus, 0) }
+        var peak = peakResidentBytes
         kill(pid, SIGTERM)
         let deadline = started + timeout
-        while process.isRunning, ContinuousClock.now < deadline { usleep(2_000) }
+        while process.isRunning, ContinuousClock.now < deadline {
+            peak = max(peak, peakResidentBytes)
+            usleep(2_000)
+        }
         if process.isRunning {
             kill(pid, SIGKILL)
             process.waitUntilExit()
         }
-        return (ContinuousClock.now - started, process.terminationStatus)
+        return (ContinuousClock.now - started, process.terminationStatus, peak)
     }
 }

@@ -54,3 +54,24 @@ extension String {
         String(repeating: "0", count: max(0, width - count)) + self
     }
 }
+
+@Suite struct BenchReportTests {
+    static func size(cases: Int, peak: Int, withStop: Int) -> DaemonIngestRun.Figures {
+        DaemonIngestRun.Figures(
+            cases: cases, events: cases * 3, seconds: 1, peakResidentBytes: peak, peakWithStopBytes: withStop,
+            idleResidentBytes: 0, stopSeconds: 1)
+    }
+
+    /// The memory per case is the daemon's peak over its whole run: a clean stop's final
+    /// checkpoint and image count, not only the ingest.
+    @Test func peakMemoryPerCaseIncludesTheCleanStop() {
+        let report = BenchReport(
+            bodyBytes: (244, 231), ceiling: 1_000_000, ceilingEvents: 300, sizes: [Self.size(cases: 100, peak: 30_000, withStop: 50_000)],
+            latencies: [], sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil,
+            replay: ReplayRun.Figures(events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000),
+            restartSeconds: 1, restartPeakBytes: 0)
+        let table = report.markdown
+        #expect(table.contains("| peak RSS per case at 100 cases (VmHWM / cases, clean stop included; 300 B once every event is in) | 500 B | target ≤ 400 B |"))
+        #expect(table.contains("| 100 | 300 | 1.00 | 300 | 0.00 | 0.0 | 0.0 | 500 | 1.00 |"))
+    }
+}
