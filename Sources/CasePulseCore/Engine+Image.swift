@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 1
+    static let imageLayout: UInt32 = 2
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -265,7 +265,7 @@ extension Engine {
         for count in [decisions.0, decisions.1, decisions.2, decisions.3, decisions.4] { try out.i32(count) }
         let reasons = aggregate.reasonCounts
         for count in [reasons.0, reasons.1, reasons.2] { try out.i32(count) }
-        try writeTable(aggregate.parties.words, count: aggregate.parties.count, to: out)
+        try write(aggregate.parties, to: out)
     }
 
     private static func readAggregate(from input: ImageDecoder) throws -> Aggregate {
@@ -278,12 +278,59 @@ extension Engine {
         aggregate.closedCount = try input.i32()
         aggregate.decisionCounts = (try input.i32(), try input.i32(), try input.i32(), try input.i32(), try input.i32())
         aggregate.reasonCounts = (try input.i32(), try input.i32(), try input.i32())
-        (aggregate.parties.words, aggregate.parties.count) = try readTable(from: input, "beneficiary table") { _ in true }
+        aggregate.parties = try readParties(from: input)
         return aggregate
     }
 
-    /// Writes an open-addressing table of words (``CaseIndex``'s shards, ``PartyCounts``) as it
-    /// is held: its size, how many words are used, the words.
+    /// Writes a beneficiary table as it is held: its size, how many parties it counts, the table's
+    /// words, then the repeated parties with their counts.
+    private static func write(_ parties: PartyCounts, to out: ImageEncoder) throws {
+        try out.u64(UInt64(max(0, parties.words.count - 1)))
+        try out.u64(UInt64(parties.count))
+        try out.words(ContiguousArray(parties.words.dropFirst()))
+        let repeats = parties.repeats ?? [:]
+        try out.u64(UInt64(repeats.count))
+        for (party, count) in repeats {
+            try out.u32(party)
+            try out.u32(count)
+        }
+    }
+
+    /// Reads a table ``write(_:to:)`` wrote, checked as ``readTable(from:_:valid:)`` checks, and
+    /// every repeated party in the table, marked so, with a count of at least 2.
+    private static func readParties(from input: ImageDecoder) throws -> PartyCounts {
+        var parties = PartyCounts()
+        let capacity = try input.count(atMost: 1 << 31, "beneficiary table words")
+        let count = try input.count(atMost: capacity, "beneficiaries")
+        guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
+            throw ImageError.corrupt("beneficiary table of \(count) in \(capacity)")
+        }
+        let table = try input.words(count: capacity, of: UInt32.self)
+        var used = 0
+        var repeated = 0
+        for word in table where word != 0 {
+            guard word >> 1 != 0, word >> 1 <= PartyCounts.partyLimit else { throw ImageError.corrupt("beneficiary table holds \(word)") }
+            used += 1
+            repeated += Int(word & 1)
+        }
+        guard used == count else { throw ImageError.corrupt("beneficiary table counts \(count), holds \(used)") }
+        if capacity > 0 { parties.words = [UInt32(count)] + table }
+        let repeats = try input.count(atMost: repeated, "repeated beneficiaries")
+        guard repeats == repeated else { throw ImageError.corrupt("\(repeated) repeated beneficiaries, \(repeats) counts") }
+        for _ in 0..<repeats {
+            let party = try input.u32()
+            let references = try input.u32()
+            guard references >= 2, party < PartyCounts.partyLimit, parties.isRepeated(party), parties.repeats?[party] == nil else {
+                throw ImageError.corrupt("repeated beneficiary \(party) counted \(references) times")
+            }
+            if parties.repeats == nil { parties.repeats = [:] }
+            parties.repeats?[party] = references
+        }
+        return parties
+    }
+
+    /// Writes an open-addressing table of words (``CaseIndex``'s shards) as it is held: its size,
+    /// how many words are used, the words.
     private static func writeTable(_ words: ContiguousArray<UInt64>, count: Int, to out: ImageEncoder) throws {
         try out.u64(UInt64(words.count))
         try out.u64(UInt64(count))

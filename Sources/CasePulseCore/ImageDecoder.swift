@@ -92,9 +92,9 @@ public final class ImageDecoder {
     }
 
     /// `count` words written by ``ImageEncoder/words(_:)``.
-    func words(count: Int) throws -> ContiguousArray<UInt64> {
+    func words<Word: FixedWidthInteger>(count: Int, of _: Word.Type = UInt64.self) throws -> ContiguousArray<Word> {
         try ContiguousArray(unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let base = buffer.baseAddress { try bytes(into: base, count: count * 8) }
+            if let base = buffer.baseAddress { try bytes(into: base, count: count * MemoryLayout<Word>.stride) }
             initialized = count
         }
     }

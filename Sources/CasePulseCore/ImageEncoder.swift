@@ -79,7 +79,7 @@ public final class ImageEncoder {
 
     /// Writes `words` as they are held (little-endian on every host an image is made on); the
     /// reader must know their count.
-    func words(_ words: ContiguousArray<UInt64>) throws {
+    func words<Word: FixedWidthInteger>(_ words: ContiguousArray<Word>) throws {
         try words.withUnsafeBytes { try bytes($0) }
     }
 

@@ -4,12 +4,14 @@ import Testing
 
 @Suite struct PartyCountsTests {
     /// Random adds and removes agree with a `Dictionary` of counts at every step, including
-    /// removals from the middle of probe runs and party 0 and `UInt32.max`.
+    /// removals from the middle of probe runs, parties named once and many times, and the
+    /// smallest and largest party ids.
     @Test func agreesWithADictionaryOfCounts() {
         var parties = PartyCounts()
         var model: [UInt32: UInt32] = [:]
         var random = SplitMix64(seed: 13_190)
-        let pool: [UInt32] = [0, .max, .max - 1] + (0..<300).map { _ in UInt32(truncatingIfNeeded: random.next()) }
+        let limit = PartyCounts.partyLimit
+        let pool: [UInt32] = [0, limit - 1, limit - 2] + (0..<300).map { _ in UInt32(truncatingIfNeeded: random.next()) % limit }
         for _ in 0..<40_000 {
             let party = random.pick(pool)
             if random.chance(1, in: 2) {
@@ -25,6 +27,26 @@ import Testing
         var seen: [UInt32: UInt32] = [:]
         parties.forEach { seen[$0] = $1 }
         #expect(seen == model)
+        // Only parties named more than once have a count of their own.
+        #expect((parties.repeats ?? [:]) == model.filter { $0.value > 1 })
+    }
+
+    /// A party named by one case costs one word: no map of counts exists until a second case
+    /// names one, and it is gone again once no party is named more than once.
+    @Test func countsOfOneNeedNoMap() {
+        var parties = PartyCounts()
+        for party in UInt32(0)..<1_000 { parties.add(party) }
+        #expect(parties.repeats == nil && parties.count == 1_000)
+        #expect(parties.words.count == 2_049)
+        parties.add(7)
+        parties.add(7)
+        #expect(parties.repeats == [7: 3] && parties.references(of: 7) == 3 && parties.count == 1_000)
+        parties.remove(7)
+        #expect(parties.repeats == [7: 2])
+        parties.remove(7)
+        #expect(parties.repeats == nil && parties.references(of: 7) == 1)
+        parties.remove(7)
+        #expect(parties.references(of: 7) == 0 && parties.count == 999)
     }
 
     /// Equality is by parties and counts, not by where they sit in the table.
