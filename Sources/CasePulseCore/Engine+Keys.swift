@@ -3,7 +3,8 @@ extension Engine {
     /// {all, own agency}, as two parts — the all, year and month windows, cached per (month,
     /// region, agency), and the day window, cached per (day, region, agency) — so that a busy
     /// place costs two look-ups and a new day of a known place ten key look-ups, not forty.
-    func slots(for placement: Placement) -> (coarse: ContiguousArray<Int32>, day: ContiguousArray<Int32>) {
+    /// Each part is a run of ``slotLists``.
+    func slots(for placement: Placement) -> (coarse: SlotRun, day: SlotRun) {
         let day = placement.day
         let dayKey = PlacementKey(day: day, region: placement.regionCode, agency: placement.agency)
         let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.regionCode, agency: placement.agency)
@@ -14,22 +15,29 @@ extension Engine {
 
     private func slots(
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
-        in cache: ShardedDictionary<PlacementKey, ContiguousArray<Int32>>
-    ) -> ContiguousArray<Int32> {
+        in cache: ShardedDictionary<PlacementKey, SlotRun>
+    ) -> SlotRun {
         let regions = regionChain(placement.regionCode)
-        var result = ContiguousArray<Int32>()
-        result.reserveCapacity(windows.count * regions.count * 2)
+        let start = slotLists.count
         for window in windows {
             for region in regions {
-                result.append(slot(AggregateKey(window: window, region: region, agency: 0)))
+                slotLists.append(slot(AggregateKey(window: window, region: region, agency: 0)))
                 // An agency literally named `all` is the `@all` key itself: count it once.
                 if placement.agency != 0 {
-                    result.append(slot(AggregateKey(window: window, region: region, agency: placement.agency)))
+                    slotLists.append(slot(AggregateKey(window: window, region: region, agency: placement.agency)))
                 }
             }
         }
-        cache[cacheKey] = result
-        return result
+        let run = SlotRun(start: start, end: slotLists.count)
+        cache[cacheKey] = run
+        return run
+    }
+
+    /// Forgets the cached slot lists (their slots are about to change: retention, or a restore).
+    func forgetSlotLists(keepingCapacity: Bool) {
+        coarseSlots.removeAll(keepingCapacity: keepingCapacity)
+        daySlots.removeAll(keepingCapacity: keepingCapacity)
+        slotLists.removeAll()
     }
 
     /// Whether day windows of `day` (a `Window.day` code) are kept under the retention.

@@ -159,8 +159,7 @@ extension Engine {
         let oldest = calendar.date(atUnixSeconds: now).daysSinceEpoch - retention + 1
         if let current = oldestKeptDay, oldest <= current { return }
         oldestKeptDay = oldest
-        coarseSlots.removeAll(keepingCapacity: true)
-        daySlots.removeAll(keepingCapacity: true)
+        forgetSlotLists(keepingCapacity: true)
         var expired: [(key: AggregateKey, slot: Int32)] = []
         slotIDs.forEach { key, slot in
             if Window(code: key.window).isDay && !keepsDay(key.window) { expired.append((key, slot)) }

@@ -45,8 +45,7 @@ extension Engine {
     /// Sets the retention floor as it was when the state was written (restore before the records).
     public func restoreRetentionFloor(_ day: Int64?) {
         oldestKeptDay = day
-        coarseSlots.removeAll()
-        daySlots.removeAll()
+        forgetSlotLists(keepingCapacity: false)
     }
 
     /// Restores the counters behind `/sys/ingest` and `/sys/producers/…`.

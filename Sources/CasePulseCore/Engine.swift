@@ -49,9 +49,13 @@ public final class Engine {
     @exclusivity(unchecked) var retiredSlots: [Int32] = []
     /// Slots of the all, year and month windows of a (month, region, agency): shared by every day
     /// of the month, so a new day of a known place looks up only its ten day-window keys.
-    let coarseSlots = ShardedDictionary<PlacementKey, ContiguousArray<Int32>>()
+    let coarseSlots = ShardedDictionary<PlacementKey, SlotRun>()
     /// Slots of the day window of a (day, region, agency).
-    let daySlots = ShardedDictionary<PlacementKey, ContiguousArray<Int32>>()
+    let daySlots = ShardedDictionary<PlacementKey, SlotRun>()
+    /// The slot lists ``coarseSlots`` and ``daySlots`` name, one after another: one array for all
+    /// of them, where an array each cost an object (some 50 bytes beyond its slots) per
+    /// (day, place, agency), and a retain and a release per look-up.
+    let slotLists = SegmentedArray<Int32>()
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     @exclusivity(unchecked) var oldestKeptDay: Int64?
 
@@ -410,10 +414,10 @@ public final class Engine {
     @inline(__always)
     private func update(slotsOf placement: Placement, _ change: (inout Aggregate) -> Void) {
         let (coarse, day) = slots(for: placement)
-        for slot in coarse { change(&aggregates[Int(slot)]) }
-        for slot in day { change(&aggregates[Int(slot)]) }
-        for slot in coarse { touch(slot) }
-        for slot in day { touch(slot) }
+        for index in coarse.indices { change(&aggregates[Int(slotLists[index])]) }
+        for index in day.indices { change(&aggregates[Int(slotLists[index])]) }
+        for index in coarse.indices { touch(slotLists[index]) }
+        for index in day.indices { touch(slotLists[index]) }
     }
 
     @inline(__always)

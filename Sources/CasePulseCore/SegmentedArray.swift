@@ -25,6 +25,11 @@ final class SegmentedArray<Element> {
     init() {}
 
     deinit {
+        removeAll()
+    }
+
+    /// Removes every element and frees every segment.
+    func removeAll() {
         var remaining = count
         for segment in segments {
             let initialised = min(remaining, Self.segmentSize)
@@ -32,6 +37,8 @@ final class SegmentedArray<Element> {
             segment.deallocate()
             remaining -= initialised
         }
+        segments = []
+        count = 0
     }
 
     /// The positions of the elements.

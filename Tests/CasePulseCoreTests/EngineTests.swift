@@ -266,6 +266,41 @@ struct E {
         #expect(engine.aggregate(forKey: "/m/2022-10/@all")?.filed == 2)
         #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 3)
     }
+
+    /// Moving the retention forgets the cached slot lists of every place; events of the same
+    /// places afterwards count in the same keys, and the expired day's slots, reused by new keys,
+    /// are not counted by them.
+    @Test func placesCountedBeforeTheRetentionMovedCountAlikeAfterIt() {
+        let engine = E.engine(retention: 2)
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)
+        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00", region: "370812101"))
+        engine.apply(E.make("f2", .filed, case: "c2", at: "2022-10-02T09:00:00+08:00", region: "370812101"))
+        engine.publishChanges { _ in }
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
+        engine.publishChanges { _ in }
+        // New keys take the expired day's slots; the known place and day count where they did.
+        engine.apply(E.make("f3", .filed, case: "c3", at: "2022-10-03T09:00:00+08:00", region: "370829", agency: "zrzy"))
+        engine.apply(E.make("f4", .filed, case: "c4", at: "2022-10-02T10:00:00+08:00", region: "370812101"))
+        engine.apply(E.make("f5", .filed, case: "c5", at: "2022-10-01T10:00:00+08:00", region: "370812101"))
+        engine.publishChanges { _ in }
+        // The same events given to an engine whose retention was there from the start.
+        let reference = E.engine(retention: 2)
+        reference.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
+        for (id, at, region, agency) in [
+            ("f1", "2022-10-01T09:00:00+08:00", "370812101", "scjg"), ("f2", "2022-10-02T09:00:00+08:00", "370812101", "scjg"),
+            ("f3", "2022-10-03T09:00:00+08:00", "370829", "zrzy"), ("f4", "2022-10-02T10:00:00+08:00", "370812101", "scjg"),
+            ("f5", "2022-10-01T10:00:00+08:00", "370812101", "scjg"),
+        ] {
+            reference.apply(E.make(id, .filed, case: "c" + id.dropFirst(), at: at, region: region, agency: agency))
+        }
+        #expect(engine.values(under: "/m/") == reference.values(under: "/m/"))
+        #expect(engine.aggregate(forKey: "/m/2022-10-02/370000/370800/370812/370812101/@scjg")?.filed == 2)
+        #expect(engine.aggregate(forKey: "/m/2022-10-03/370000/370800/370829/@zrzy")?.filed == 1)
+        #expect(engine.aggregate(forKey: "/m/2022-10-03/@all")?.filed == 1)
+        #expect(engine.aggregate(forKey: "/m/2022-10/370000/370800/370812/@all")?.filed == 4)
+        #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 5)
+        #expect(!engine.values(under: "/m/").keys.contains { $0.hasPrefix("/m/2022-10-01/") })
+    }
 }
 
 /// The final checkpoint's walk over the figures: every existing key once, in the byte order of

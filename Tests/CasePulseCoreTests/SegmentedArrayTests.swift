@@ -49,3 +49,17 @@ private final class Tracked {
         #expect(Tracked.live == before)
     }
 }
+
+@Suite struct SegmentedArrayRemoveAllTests {
+    /// Emptied, it frees its segments and takes elements again from the start.
+    @Test func removeAllFreesEverySegmentAndStartsOver() {
+        let array = SegmentedArray<String>()
+        let count = SegmentedArray<String>.segmentSize * 2 + 5
+        for i in 0..<count { array.append("element \(i)") }
+        #expect(array.segmentCount == 3)
+        array.removeAll()
+        #expect(array.count == 0 && array.segmentCount == 0)
+        array.append("again")
+        #expect(array.count == 1 && array[0] == "again" && array.segmentCount == 1)
+    }
+}
