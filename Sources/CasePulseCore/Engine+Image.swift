@@ -148,7 +148,7 @@ extension Engine {
         guard shards == caseIndex.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
         for shard in 0..<shards {
             // A word names case number + 1.
-            let (words, count) = try Self.readTable(from: input, "index shard") { $0 & 0xFFFF_FFFF <= UInt64(cases) }
+            let (words, count) = try Self.readTable(from: input, "index shard", of: UInt64.self) { $0 & 0xFFFF_FFFF <= UInt64(cases) }
             caseIndex.shards[shard] = words
             caseIndex.shardCounts[shard] = count
         }
@@ -285,9 +285,7 @@ extension Engine {
     /// Writes a beneficiary table as it is held: its size, how many parties it counts, the table's
     /// words, then the repeated parties with their counts.
     private static func write(_ parties: PartyCounts, to out: ImageEncoder) throws {
-        try out.u64(UInt64(max(0, parties.words.count - 1)))
-        try out.u64(UInt64(parties.count))
-        try out.words(ContiguousArray(parties.words.dropFirst()))
+        try writeTable(ContiguousArray(parties.words.dropFirst()), count: parties.count, to: out)
         let repeats = parties.repeats ?? [:]
         try out.u64(UInt64(repeats.count))
         for (party, count) in repeats {
@@ -296,25 +294,15 @@ extension Engine {
         }
     }
 
-    /// Reads a table ``write(_:to:)`` wrote, checked as ``readTable(from:_:valid:)`` checks, and
-    /// every repeated party in the table, marked so, with a count of at least 2.
+    /// Reads a table ``write(_:to:)`` wrote, checked as ``readTable(from:_:of:atMost:valid:)``
+    /// checks, and every repeated party in the table, marked so, with a count of at least 2.
     private static func readParties(from input: ImageDecoder) throws -> PartyCounts {
         var parties = PartyCounts()
-        let capacity = try input.count(atMost: 1 << 31, "beneficiary table words")
-        let count = try input.count(atMost: capacity, "beneficiaries")
-        guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
-            throw ImageError.corrupt("beneficiary table of \(count) in \(capacity)")
+        let (table, count) = try readTable(from: input, "beneficiary table", of: UInt32.self, atMost: 1 << 31) { word in
+            word >> 1 != 0 && word >> 1 <= PartyCounts.partyLimit
         }
-        let table = try input.words(count: capacity, of: UInt32.self)
-        var used = 0
-        var repeated = 0
-        for word in table where word != 0 {
-            guard word >> 1 != 0, word >> 1 <= PartyCounts.partyLimit else { throw ImageError.corrupt("beneficiary table holds \(word)") }
-            used += 1
-            repeated += Int(word & 1)
-        }
-        guard used == count else { throw ImageError.corrupt("beneficiary table counts \(count), holds \(used)") }
-        if capacity > 0 { parties.words = [UInt32(count)] + table }
+        let repeated = table.reduce(0) { $0 + Int($1 & 1) }
+        if !table.isEmpty { parties.words = [UInt32(count)] + table }
         let repeats = try input.count(atMost: repeated, "repeated beneficiaries")
         guard repeats == repeated else { throw ImageError.corrupt("\(repeated) repeated beneficiaries, \(repeats) counts") }
         for _ in 0..<repeats {
@@ -329,9 +317,9 @@ extension Engine {
         return parties
     }
 
-    /// Writes an open-addressing table of words (``CaseIndex``'s shards) as it is held: its size,
-    /// how many words are used, the words.
-    private static func writeTable(_ words: ContiguousArray<UInt64>, count: Int, to out: ImageEncoder) throws {
+    /// Writes an open-addressing table of words (``CaseIndex``'s shards, a ``PartyCounts``'s
+    /// table) as it is held: its size, how many words are used, the words.
+    private static func writeTable<Word: FixedWidthInteger>(_ words: ContiguousArray<Word>, count: Int, to out: ImageEncoder) throws {
         try out.u64(UInt64(words.count))
         try out.u64(UInt64(count))
         try out.words(words)
@@ -340,15 +328,16 @@ extension Engine {
     /// Reads a table ``writeTable(_:count:to:)`` wrote, checked before any probe meets it: its
     /// size a power of two, at most three quarters used, exactly `count` words not 0 (a table with
     /// no empty word would never end a probe), each of them `valid`.
-    private static func readTable(
-        from input: ImageDecoder, _ what: String, valid: (UInt64) -> Bool
-    ) throws -> (words: ContiguousArray<UInt64>, count: Int) {
-        let capacity = try input.count(atMost: 1 << 32, "table words")
+    private static func readTable<Word: FixedWidthInteger>(
+        from input: ImageDecoder, _ what: String, of _: Word.Type, atMost limit: Int = 1 << 32,
+        valid: (Word) -> Bool
+    ) throws -> (words: ContiguousArray<Word>, count: Int) {
+        let capacity = try input.count(atMost: limit, "table words")
         let count = try input.count(atMost: capacity, "table entries")
         guard capacity & (capacity - 1) == 0, count * 4 <= capacity * 3 else {
             throw ImageError.corrupt("\(what) of \(count) in \(capacity)")
         }
-        let words = try input.words(count: capacity)
+        let words = try input.words(count: capacity, of: Word.self)
         var used = 0
         for word in words where word != 0 {
             guard valid(word) else { throw ImageError.corrupt("\(what) holds \(word)") }
