@@ -6,11 +6,13 @@
 // against invariants that must hold for any bytes at all; a violation traps, which libFuzzer
 // reports as a crash with the input saved:
 //
-// - decoding never crashes (ASan/UBSan watch the C++ parser and the Swift code);
+// - decoding never crashes (ASan/UBSan watch the C++ parser and the Swift code), and the events
+//   the decoder lends (`decodeView`, applied as the daemon applies them) stay readable until the
+//   next decode;
 // - every accepted event re-encodes (`jsonLine`) and decodes back to an equal event;
 // - every refusal is one of the contract's reasons, `invalid` details name a field;
 // - `/sys/ingest` counts every message exactly once;
-// - refused messages move no figure;
+// - refused messages move no figure, and lent events move them as owned ones do;
 // - delivering every accepted event a second time changes no `/m/` figure (redeliveries);
 // - when no two different events share a case and id, the reverse order gives the same `/m/`
 //   figures (the figures are a function of the set).
@@ -53,15 +55,25 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var accepted: [CaseEvent] = []
     for message in messages {
         let frames = message.split(separator: 0x1F, omittingEmptySubsequences: false).map { Array($0) }
-        switch IngestMessage.decode(frames: frames, maxEventBytes: maxEventBytes, now: now, using: decoder) {
-        case .success(let event):
+        let topic = frames.first ?? [], body = frames.count > 1 ? frames[1] : []
+        // The first engine applies events as the daemon does, lent from the decoder's buffers.
+        let lent = topic.withUnsafeBytes { topic in
+            body.withUnsafeBytes { body in
+                IngestMessage.decodeView(
+                    topic: topic, body: body, frameCount: frames.count, maxEventBytes: maxEventBytes, now: now,
+                    using: decoder)
+            }
+        }
+        switch lent {
+        case .success(let view):
+            let event = CaseEvent(view)
+            first.applyReportingGap(view)
             switch checker.decode(event.jsonLine, now: now) {
             case .success(let again) where again == event: break
             case .success(let again): violated("round trip changed \(event) into \(again)")
             case .failure(let refusal): violated("canonical form of an accepted event refused: \(refusal)")
             }
             accepted.append(event)
-            first.apply(event)
         case .failure(let refusal):
             if refusal.reason == .unauthorized { violated("unauthorized without CURVE") }
             if refusal.reason == .invalid, refusal.detail.firstIndex(of: ":") == nil {

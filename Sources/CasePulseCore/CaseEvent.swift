@@ -3,38 +3,42 @@
 /// The wire form is the JSON object of `Protocols/PROTOCOL.md` (topic `case.v1`); `CasePulseWire`
 /// decodes and validates it. A `CaseEvent` that exists has passed validation: every field is inside
 /// the ranges of the contract.
-public struct CaseEvent: Sendable, Hashable {
-    /// Unique event id (1–128 characters). A second event with the same id in the same case is a
-    /// redelivery and changes nothing.
-    public var id: String
-    /// Sending backend, `[A-Za-z0-9._-]{1,64}`.
-    public var producer: String
+///
+/// The six texts (id, producer, case, agency, subject, list item) are kept as UTF-8 bytes one after
+/// another in one buffer, not as six `String`s: a decoded event costs one allocation instead of up
+/// to six, and the engine reads the bytes it hashes and stores (``withView(_:)``) without
+/// converting. The `String` properties read and write that buffer.
+public struct CaseEvent: Sendable {
+    /// The texts' bytes, in ``Text`` order.
+    private var textBytes: [UInt8]
+    /// Where each text ends in `textBytes`, in ``Text`` order (element 6 and 7 unused).
+    private var textEnds: SIMD8<UInt32>
+    /// Whether `subject` (bit 0) and `listItem` (bit 1) are present.
+    private var presentTexts: UInt8
+
     /// Per-producer sequence number (≥ 1), when the producer sends one.
     public var seq: UInt64?
     /// Lifecycle step.
     public var type: EventType
-    /// Case id (1–128 characters), unique in the deployment.
-    public var caseID: String
     /// Event time as nanoseconds since 1970-01-01T00:00:00Z.
     public var at: Int64
     /// Administrative division code of the place the step happened.
     public var region: RegionCode
-    /// Enforcement agency or field, `[A-Za-z0-9_-]{1,32}`.
-    public var agency: String
     /// Handling channel; present on every `filed` event.
     public var channel: Channel?
-    /// The party (1–64 characters), e.g. a unified social credit code.
-    public var subject: String?
     /// Decision kind; present on every `decided` event.
     public var decision: Decision?
     /// Why no penalty was imposed.
     public var reason: Reason?
-    /// Item of the published no-penalty / light-penalty list that was applied.
-    public var listItem: String?
     /// Fine imposed, in fen (0 … 10^12).
     public var fineFen: Int64
     /// Fine waived or reduced, in fen (0 … 10^12).
     public var waivedFen: Int64
+
+    /// The texts of an event, in the order they sit in its buffer.
+    private enum Text: Int, CaseIterable {
+        case id, producer, caseID, agency, subject, listItem
+    }
 
     /// Creates an event. The caller guarantees the contract's ranges (the decoder checks them).
     public init(
@@ -42,6 +46,202 @@ public struct CaseEvent: Sendable, Hashable {
         region: RegionCode, agency: String, channel: Channel? = nil, subject: String? = nil,
         decision: Decision? = nil, reason: Reason? = nil, listItem: String? = nil,
         fineFen: Int64 = 0, waivedFen: Int64 = 0
+    ) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(id.utf8.count + producer.utf8.count + caseID.utf8.count + agency.utf8.count
+            + (subject?.utf8.count ?? 0) + (listItem?.utf8.count ?? 0))
+        var ends = SIMD8<UInt32>()
+        func put(_ text: String, _ field: Text) {
+            bytes.append(contentsOf: text.utf8)
+            ends[field.rawValue] = UInt32(bytes.count)
+        }
+        put(id, .id)
+        put(producer, .producer)
+        put(caseID, .caseID)
+        put(agency, .agency)
+        put(subject ?? "", .subject)
+        put(listItem ?? "", .listItem)
+        self.init(
+            textBytes: bytes, textEnds: ends, presentTexts: (subject == nil ? 0 : 1) | (listItem == nil ? 0 : 2),
+            seq: seq, type: type, at: at, region: region, channel: channel, decision: decision, reason: reason,
+            fineFen: fineFen, waivedFen: waivedFen)
+    }
+
+    /// Creates an event that owns a copy of `view`'s texts, in its one buffer: how a decoder
+    /// turns the event it lends (``CaseEventView``) into one that outlives its buffers.
+    public init(_ view: CaseEventView) {
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        let subject = view.subject ?? none, listItem = view.listItem ?? none
+        let total = view.id.count + view.producer.count + view.caseID.count + view.agency.count + subject.count
+            + listItem.count
+        var ends = SIMD8<UInt32>()
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var offset = 0
+            func put(_ text: UnsafeRawBufferPointer, _ field: Text) {
+                if let source = text.baseAddress, let target = buffer.baseAddress, !text.isEmpty {
+                    UnsafeMutableRawPointer(target + offset).copyMemory(from: source, byteCount: text.count)
+                }
+                offset += text.count
+                ends[field.rawValue] = UInt32(offset)
+            }
+            put(view.id, .id)
+            put(view.producer, .producer)
+            put(view.caseID, .caseID)
+            put(view.agency, .agency)
+            put(subject, .subject)
+            put(listItem, .listItem)
+            count = offset
+        }
+        self.init(
+            textBytes: bytes, textEnds: ends,
+            presentTexts: (view.subject == nil ? 0 : 1) | (view.listItem == nil ? 0 : 2),
+            seq: view.seq, type: view.type, at: view.at, region: view.region, channel: view.channel,
+            decision: view.decision, reason: view.reason, fineFen: view.fineFen, waivedFen: view.waivedFen)
+    }
+
+    private init(
+        textBytes: [UInt8], textEnds: SIMD8<UInt32>, presentTexts: UInt8, seq: UInt64?, type: EventType, at: Int64,
+        region: RegionCode, channel: Channel?, decision: Decision?, reason: Reason?, fineFen: Int64, waivedFen: Int64
+    ) {
+        self.textBytes = textBytes
+        self.textEnds = textEnds
+        self.presentTexts = presentTexts
+        self.seq = seq
+        self.type = type
+        self.at = at
+        self.region = region
+        self.channel = channel
+        self.decision = decision
+        self.reason = reason
+        self.fineFen = fineFen
+        self.waivedFen = waivedFen
+    }
+
+    /// Unique event id (1–128 characters). A second event with the same id in the same case is a
+    /// redelivery and changes nothing.
+    public var id: String {
+        get { string(.id) }
+        set { replace(.id, with: newValue) }
+    }
+
+    /// Sending backend, `[A-Za-z0-9._-]{1,64}`.
+    public var producer: String {
+        get { string(.producer) }
+        set { replace(.producer, with: newValue) }
+    }
+
+    /// Case id (1–128 characters), unique in the deployment.
+    public var caseID: String {
+        get { string(.caseID) }
+        set { replace(.caseID, with: newValue) }
+    }
+
+    /// Enforcement agency or field, `[A-Za-z0-9_-]{1,32}`.
+    public var agency: String {
+        get { string(.agency) }
+        set { replace(.agency, with: newValue) }
+    }
+
+    /// The party (1–64 characters), e.g. a unified social credit code.
+    public var subject: String? {
+        get { presentTexts & 1 == 0 ? nil : string(.subject) }
+        set {
+            replace(.subject, with: newValue ?? "")
+            presentTexts = newValue == nil ? presentTexts & ~1 : presentTexts | 1
+        }
+    }
+
+    /// Item of the published no-penalty / light-penalty list that was applied.
+    public var listItem: String? {
+        get { presentTexts & 2 == 0 ? nil : string(.listItem) }
+        set {
+            replace(.listItem, with: newValue ?? "")
+            presentTexts = newValue == nil ? presentTexts & ~2 : presentTexts | 2
+        }
+    }
+
+    /// Calls `body` with the event as a ``CaseEventView``, its texts lent without a copy.
+    @inline(__always)
+    public func withView<R>(_ body: (CaseEventView) throws -> R) rethrows -> R {
+        try textBytes.withUnsafeBytes { all in
+            let ends = textEnds
+            func text(_ field: Text) -> UnsafeRawBufferPointer {
+                let start = field.rawValue == 0 ? 0 : Int(ends[field.rawValue - 1])
+                return UnsafeRawBufferPointer(rebasing: all[start..<Int(ends[field.rawValue])])
+            }
+            return try body(CaseEventView(
+                id: text(.id), producer: text(.producer), seq: seq, type: type, caseID: text(.caseID), at: at,
+                region: region, agency: text(.agency), channel: channel,
+                subject: presentTexts & 1 == 0 ? nil : text(.subject), decision: decision, reason: reason,
+                listItem: presentTexts & 2 == 0 ? nil : text(.listItem), fineFen: fineFen, waivedFen: waivedFen))
+        }
+    }
+
+    private func range(_ field: Text) -> Range<Int> {
+        (field.rawValue == 0 ? 0 : Int(textEnds[field.rawValue - 1]))..<Int(textEnds[field.rawValue])
+    }
+
+    private func string(_ field: Text) -> String {
+        String(decoding: textBytes[range(field)], as: UTF8.self)
+    }
+
+    private mutating func replace(_ field: Text, with value: String) {
+        let old = range(field)
+        textBytes.replaceSubrange(old, with: value.utf8)
+        let shift = Int64(value.utf8.count) - Int64(old.count)
+        for index in field.rawValue..<Text.allCases.count {
+            textEnds[index] = UInt32(Int64(textEnds[index]) + shift)
+        }
+    }
+}
+
+/// An event whose texts are borrowed UTF-8 bytes: what a decoder lends straight from its parser's
+/// buffers, and what the engine applies, so that an event received and applied on one thread
+/// costs no allocation at all.
+///
+/// The texts are valid only as long as their lender says: inside ``CaseEvent/withView(_:)``, or
+/// until the next call on the ``EventDecoder`` that returned it. Keep a ``CaseEvent`` (its
+/// ``CaseEvent/init(_:)``) to hold an event longer. The fields mean what ``CaseEvent``'s do, and
+/// the texts must be valid UTF-8 within the contract's ranges.
+public struct CaseEventView {
+    /// The event id's bytes.
+    public var id: UnsafeRawBufferPointer
+    /// The producer's bytes.
+    public var producer: UnsafeRawBufferPointer
+    /// Per-producer sequence number, when the producer sends one.
+    public var seq: UInt64?
+    /// Lifecycle step.
+    public var type: EventType
+    /// The case id's bytes.
+    public var caseID: UnsafeRawBufferPointer
+    /// Event time as nanoseconds since 1970-01-01T00:00:00Z.
+    public var at: Int64
+    /// Administrative division code of the place the step happened.
+    public var region: RegionCode
+    /// The agency's bytes.
+    public var agency: UnsafeRawBufferPointer
+    /// Handling channel.
+    public var channel: Channel?
+    /// The subject's bytes, when present.
+    public var subject: UnsafeRawBufferPointer?
+    /// Decision kind.
+    public var decision: Decision?
+    /// Why no penalty was imposed.
+    public var reason: Reason?
+    /// The list item's bytes, when present.
+    public var listItem: UnsafeRawBufferPointer?
+    /// Fine imposed, in fen.
+    public var fineFen: Int64
+    /// Fine waived or reduced, in fen.
+    public var waivedFen: Int64
+
+    /// Creates a view of an event whose texts are the given bytes.
+    @inline(__always)
+    public init(
+        id: UnsafeRawBufferPointer, producer: UnsafeRawBufferPointer, seq: UInt64?, type: EventType,
+        caseID: UnsafeRawBufferPointer, at: Int64, region: RegionCode, agency: UnsafeRawBufferPointer,
+        channel: Channel?, subject: UnsafeRawBufferPointer?, decision: Decision?, reason: Reason?,
+        listItem: UnsafeRawBufferPointer?, fineFen: Int64, waivedFen: Int64
     ) {
         self.id = id
         self.producer = producer
@@ -58,6 +258,49 @@ public struct CaseEvent: Sendable, Hashable {
         self.listItem = listItem
         self.fineFen = fineFen
         self.waivedFen = waivedFen
+    }
+}
+
+extension CaseEvent: Hashable {
+    /// Events are equal when every field is, texts compared as strings (up to canonical
+    /// equivalence).
+    public static func == (lhs: CaseEvent, rhs: CaseEvent) -> Bool {
+        lhs.seq == rhs.seq && lhs.type == rhs.type && lhs.at == rhs.at && lhs.region == rhs.region
+            && lhs.channel == rhs.channel && lhs.decision == rhs.decision && lhs.reason == rhs.reason
+            && lhs.fineFen == rhs.fineFen && lhs.waivedFen == rhs.waivedFen
+            && lhs.id == rhs.id && lhs.producer == rhs.producer && lhs.caseID == rhs.caseID
+            && lhs.agency == rhs.agency && lhs.subject == rhs.subject && lhs.listItem == rhs.listItem
+    }
+
+    /// Hashes every field, texts as strings.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(producer)
+        hasher.combine(seq)
+        hasher.combine(type)
+        hasher.combine(caseID)
+        hasher.combine(at)
+        hasher.combine(region)
+        hasher.combine(agency)
+        hasher.combine(channel)
+        hasher.combine(subject)
+        hasher.combine(decision)
+        hasher.combine(reason)
+        hasher.combine(listItem)
+        hasher.combine(fineFen)
+        hasher.combine(waivedFen)
+    }
+}
+
+extension CaseEvent: CustomStringConvertible {
+    /// The fields, texts as strings.
+    public var description: String {
+        "CaseEvent(id: \(id.debugDescription), producer: \(producer.debugDescription), seq: \(seq.map(String.init) ?? "nil"), "
+            + "type: \(type), case: \(caseID.debugDescription), at: \(at), region: \(region), "
+            + "agency: \(agency.debugDescription), channel: \(channel.map { "\($0)" } ?? "nil"), "
+            + "subject: \(subject?.debugDescription ?? "nil"), decision: \(decision.map { "\($0)" } ?? "nil"), "
+            + "reason: \(reason.map { "\($0)" } ?? "nil"), list item: \(listItem?.debugDescription ?? "nil"), "
+            + "fine: \(fineFen), waived: \(waivedFen))"
     }
 }
 

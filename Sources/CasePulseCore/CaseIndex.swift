@@ -42,7 +42,7 @@ final class CaseIndex {
 
     /// How `caseID` is indexed.
     static func key(_ caseID: String) -> Key {
-        let ascii = caseID.withUTF8Bytes { bytes in bytes.allSatisfy { $0 < 0x80 } }
+        let ascii = caseID.withUTF8Bytes { isASCII($0) }
         if ascii { return .bytes(caseID, hash: StableHash.of(caseID)) }
         var folded = ""
         for scalar in caseID.unicodeScalars {
@@ -69,6 +69,21 @@ final class CaseIndex {
                 }
             }
         }
+    }
+
+    /// The number of the case whose id is the ASCII `bytes` with ``StableHash`` `hash` (the
+    /// ``Key/bytes(_:hash:)`` look-up, for bytes at hand), looking at stored ids with `id(number)`.
+    @inline(__always)
+    func find(ascii bytes: UnsafeRawBufferPointer, hash: UInt64, id: (Int32) -> TextRef, in texts: TextArena) -> Int32? {
+        find(hash: hash) { number in texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 } }
+    }
+
+    /// Whether `bytes` are ASCII: then they are a case id's one spelling, and index it themselves.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var any: UInt8 = 0
+        for byte in bytes { any |= byte }
+        return any < 0x80
     }
 
     /// Adds case `number` under `key`, which is not in the index.
@@ -108,7 +123,8 @@ final class CaseIndex {
         }
     }
 
-    private func insert(number: Int32, hash: UInt64) {
+    /// Adds case `number` under the ``StableHash`` of its ASCII id, which is not in the index.
+    func insert(number: Int32, hash: UInt64) {
         let shard = Int(truncatingIfNeeded: hash >> 56)
         // At most three quarters full, so probes stay short.
         if (shardCounts[shard] + 1) * 4 > shards[shard].count * 3 {

@@ -30,9 +30,9 @@ extension Engine {
         if record.voided {
             state.flags = [.voided]
         } else {
-            if let filing = record.filing { setFiling(filing, in: &state) }
-            if let decision = record.decision { setRuling(decision, in: &state) }
-            if let closing = record.closing { setClosing(closing, in: &state) }
+            if let filing = record.filing { filing.withView { setFiling($0, in: &state) } }
+            if let decision = record.decision { decision.withView { setRuling($0, in: &state) } }
+            if let closing = record.closing { closing.withView { setClosing($0, in: &state) } }
             countRestored(&state)
         }
         for hash in record.seen { remember(hash, in: &state) }

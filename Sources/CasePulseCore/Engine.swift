@@ -30,6 +30,9 @@ public final class Engine {
     let seenOverflow = SegmentedArray<ContiguousArray<UInt64>>()
     @exclusivity(unchecked) var agencyIDs: [String: UInt32] = ["all": 0]
     @exclusivity(unchecked) var agencyNames: [String] = ["all"]
+    /// The bytes and id of the agency last interned or looked up (see ``agency(_:)``).
+    @exclusivity(unchecked) var lastAgency: [UInt8] = Array("all".utf8)
+    @exclusivity(unchecked) var lastAgencyID: UInt32 = 0
     let partyIDs = ShardedDictionary<String, UInt32>()
     @exclusivity(unchecked) var regionChains: [RegionCode: [UInt32]] = [:]
     @exclusivity(unchecked) var regionNodeIDs: [RegionCode: UInt32] = [:]
@@ -71,8 +74,9 @@ public final class Engine {
     @exclusivity(unchecked) var ingestDirty = false
     @exclusivity(unchecked) var ingestSequence: UInt64 = 0
     @exclusivity(unchecked) var dirtyProducers: Set<String> = []
-    /// The producer last marked dirty: a run of events from one producer hashes its name once.
-    @exclusivity(unchecked) var lastDirtyProducer = ""
+    /// The producer of the last event applied: a run of events from one producer makes its name
+    /// once, and marks it dirty once per publish.
+    @exclusivity(unchecked) var lastProducer = ""
     @exclusivity(unchecked) var producerSequence: [String: UInt64] = [:]
 
     /// The last CHP sequence number handed out by ``publishChanges(_:)``.
@@ -106,11 +110,15 @@ public final class Engine {
     /// Applies an accepted event and also reports the range of sequence numbers it skipped, when it
     /// opened a gap in its producer's numbering (for the daemon's warning).
     public func applyReportingGap(_ event: CaseEvent) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
-        if event.producer != lastDirtyProducer || dirtyProducers.isEmpty {
-            dirtyProducers.insert(event.producer)
-            lastDirtyProducer = event.producer
-        }
-        let gap = producers[event.producer, default: ProducerSequence()].record(seq: event.seq)
+        event.withView { applyReportingGap($0) }
+    }
+
+    /// Applies an accepted event given as a view of borrowed bytes (as a decoder lends it): the
+    /// engine copies what it keeps. Reports the outcome and the sequence gap, as for a
+    /// ``CaseEvent``.
+    public func applyReportingGap(_ event: CaseEventView) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
+        let producer = producerName(event.producer)
+        let gap = producers[producer, default: ProducerSequence()].record(seq: event.seq)
         let outcome = fold(event)
         switch outcome {
         case .accepted: ingest.accepted += 1
@@ -119,6 +127,16 @@ public final class Engine {
         ingestDirty = true
         countersChanged = true
         return (outcome, gap)
+    }
+
+    /// The name of the producer whose bytes are `bytes`, marked as changed for the next publish: a
+    /// run of events from one producer makes its `String` and hashes it into the dirty set once.
+    @inline(__always)
+    private func producerName(_ bytes: UnsafeRawBufferPointer) -> String {
+        let same = lastProducer.withUTF8Bytes { compareBytes($0, bytes) == 0 }
+        if !same { lastProducer = String(decoding: bytes, as: UTF8.self) }
+        if !same || dirtyProducers.isEmpty { dirtyProducers.insert(lastProducer) }
+        return lastProducer
     }
 
     /// Counts a refused message under `/sys/ingest`. No figure moves.
@@ -137,14 +155,34 @@ public final class Engine {
         return internCase(key)
     }
 
+    /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned on first sight: an ASCII
+    /// id (nearly all) is looked up and stored as the bytes it came in, any other as a `String`.
+    func caseNumber(_ caseID: UnsafeRawBufferPointer) -> Int {
+        guard CaseIndex.isASCII(caseID) else { return caseNumber(String(decoding: caseID, as: UTF8.self)) }
+        let hash = StableHash.of(bytes: caseID)
+        if let index = caseIndex.find(ascii: caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts) {
+            return Int(index)
+        }
+        let index = caseStates.count
+        caseIndex.insert(number: Int32(index), hash: hash)
+        appendCase(id: texts.append(caseID))
+        return index
+    }
+
     /// Interns a case the engine does not hold yet, with an empty state; returns its index.
     func internCase(_ key: CaseIndex.Key) -> Int {
         let index = caseStates.count
         caseIndex.insert(key, number: Int32(index))
-        caseIDs.append(texts.append(CaseIndex.text(of: key)))
+        appendCase(id: texts.append(CaseIndex.text(of: key)))
+        return index
+    }
+
+    /// Appends an empty case whose id is the text at `id`, already indexed.
+    @inline(__always)
+    private func appendCase(id: TextRef) {
+        caseIDs.append(id)
         caseStates.append(CaseState())
         caseChanged.append(false)
-        return index
     }
 
     /// Lists the case at `index` for the next checkpoint, once.
@@ -160,8 +198,8 @@ public final class Engine {
         caseIndex.find(key, id: { caseIDs[Int($0)] }, in: texts)
     }
 
-    func fold(_ event: CaseEvent) -> ApplyOutcome {
-        let idHash = StableHash.of(event.id)
+    func fold(_ event: CaseEventView) -> ApplyOutcome {
+        let idHash = StableHash.of(bytes: event.id)
         let index = caseNumber(event.caseID)
         var state = caseStates[index]
         if hasSeen(idHash, in: state) { return .duplicate }
@@ -237,7 +275,7 @@ public final class Engine {
     // MARK: Placing an event
 
     /// Makes `event` the filing that counts in `state`; counting it is the caller's.
-    func setFiling(_ event: CaseEvent, in state: inout CaseState) {
+    func setFiling(_ event: CaseEventView, in state: inout CaseState) {
         state.filing = place(event)
         state.filingParty = event.subject.map { texts.append($0) } ?? .none
         state.flags.insert(.filed)
@@ -245,7 +283,7 @@ public final class Engine {
     }
 
     /// Makes `event` the decision that counts in `state`; counting it is the caller's.
-    func setRuling(_ event: CaseEvent, in state: inout CaseState) {
+    func setRuling(_ event: CaseEventView, in state: inout CaseState) {
         state.ruling = place(event)
         state.decision = event.decision ?? .standard
         state.reason = event.reason
@@ -256,12 +294,12 @@ public final class Engine {
     }
 
     /// Makes `event` the closing that counts in `state`; counting it is the caller's.
-    func setClosing(_ event: CaseEvent, in state: inout CaseState) {
+    func setClosing(_ event: CaseEventView, in state: inout CaseState) {
         state.closing = place(event)
         state.flags.insert(.closed)
     }
 
-    private func place(_ event: CaseEvent) -> Placement {
+    private func place(_ event: CaseEventView) -> Placement {
         let date = calendar.date(atUnixNanoseconds: event.at)
         return Placement(
             at: event.at, id: texts.append(event.id), region: event.region.packed, day: Window.day(date).code,
@@ -270,27 +308,35 @@ public final class Engine {
 
     /// Whether `event` comes before `placement` in (at, id) order, ids compared by UTF-8 bytes.
     @inline(__always)
-    private func precedes(_ event: CaseEvent, _ placement: Placement) -> Bool {
+    private func precedes(_ event: CaseEventView, _ placement: Placement) -> Bool {
         if event.at != placement.at { return event.at < placement.at }
-        return compareID(event.id, placement.id) < 0
+        return texts.withBytes(placement.id) { compareBytes(event.id, $0) } < 0
     }
 
     /// Whether `event` comes after `placement` in (at, id) order.
     @inline(__always)
-    private func follows(_ event: CaseEvent, _ placement: Placement) -> Bool {
+    private func follows(_ event: CaseEventView, _ placement: Placement) -> Bool {
         if event.at != placement.at { return event.at > placement.at }
-        return compareID(event.id, placement.id) > 0
+        return texts.withBytes(placement.id) { compareBytes(event.id, $0) } > 0
     }
 
-    private func compareID(_ id: String, _ stored: TextRef) -> Int {
-        id.withUTF8Bytes { bytes in texts.withBytes(stored) { compareBytes(bytes, $0) } }
-    }
-
-    private func agency(_ name: String) -> UInt32 {
-        if let id = agencyIDs[name] { return id }
-        let id = UInt32(agencyNames.count)
-        agencyIDs[name] = id
-        agencyNames.append(name)
+    /// The interned id of the agency whose name is `bytes` (ASCII, by the contract): the agency of
+    /// the previous call is recognised by its bytes, without a look-up.
+    private func agency(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        if lastAgency.count == bytes.count, lastAgency.withUnsafeBytes({ compareBytes($0, bytes) == 0 }) {
+            return lastAgencyID
+        }
+        let name = String(decoding: bytes, as: UTF8.self)
+        let id: UInt32
+        if let known = agencyIDs[name] {
+            id = known
+        } else {
+            id = UInt32(agencyNames.count)
+            agencyIDs[name] = id
+            agencyNames.append(name)
+        }
+        lastAgency = Array(bytes)
+        lastAgencyID = id
         return id
     }
 

@@ -296,7 +296,7 @@ final class ServerLoop {
             switch decode(frameCount: count - 1, first: 1) {
             case .success(let event):
                 apply(event, body: frames[2])
-                replies.append([identity, Array("ACK".utf8), Array(event.id.utf8)])
+                replies.append([identity, Array("ACK".utf8), Array(event.id)])
             case .failure(let refusal):
                 refuse(refusal, path: "reliable")
                 let id = decoder.lastEventID ?? ""
@@ -308,27 +308,28 @@ final class ServerLoop {
         }
     }
 
-    /// Decodes the ingest message held in `frames[first...]`, `frameCount` frames long.
-    private func decode(frameCount: Int, first: Int) -> Result<CaseEvent, Refusal> {
+    /// Decodes the ingest message held in `frames[first...]`, `frameCount` frames long. The event
+    /// is lent by the decoder (no allocation): it is valid until the next message is decoded.
+    private func decode(frameCount: Int, first: Int) -> Result<CaseEventView, Refusal> {
         let topic = frameCount >= 1 && first < frames.count ? frames[first] : emptyFrame
         let body = frameCount >= 2 && first + 1 < frames.count ? frames[first + 1] : emptyFrame
         let result = topic.withUnsafeBytes { topic in
             body.withUnsafeBytes { body in
-                IngestMessage.decode(
+                IngestMessage.decodeView(
                     topic: topic, body: body, frameCount: frameCount,
                     maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
             }
         }
         guard let security = configuration.security, case .success(let event) = result else { return result }
         let identity = security.identity(of: body)
-        guard identity == event.producer else {
+        guard let identity, identity.utf8.elementsEqual(event.producer) else {
             return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
         }
         return result
     }
 
     /// Applies a decoded event; an accepted one is journaled as the body it arrived in.
-    private func apply(_ event: CaseEvent, body: Message) {
+    private func apply(_ event: CaseEventView, body: Message) {
         let (outcome, gap) = engine.applyReportingGap(event)
         if outcome == .accepted, let store {
             body.withUnsafeBytes { store.append(body: $0) }
@@ -337,10 +338,11 @@ final class ServerLoop {
             if store.fsync == .always || store.pendingBytes >= Self.maxRecordBytes { flush() }
         }
         if let gap {
-            lastGap = "\(event.producer): \(gap.lowerBound)…\(gap.upperBound)"
+            let producer = String(decoding: event.producer, as: UTF8.self)
+            lastGap = "\(producer): \(gap.lowerBound)…\(gap.upperBound)"
             refusals.log(
                 .warning,
-                "producer \(event.producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
+                "producer \(producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
                 now: DispatchTime.now().uptimeNanoseconds)
         }
     }

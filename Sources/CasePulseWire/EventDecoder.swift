@@ -4,7 +4,8 @@ import CasePulseCore
 /// Decodes and validates `case.v1` event objects (the JSON of frame 1 of an ingest message).
 ///
 /// One decoder owns one simdjson on-demand parser and its buffers and reuses them for every call,
-/// so decoding allocates only the `String`s of the resulting event. A decoder is not thread safe
+/// so decoding allocates only the resulting event's one buffer of texts, and lending an event
+/// (``decodeView(_:now:)``) nothing at all. A decoder is not thread safe
 /// and not `Sendable`: keep one per thread or actor.
 ///
 /// ```swift
@@ -42,11 +43,21 @@ public final class EventDecoder {
     /// - Returns: the event, or a refusal whose reason is `.malformed`, `.invalid` (the detail
     ///   starts with the field's name) or `.tooLarge` (the parser could not allocate room).
     public func decode(_ json: UnsafeRawBufferPointer, now: Int64) -> Result<CaseEvent, Refusal> {
+        decodeView(json, now: now).map(CaseEvent.init)
+    }
+
+    /// Decodes and validates one event object, and lends it: the event's texts are the parser's
+    /// own buffers, valid until the next call on this decoder. Nothing is allocated; apply the
+    /// event (``Engine/applyReportingGap(_:)-(CaseEventView)``), or copy it into a ``CaseEvent``,
+    /// before decoding the next.
+    ///
+    /// Parameters, refusals and checks are those of ``decode(_:now:)-(UnsafeRawBufferPointer,_)``.
+    public func decodeView(_ json: UnsafeRawBufferPointer, now: Int64) -> Result<CaseEventView, Refusal> {
         hasRaw = true
         let status = cp_parse_event(parser, json.baseAddress, json.count, now, &raw)
         switch status {
         case CP_OK:
-            return makeEvent()
+            return makeView()
         case CP_INVALID:
             return .failure(Refusal(.invalid, Self.string(raw.error_detail)))
         case CP_TOO_LARGE:
@@ -80,7 +91,7 @@ public final class EventDecoder {
         hasRaw = false
     }
 
-    private func makeEvent() -> Result<CaseEvent, Refusal> {
+    private func makeView() -> Result<CaseEventView, Refusal> {
         guard
             let type = EventType(rawValue: UInt8(truncatingIfNeeded: raw.type)),
             let region = RegionCode(value: raw.region, length: Int(raw.region_len))
@@ -88,24 +99,30 @@ public final class EventDecoder {
             // Unreachable: the parser only returns CP_OK with both set.
             return .failure(Refusal(.invalid, "type: internal decoder error"))
         }
-        return .success(CaseEvent(
-            id: Self.string(raw.id),
-            producer: Self.string(raw.producer),
+        // The texts are the parser's buffers: simdjson has validated the document's UTF-8, and the
+        // parser each text's range.
+        return .success(CaseEventView(
+            id: Self.bytes(raw.id),
+            producer: Self.bytes(raw.producer),
             seq: raw.seq == 0 ? nil : raw.seq,
             type: type,
-            caseID: Self.string(raw.case_id),
+            caseID: Self.bytes(raw.case_id),
             at: raw.at_ns,
             region: region,
-            agency: Self.string(raw.agency),
+            agency: Self.bytes(raw.agency),
             channel: raw.channel < 0 ? nil : Channel(rawValue: UInt8(truncatingIfNeeded: raw.channel)),
-            subject: raw.subject.len == 0 ? nil : Self.string(raw.subject),
+            subject: raw.subject.len == 0 ? nil : Self.bytes(raw.subject),
             decision: raw.decision < 0
                 ? nil : Decision(rawValue: UInt8(truncatingIfNeeded: raw.decision)),
             reason: raw.reason < 0 ? nil : Reason(rawValue: UInt8(truncatingIfNeeded: raw.reason)),
-            listItem: raw.list_item.len == 0 ? nil : Self.string(raw.list_item),
+            listItem: raw.list_item.len == 0 ? nil : Self.bytes(raw.list_item),
             fineFen: raw.fine_fen,
             waivedFen: raw.waived_fen
         ))
+    }
+
+    private static func bytes(_ view: cp_str) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: view.ptr, count: view.ptr == nil ? 0 : view.len)
     }
 
     private static func string(_ view: cp_str) -> String {

@@ -53,13 +53,26 @@ public enum IngestMessage {
         topic: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, frameCount: Int,
         maxEventBytes: Int = defaultMaxEventBytes, now: Int64, using decoder: EventDecoder
     ) -> Result<CaseEvent, Refusal> {
+        decodeView(
+            topic: topic, body: body, frameCount: frameCount, maxEventBytes: maxEventBytes, now: now, using: decoder
+        ).map(CaseEvent.init)
+    }
+
+    /// Checks and decodes a message whose frames are borrowed buffers, and lends the event as
+    /// ``EventDecoder/decodeView(_:now:)`` does: its texts are valid until the decoder's next call.
+    /// Parameters and checks are those of
+    /// ``decode(topic:body:frameCount:maxEventBytes:now:using:)``.
+    public static func decodeView(
+        topic: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, frameCount: Int,
+        maxEventBytes: Int = defaultMaxEventBytes, now: Int64, using decoder: EventDecoder
+    ) -> Result<CaseEventView, Refusal> {
         if let refusal = frameRefusal(
             frameCount: frameCount, topic: topic, bodyCount: body.count, maxEventBytes: maxEventBytes
         ) {
             decoder.forgetLastMessage()
             return .failure(refusal)
         }
-        return decoder.decode(body, now: now)
+        return decoder.decodeView(body, now: now)
     }
 
     /// Checks and decodes a message given as its frames' bytes.

@@ -133,3 +133,22 @@ func exactRefusals(_ json: String, _ expected: Refusal) {
     let deep = String(filed.dropLast()) + #","x":"# + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "}"
     #expect(refusal(decoder.decode(deep, now: vectorNow))?.reason == .malformed)
 }
+
+/// A lent event's texts are the parser's buffers, there after the message's own bytes are gone
+/// (escaped texts are unescaped into the parser's buffer, the others point into its copy), and
+/// it is the event `decode` returns.
+@Test func aLentEventOutlivesTheMessageUntilTheNextDecode() throws {
+    let escaped = #"{"id":"evt-\u00e9\"1","producer":"scjg-backend","type":"decided","case":"370812-2024-\u6848","at":"2024-03-01T09:30:00+08:00","region":"370812101","agency":"scjg","decision":"no_penalty","reason":"minor","subject":"91370812MA3C5X2Y7K","list_item":"item \\ 7","fine_fen":5,"waived_fen":7}"#
+    let decoder = EventDecoder()
+    let owned = try decoder.decode(escaped, now: vectorNow).get()
+    var message: [UInt8]? = Array(escaped.utf8)
+    let view = try message!.withUnsafeBytes { try decoder.decodeView($0, now: vectorNow).get() }
+    message = nil
+    #expect(CaseEvent(view) == owned)
+    #expect(owned.id == "evt-\u{E9}\"1")
+    #expect(owned.caseID == "370812-2024-\u{6848}")
+    #expect(owned.listItem == #"item \ 7"#)
+    #expect(String(decoding: view.subject ?? UnsafeRawBufferPointer(start: nil, count: 0), as: UTF8.self) == "91370812MA3C5X2Y7K")
+    #expect(view.fineFen == 5 && view.waivedFen == 7 && view.decision == .noPenalty && view.reason == .minor)
+    #expect(view.channel == nil && view.seq == nil)
+}
