@@ -67,7 +67,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         switch lent {
         case .success(let view):
             let event = CaseEvent(view)
-            first.applyReportingGap(view)
+            _ = first.applyReportingGap(view)
             switch checker.decode(event.jsonLine, now: now) {
             case .success(let again) where again == event: break
             case .success(let again): violated("round trip changed \(event) into \(again)")
