@@ -11,7 +11,7 @@
 public struct CaseEvent: Sendable {
     /// The texts' bytes, in ``Text`` order.
     private var textBytes: [UInt8]
-    /// Where each text ends in `textBytes`, in ``Text`` order (element 6 and 7 unused).
+    /// Where each text ends in `textBytes`, in ``Text`` order (elements 6 and 7 unused).
     private var textEnds: SIMD8<UInt32>
     /// Whether `subject` (bit 0) and `listItem` (bit 1) are present.
     private var presentTexts: UInt8
