@@ -164,11 +164,7 @@ public struct CaseEvent: Sendable {
     @inline(__always)
     public func withView<R>(_ body: (CaseEventView) throws -> R) rethrows -> R {
         try textBytes.withUnsafeBytes { all in
-            let ends = textEnds
-            func text(_ field: Text) -> UnsafeRawBufferPointer {
-                let start = field.rawValue == 0 ? 0 : Int(ends[field.rawValue - 1])
-                return UnsafeRawBufferPointer(rebasing: all[start..<Int(ends[field.rawValue])])
-            }
+            func text(_ field: Text) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[range(field)]) }
             return try body(CaseEventView(
                 id: text(.id), producer: text(.producer), seq: seq, type: type, caseID: text(.caseID), at: at,
                 region: region, agency: text(.agency), channel: channel,

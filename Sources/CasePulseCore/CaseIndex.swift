@@ -63,11 +63,7 @@ final class CaseIndex {
         case .string(let text):
             return others[text]
         case .bytes(let text, let hash):
-            return text.withUTF8Bytes { bytes in
-                find(hash: hash) { number in
-                    texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 }
-                }
-            }
+            return text.withUTF8Bytes { find(ascii: $0, hash: hash, id: id, in: texts) }
         }
     }
 

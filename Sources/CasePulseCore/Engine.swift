@@ -310,14 +310,19 @@ public final class Engine {
     @inline(__always)
     private func precedes(_ event: CaseEventView, _ placement: Placement) -> Bool {
         if event.at != placement.at { return event.at < placement.at }
-        return texts.withBytes(placement.id) { compareBytes(event.id, $0) } < 0
+        return compareID(event.id, placement.id) < 0
     }
 
     /// Whether `event` comes after `placement` in (at, id) order.
     @inline(__always)
     private func follows(_ event: CaseEventView, _ placement: Placement) -> Bool {
         if event.at != placement.at { return event.at > placement.at }
-        return texts.withBytes(placement.id) { compareBytes(event.id, $0) } > 0
+        return compareID(event.id, placement.id) > 0
+    }
+
+    @inline(__always)
+    private func compareID(_ id: UnsafeRawBufferPointer, _ stored: TextRef) -> Int {
+        texts.withBytes(stored) { compareBytes(id, $0) }
     }
 
     /// The interned id of the agency whose name is `bytes` (ASCII, by the contract): the agency of

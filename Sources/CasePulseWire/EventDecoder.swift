@@ -126,8 +126,7 @@ public final class EventDecoder {
     }
 
     private static func string(_ view: cp_str) -> String {
-        guard let pointer = view.ptr, view.len > 0 else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: view.len), as: UTF8.self)
+        String(decoding: bytes(view), as: UTF8.self)
     }
 }
 
