@@ -76,7 +76,14 @@ public struct BenchReport: Sendable {
     static func replayMemoryRow(_ replay: ReplayRun.Figures) -> String {
         guard replay.cases > 0 else { return "" }
         let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
+        let tables = replay.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, replay.cases))" }
         return "| engine memory per case, rebuilt by the replay in process (VmRSS growth / \(replay.cases.grouped) cases; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
+            + "| engine tables per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(replay.memory.totalBytes, replay.cases)) | — |\n"
+    }
+
+    /// `bytes` shared out over `cases`, as whole bytes: `483 B`.
+    static func perCaseBytes(_ bytes: Int, _ cases: Int) -> String {
+        "\(Int((Double(bytes) / Double(max(1, cases))).rounded())) B"
     }
 
     /// Whether a run of `sent` events spans a checkpoint of a daemon started with

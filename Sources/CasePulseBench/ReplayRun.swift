@@ -20,6 +20,8 @@ public enum ReplayRun {
         /// Growth of this process's resident set (`VmRSS`) while the engine was rebuilt: the
         /// engine's own memory (and SQLite's page cache), without any ingest backlog.
         public var residentGrowthBytes: Int
+        /// The rebuilt engine's tables, table by table.
+        public var memory: EngineMemory
     }
 
     /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.
@@ -36,7 +38,8 @@ public enum ReplayRun {
             throw BenchError("replay rebuilt \(recovery.journalEvents) events and \(engine.caseCount) cases, expected \(events)")
         }
         return Figures(
-            events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth))
+            events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth),
+            memory: engine.memory())
     }
 
     private static func write(events: Int, stateDirectory: String) throws {

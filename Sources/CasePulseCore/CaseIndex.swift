@@ -141,6 +141,11 @@ final class CaseIndex {
         words[index] = word
     }
 
+    /// Bytes the index takes: its word tables and the map of other ids (not their texts).
+    var allocatedBytes: Int {
+        shards.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride } + others.allocatedBytes
+    }
+
     /// Cases in the fullest shard (for tests: the split is even).
     var largestShardCount: Int { shardCounts.max() ?? 0 }
 }

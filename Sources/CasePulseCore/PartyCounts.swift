@@ -32,6 +32,15 @@ public struct PartyCounts: Sendable, Equatable {
     /// Whether no party is counted.
     public var isEmpty: Bool { count == 0 }
 
+    /// Heap bytes the table takes: its words and their object header, and the map of repeats
+    /// (estimated from its capacity: a key, a value and a metadata byte per bucket).
+    var allocatedBytes: Int {
+        let header = 32
+        let table = words.capacity == 0 ? 0 : header + words.capacity * MemoryLayout<UInt32>.stride
+        guard let repeats else { return table }
+        return table + header + repeats.capacity * (2 * MemoryLayout<UInt32>.stride + 1)
+    }
+
     @inline(__always)
     private static func tag(_ party: UInt32) -> UInt32 { (party &+ 1) << 1 }
 

@@ -50,6 +50,9 @@ final class SegmentedArray<Element> {
     /// Number of segments allocated.
     var segmentCount: Int { segments.count }
 
+    /// Bytes the segments take (allocated, whether filled or not).
+    var allocatedBytes: Int { segments.count * Self.segmentSize * MemoryLayout<Element>.stride }
+
     /// Appends `element`, allocating a new segment when the last one is full.
     func append(_ element: Element) {
         let offset = count & (Self.segmentSize - 1)

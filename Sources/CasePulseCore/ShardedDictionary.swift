@@ -147,6 +147,11 @@ final class ShardedDictionary<Key: TableHashable, Value> {
         }
     }
 
+    /// Bytes the tables take (entries allocated, whether filled or not; not what keys refer to).
+    var allocatedBytes: Int {
+        shards.reduce(0) { $0 + $1.entries.capacity * MemoryLayout<Entry>.stride }
+    }
+
     /// The entries of the fullest shard (for tests: the split is even).
     var largestShardCount: Int { shards.map(\.count).max() ?? 0 }
 }

@@ -108,6 +108,9 @@ final class TextArena {
     /// Number of chunks.
     var chunkCount: Int { chunks.count }
 
+    /// Bytes the chunks take (allocated, whether filled or not).
+    var allocatedBytes: Int { chunks.count * Self.chunkSize }
+
     /// Calls `body` with the bytes used in each chunk, in order (what an engine image stores).
     func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         for (index, chunk) in chunks.enumerated() {

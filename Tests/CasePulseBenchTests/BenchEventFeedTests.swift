@@ -68,10 +68,13 @@ extension String {
         let report = BenchReport(
             bodyBytes: (244, 231), ceiling: 1_000_000, ceilingEvents: 300, sizes: [Self.size(cases: 100, peak: 30_000, withStop: 50_000)],
             latencies: [], sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil,
-            replay: ReplayRun.Figures(events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000),
+            replay: ReplayRun.Figures(
+                events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000,
+                memory: EngineMemory(tables: [.init(name: "case states", bytes: 13_600), .init(name: "texts", bytes: 8_000)], cases: 100)),
             restartSeconds: 1, restartPeakBytes: 0)
         let table = report.markdown
         #expect(table.contains("| peak RSS per case at 100 cases (VmHWM / cases, clean stop included; 300 B once every event is in) | 500 B | target ≤ 400 B |"))
         #expect(table.contains("| 100 | 300 | 1.00 | 300 | 0.00 | 0.0 | 0.0 | 500 | 1.00 |"))
+        #expect(table.contains("| engine tables per case, allocated (case states 136 B, texts 80 B) | 216 B | — |"))
     }
 }
