@@ -101,6 +101,26 @@ public struct Aggregate: Sendable, Equatable {
         }
     }
 
+    /// Adds the counts and amounts of `other`, not its beneficiaries.
+    mutating func add(countsOf other: Aggregate) {
+        fineFen += other.fineFen
+        waivedFen += other.waivedFen
+        filedCount += other.filedCount
+        filedOnlineCount += other.filedOnlineCount
+        decidedCount += other.decidedCount
+        closedCount += other.closedCount
+        let d = other.decisionCounts
+        decisionCounts.0 += d.0
+        decisionCounts.1 += d.1
+        decisionCounts.2 += d.2
+        decisionCounts.3 += d.3
+        decisionCounts.4 += d.4
+        let r = other.reasonCounts
+        reasonCounts.0 += r.0
+        reasonCounts.1 += r.1
+        reasonCounts.2 += r.2
+    }
+
     mutating func add(party: UInt32) {
         parties.add(party)
     }

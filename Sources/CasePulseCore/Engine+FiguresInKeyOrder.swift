@@ -11,6 +11,7 @@ extension Engine {
     public func forEachFigureInKeyOrder(
         _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
+        settleFigures()
         var names = JSONBytes(capacity: 64 * max(publishedKeys, 1))
         var keys: [NamedSlot] = []
         keys.reserveCapacity(publishedKeys)

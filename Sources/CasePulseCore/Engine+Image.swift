@@ -22,6 +22,7 @@ extension Engine {
     /// changes were published (the slots' publication state is not written: a restored engine
     /// treats every key as published, as a restore from records does).
     public func writeImage(to out: ImageEncoder) throws {
+        settleFigures()
         try out.u32(Self.imageLayout)
         try out.string(configuration.timeZone.identifier)
         try out.i64(Int64(configuration.dayRetentionDays))

@@ -61,6 +61,7 @@ extension Engine {
         namingFigures: Bool = true,
         values body: (_ key: UnsafeRawBufferPointer, _ sequence: UInt64, _ value: PublishedValue) -> Void
     ) {
+        settleFigures()
         for slot in dirtySlots {
             let i = Int(slot)
             slotDirty[i] = false
@@ -113,6 +114,7 @@ extension Engine {
     /// number of its last change. Call ``publishChanges(_:)`` first so sequence numbers and values
     /// agree with what subscribers were sent.
     public func forEachEntry(under prefix: String, _ body: (HashmapEntry) -> Void) {
+        settleFigures()
         let wantsMetrics = prefix.hasPrefix("/m/") || "/m/".hasPrefix(prefix)
         let wantsSystem = prefix.hasPrefix("/sys/") || "/sys/".hasPrefix(prefix)
         if wantsMetrics {
@@ -144,6 +146,7 @@ extension Engine {
 
     /// The figures of one `/m/` key, if it exists.
     public func aggregate(forKey key: String) -> Aggregate? {
+        settleFigures()
         for i in aggregates.indices where !aggregates[i].isEmpty && name(ofSlot: i) == key {
             return aggregates[i]
         }
@@ -156,6 +159,7 @@ extension Engine {
     public func advanceClock(toUnixSeconds now: Int64) {
         let retention = Int64(configuration.dayRetentionDays)
         guard retention > 0 else { return }
+        settleFigures()
         let oldest = calendar.date(atUnixSeconds: now).daysSinceEpoch - retention + 1
         if let current = oldestKeptDay, oldest <= current { return }
         oldestKeptDay = oldest

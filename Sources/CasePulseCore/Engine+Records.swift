@@ -44,6 +44,7 @@ extension Engine {
 
     /// Sets the retention floor as it was when the state was written (restore before the records).
     public func restoreRetentionFloor(_ day: Int64?) {
+        settleFigures()
         oldestKeptDay = day
         forgetSlotLists(keepingCapacity: false)
     }
@@ -57,6 +58,7 @@ extension Engine {
     /// After a restore: treats every existing key as published at the current sequence number, so
     /// a restart does not send every key again, and forgets what changed.
     public func markAllPublished() {
+        settleFigures()
         for slot in dirtySlots {
             let i = Int(slot)
             slotDirty[i] = false

@@ -61,6 +61,9 @@ public final class Engine {
     let slotLists = SegmentedArray<Int32>()
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     @exclusivity(unchecked) var oldestKeptDay: Int64?
+    /// The contributions held back while the figures are deferred (``deferFigures()``); `nil`
+    /// otherwise.
+    @exclusivity(unchecked) var deferred: DeferredFigures?
 
     /// Indices of the cases changed since the last ``takeChangedRecords()``, for checkpoints.
     @exclusivity(unchecked) var changedCases: ContiguousArray<Int32> = []
@@ -97,7 +100,7 @@ public final class Engine {
     public var keyCount: Int { publishedKeys }
 
     /// Whether anything changed since the last ``publishChanges(_:)``.
-    public var hasChanges: Bool { !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty }
+    public var hasChanges: Bool { !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty || deferred != nil }
 
     // MARK: Ingest
 
@@ -387,11 +390,11 @@ public final class Engine {
 
     private func count(ruling state: CaseState, _ sign: Int64) {
         let ruling = RulingContribution(state, sign)
-        update(slotsOf: state.ruling) { ruling.apply(to: &$0) }
+        update(slotsOf: state.ruling, party: ruling.party, ruling.count) { ruling.apply(to: &$0) }
     }
 
     /// What a decision adds to (or, negated, takes from) each aggregate it counts under, worked
-    /// out once for all of them.
+    /// out once for all of them. Its beneficiary is counted apart (see ``update(slotsOf:party:_:_:)``).
     private struct RulingContribution {
         let party: UInt32
         let decision: Decision
@@ -416,9 +419,6 @@ public final class Engine {
             if let reason { aggregate.add(reason: reason, count) }
             aggregate.fineFen += fine
             aggregate.waivedFen += waived
-            if party != CaseState.noParty {
-                if count > 0 { aggregate.add(party: party) } else { aggregate.remove(party: party) }
-            }
         }
     }
 
@@ -438,7 +438,7 @@ public final class Engine {
             let online: Int32 = state.flags.contains(.online) ? 1 : 0
             let closing: Int32 = closingWithFiling ? 1 : 0
             let withRuling = rulingWithFiling ? ruling : nil
-            update(slotsOf: state.filing) { aggregate in
+            update(slotsOf: state.filing, party: withRuling?.party ?? CaseState.noParty, 1) { aggregate in
                 aggregate.filedCount += 1
                 aggregate.filedOnlineCount += online
                 withRuling?.apply(to: &aggregate)
@@ -447,7 +447,7 @@ public final class Engine {
         }
         if let ruling, !rulingWithFiling {
             let closing: Int32 = closingWithRuling ? 1 : 0
-            update(slotsOf: state.ruling) { aggregate in
+            update(slotsOf: state.ruling, party: ruling.party, 1) { aggregate in
                 ruling.apply(to: &aggregate)
                 aggregate.closedCount += closing
             }
@@ -461,14 +461,35 @@ public final class Engine {
     }
 
     /// Applies `change` to the aggregate of every key `placement` counts under (both parts of
-    /// ``slots(for:)``) and marks those keys changed.
+    /// ``slots(for:)``), counts `party` once more (`sign` 1) or once less (`sign` -1) among their
+    /// beneficiaries unless it is ``CaseState/noParty``, and marks those keys changed. While the
+    /// figures are deferred, does the same to the placement's entry of ``deferred`` instead.
     @inline(__always)
-    private func update(slotsOf placement: Placement, _ change: (inout Aggregate) -> Void) {
+    func update(
+        slotsOf placement: Placement, party: UInt32 = CaseState.noParty, _ sign: Int32 = 0,
+        _ change: (inout Aggregate) -> Void
+    ) {
+        if let deferred {
+            let entry = deferred.entry(for: placement)
+            change(&deferred.figures[entry])
+            if party != CaseState.noParty { deferred.add(party: party, sign, at: entry) }
+            return
+        }
         let (coarse, day) = slots(for: placement)
         for index in coarse.indices { change(&aggregates[Int(slotLists[index])]) }
         for index in day.indices { change(&aggregates[Int(slotLists[index])]) }
+        if party != CaseState.noParty {
+            for index in coarse.indices { count(party: party, sign, in: slotLists[index]) }
+            for index in day.indices { count(party: party, sign, in: slotLists[index]) }
+        }
         for index in coarse.indices { touch(slotLists[index]) }
         for index in day.indices { touch(slotLists[index]) }
+    }
+
+    /// Counts `party` once more (`sign` > 0) or once less among the beneficiaries of `slot`.
+    @inline(__always)
+    private func count(party: UInt32, _ sign: Int32, in slot: Int32) {
+        if sign > 0 { aggregates[Int(slot)].add(party: party) } else { aggregates[Int(slot)].remove(party: party) }
     }
 
     @inline(__always)

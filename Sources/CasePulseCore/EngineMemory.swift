@@ -36,6 +36,7 @@ extension Engine {
     /// The bytes each of the engine's tables has allocated. Walks every aggregate's beneficiary
     /// table, so it costs a pass over the keys: for reports, not for the ingest path.
     public func memory() -> EngineMemory {
+        settleFigures()
         var parties = 0
         for slot in aggregates.indices { parties += aggregates[slot].parties.allocatedBytes }
         var overflow = 0

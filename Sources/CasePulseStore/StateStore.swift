@@ -234,6 +234,10 @@ public final class StateStore {
                     }
                 }
                 if !recovery.fromImage {
+                    // Nothing reads the figures until the last record is in: each record's
+                    // contributions wait in one entry per (day, place, agency), added to their
+                    // keys once, by `markAllPublished()` below.
+                    engine.deferFigures()
                     recovery.cases = try CaseRestorer.restoreAll(from: db, into: engine)
                 }
                 engine.restoreCounters(ingest: Self.ingest(from: meta), producers: try Self.producers(db))
@@ -245,6 +249,9 @@ public final class StateStore {
             throw StoreError("cannot read \(databaseURL.path): \(Self.reason(error))")
         }
         engine.markAllPublished()
+        // As for the records: the replayed events' contributions are added to their keys once the
+        // journal is read (`settleFigures()` below), and those keys are published as changes.
+        engine.deferFigures()
         let decoder = EventDecoder()
         // Events are decoded here and applied, in journal order, by the folding thread, which has
         // the engine to itself until `finish()`.
@@ -317,6 +324,7 @@ public final class StateStore {
             }
         }
         folding.finish()
+        engine.settleFigures()
         engine.raiseSequence(to: journalReserved)
         // The journal's first two files, ready before events arrive, so that neither the first
         // commit nor the first checkpoint creates one.

@@ -44,6 +44,8 @@ public enum StateVerifier {
                 let retention = Int(meta["day_retention"] ?? "") ?? 0
                 let engine = Engine(configuration: EngineConfiguration(timeZone: zone, dayRetentionDays: retention))
                 engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
+                // Figures updated directly, not deferred as a start-up's rebuild defers them: the
+                // check does not share that path with what it checks.
                 report.cases = try CaseRestorer.restoreAll(from: db, into: engine)
                 let recomputed = engine.values(under: "/m/")
                 report.keysRecomputed = recomputed.count

@@ -1,0 +1,133 @@
+@testable import CasePulseCore
+import CasePulseTestKit
+import Foundation
+import PropertyBased
+import Testing
+
+/// Figures deferred during a rebuild (`deferFigures()` … `settleFigures()`) end exactly where
+/// applying every contribution directly ends: the same keys, figures, beneficiaries and changes
+/// to publish.
+@Suite struct DeferredFiguresTests {
+    static let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+    static let configuration = EngineConfiguration(timeZone: zone, dayRetentionDays: 0)
+
+    /// Every key's aggregate, beneficiaries included (the published figures only count them).
+    static func aggregates(of engine: Engine) -> [String: Aggregate] {
+        engine.settleFigures()
+        var result: [String: Aggregate] = [:]
+        for slot in engine.aggregates.indices where !engine.aggregates[slot].isEmpty {
+            result[engine.name(ofSlot: slot)] = engine.aggregates[slot]
+        }
+        return result
+    }
+
+    @Test func deferredEventsEndWhereDirectOnesDo() async {
+        await propertyCheck(count: 200, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
+            let events = RandomCaseEvents.shuffledWithDuplicates(RandomCaseEvents(seed: seed).events(), seed: shuffleSeed)
+            let direct = Engine(configuration: Self.configuration)
+            for event in events { direct.apply(event) }
+            // Part of the events directly and published, the rest deferred: decisions taken back
+            // while deferred remove beneficiaries counted before.
+            let split = Int(shuffleSeed % UInt64(events.count + 1))
+            let deferred = Engine(configuration: Self.configuration)
+            for event in events.prefix(split) { deferred.apply(event) }
+            deferred.publishChanges { _ in }
+            deferred.deferFigures()
+            #expect(deferred.defersFigures)
+            for event in events.dropFirst(split) { deferred.apply(event) }
+            deferred.settleFigures()
+            #expect(!deferred.defersFigures)
+            #expect(Self.aggregates(of: deferred) == Self.aggregates(of: direct), "seed \(seed) split \(split)")
+            #expect(deferred.values(under: "/m/") == direct.values(under: "/m/"), "seed \(seed) split \(split)")
+            #expect(deferred.ingest == direct.ingest)
+        }
+    }
+
+    @Test func settlingPublishesTheKeysTheDeferredEventsChanged() async {
+        // A subscriber that saw everything published before the deferral, then what the settled
+        // engine publishes, holds exactly the engine's keys.
+        await propertyCheck(count: 100, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
+            let events = RandomCaseEvents.shuffledWithDuplicates(RandomCaseEvents(seed: seed).events(), seed: shuffleSeed)
+            let split = Int(shuffleSeed % UInt64(events.count + 1))
+            let engine = Engine(configuration: Self.configuration)
+            var replica: [String: String] = [:]
+            for event in events.prefix(split) { engine.apply(event) }
+            engine.publishChanges { replica[$0.key] = $0.value }
+            engine.deferFigures()
+            for event in events.dropFirst(split) { engine.apply(event) }
+            #expect(engine.hasChanges || split == events.count)
+            engine.publishChanges { replica[$0.key] = $0.value }
+            #expect(!engine.defersFigures, "publishing settles first")
+            #expect(replica == engine.values(), "seed \(seed) split \(split)")
+        }
+    }
+
+    @Test func restoredRecordsEndWhereDirectRestoresDo() async {
+        await propertyCheck(count: 100, input: Gen.uint64()) { seed in
+            let events = RandomCaseEvents(seed: seed).events()
+            let original = Engine(configuration: Self.configuration)
+            for event in events { original.apply(event) }
+            let records = original.takeChangedRecords()
+            let direct = Engine(configuration: Self.configuration)
+            for record in records { direct.restore(record) }
+            direct.markAllPublished()
+            let deferred = Engine(configuration: Self.configuration)
+            deferred.deferFigures()
+            for record in records { deferred.restore(record) }
+            deferred.markAllPublished()
+            #expect(!deferred.defersFigures, "marking published settles first")
+            #expect(Self.aggregates(of: deferred) == Self.aggregates(of: direct), "seed \(seed)")
+            #expect(deferred.values(under: "/m/") == original.values(under: "/m/"), "seed \(seed)")
+            #expect(deferred.values() == direct.values(), "seed \(seed)")
+            #expect(deferred.keyCount == direct.keyCount)
+            var published = 0
+            deferred.publishChanges { _ in published += 1 }
+            #expect(published == 0, "a restore publishes nothing of its own")
+        }
+    }
+
+    @Test func everyReaderSettlesFirst() {
+        let events = RandomCaseEvents(seed: 7).events()
+        let direct = Engine(configuration: Self.configuration)
+        for event in events { direct.apply(event) }
+        func deferredEngine() -> Engine {
+            let engine = Engine(configuration: Self.configuration)
+            engine.deferFigures()
+            for event in events { engine.apply(event) }
+            #expect(engine.defersFigures)
+            return engine
+        }
+        #expect(deferredEngine().values(under: "/m/") == direct.values(under: "/m/"))
+        let key = direct.values(under: "/m/").keys.sorted().first ?? ""
+        #expect(deferredEngine().aggregate(forKey: key) == direct.aggregate(forKey: key))
+        var inOrder: [String] = []
+        deferredEngine().forEachFigureInKeyOrder { key, _ in inOrder.append(String(decoding: key, as: UTF8.self)) }
+        #expect(inOrder == direct.values(under: "/m/").keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(deferredEngine().memory().totalBytes > 0)
+    }
+
+    @Test func retentionMovedWhileDeferredDropsTheSameDays() async {
+        let retained = EngineConfiguration(timeZone: Self.zone, dayRetentionDays: 2)
+        await propertyCheck(count: 50, input: Gen.uint64()) { seed in
+            let events = RandomCaseEvents(seed: seed).events()
+            let times = events.map(\.at).sorted()
+            let now = times[times.count / 2] / 1_000_000_000
+            let direct = Engine(configuration: retained)
+            let deferred = Engine(configuration: retained)
+            deferred.deferFigures()
+            for event in events.prefix(events.count / 2) {
+                direct.apply(event)
+                deferred.apply(event)
+            }
+            direct.advanceClock(toUnixSeconds: now)
+            deferred.advanceClock(toUnixSeconds: now)
+            deferred.deferFigures()
+            for event in events.dropFirst(events.count / 2) {
+                direct.apply(event)
+                deferred.apply(event)
+            }
+            #expect(Self.aggregates(of: deferred) == Self.aggregates(of: direct), "seed \(seed)")
+            #expect(deferred.values() == direct.values(), "seed \(seed)")
+        }
+    }
+}
