@@ -82,9 +82,11 @@ extension Engine {
         if sequence < floor { sequence = floor }
     }
 
-    /// At most how many sequence numbers the next ``publishChanges(_:)`` will use.
+    /// At most how many sequence numbers the next ``publishChanges(_:)`` will use. Settles deferred
+    /// figures first (``settleFigures()``): until then, which keys they change is not known.
     public var pendingChangeCount: Int {
-        dirtySlots.count + (ingestDirty ? 1 : 0) + dirtyProducers.count
+        settleFigures()
+        return dirtySlots.count + (ingestDirty ? 1 : 0) + dirtyProducers.count
     }
 
     /// The records of the cases changed since the last call, in case-id order.

@@ -86,6 +86,23 @@ import Testing
         }
     }
 
+    /// The daemon reserves sequence numbers durably before it publishes: the count it reserves
+    /// by must include the keys deferred figures will change.
+    @Test func pendingChangesCountWhatDeferredFiguresWillPublish() {
+        let engine = Engine(configuration: Self.configuration)
+        engine.deferFigures()
+        for event in RandomCaseEvents(seed: 11).events() { engine.apply(event) }
+        #expect(engine.hasChanges)
+        let pending = engine.pendingChangeCount
+        let before = engine.sequence
+        engine.publishChanges { _ in }
+        #expect(engine.sequence > before)
+        #expect(engine.sequence - before <= UInt64(pending))
+        #expect(pending > 2, "more than the /sys/ keys")
+        engine.deferFigures()
+        #expect(!engine.hasChanges, "an empty deferral changes nothing")
+    }
+
     @Test func everyReaderSettlesFirst() {
         let events = RandomCaseEvents(seed: 7).events()
         let direct = Engine(configuration: Self.configuration)
