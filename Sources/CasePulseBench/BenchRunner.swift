@@ -60,6 +60,18 @@ public enum BenchRunner {
                     on: restart.daemon, rate: rate, count: options.sustainedEvents, options, caseOffset: &caseOffset, progress)
             }
         }
+        // After a crash no image is there (a start deletes it): the next start rebuilds every
+        // aggregate from the case records, then replays the journal.
+        progress("restart after SIGKILL on \(options.cases) cases")
+        let crashed = try DaemonIngestRun.restartToServing(
+            binary: options.daemonBinary, basePort: options.basePort, stateDirectory: largestState,
+            publishIntervalMilliseconds: 0, checkpointEvents: options.checkpointEvents, log: log)
+        crashed.daemon.crash()
+        let rebuilt = try DaemonIngestRun.restartToServing(
+            binary: options.daemonBinary, basePort: options.basePort, stateDirectory: largestState,
+            publishIntervalMilliseconds: 0, checkpointEvents: options.checkpointEvents, log: log)
+        rebuilt.daemon.stop()
+        progress("  serving after \(BenchReport.fixed(rebuilt.seconds, 2)) s")
         if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
         settle()
 
@@ -82,7 +94,8 @@ public enum BenchRunner {
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
             sustainedLatency: sustained, checkpointEvents: options.checkpointEvents, freshLatency: freshLatency,
-            replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes)
+            replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes,
+            crashRestartSeconds: rebuilt.seconds)
     }
 
     /// Measures the journal replay alone (``BenchOptions/replayEvents`` events), in this process.
