@@ -83,7 +83,7 @@ public struct BenchReport: Sendable {
         guard replay.cases > 0 else { return "" }
         let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
         let tables = replay.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, replay.cases))" }
-        return "| engine memory per case, rebuilt by the replay in process (VmRSS growth / \(replay.cases.grouped) cases; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
+        return "| memory per case of the replay in process (VmRSS growth / \(replay.cases.grouped) cases: the engine, the allocator's slack and the replay's deferred figures; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
             + "| engine tables per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(replay.memory.totalBytes, replay.cases)) | — |\n"
     }
 
