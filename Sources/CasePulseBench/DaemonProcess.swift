@@ -70,10 +70,6 @@ final class DaemonProcess {
         return 0
     }
 
-    /// SIGTERM (the daemon publishes, checkpoints and exits), then waits; returns how long the
-    /// clean stop took, the exit status, and the daemon's `VmHWM` as last read while it stopped —
-    /// its peak over its whole life, the final checkpoint included (read every 2 ms; the exit
-    /// that follows the checkpoint only frees).
     /// SIGKILL, as a crash or a power cut would stop it: no checkpoint, no image. Waits for the
     /// process to be gone.
     func crash() {
@@ -82,6 +78,10 @@ final class DaemonProcess {
         process.waitUntilExit()
     }
 
+    /// SIGTERM (the daemon publishes, checkpoints and exits), then waits; returns how long the
+    /// clean stop took, the exit status, and the daemon's `VmHWM` as last read while it stopped —
+    /// its peak over its whole life, the final checkpoint included (read every 2 ms; the exit
+    /// that follows the checkpoint only frees).
     @discardableResult
     func stop(timeout: Duration = .seconds(120)) -> (took: Duration, status: Int32, peakResidentBytes: Int) {
         let started = ContinuousClock.now

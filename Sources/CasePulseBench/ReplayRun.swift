@@ -18,7 +18,8 @@ public enum ReplayRun {
         /// Cases the replay rebuilt.
         public var cases: Int
         /// Growth of this process's resident set (`VmRSS`) while the engine was rebuilt: the
-        /// engine's own memory (and SQLite's page cache), without any ingest backlog.
+        /// engine's own memory, SQLite's page cache and what the allocator kept of the replay's
+        /// deferred figures, without any ingest backlog.
         public var residentGrowthBytes: Int
         /// The rebuilt engine's tables, table by table.
         public var memory: EngineMemory

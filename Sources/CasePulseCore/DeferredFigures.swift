@@ -4,8 +4,8 @@
 ///
 /// An event counts under some forty keys — windows × region levels × agencies — and, applied
 /// directly, it updates forty aggregates spread over the engine's tables, most of them missing the
-/// cache. A rebuild (journal replay, records at a restart) publishes nothing until it ends, so it
-/// only needs the figures at the end: held here, an event updates one entry, whichever keys it
+/// cache. A rebuild (the daemon's journal replay) publishes nothing until it ends, so it only
+/// needs the figures at the end: held here, an event updates one entry, whichever keys it
 /// counts under, and each entry is added to its keys once. A case's filing, decision and closing
 /// mostly share one entry.
 ///

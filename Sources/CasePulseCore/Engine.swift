@@ -100,7 +100,9 @@ public final class Engine {
     public var keyCount: Int { publishedKeys }
 
     /// Whether anything changed since the last ``publishChanges(_:)``.
-    public var hasChanges: Bool { !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty || deferred?.placements.isEmpty == false }
+    public var hasChanges: Bool {
+        !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty || deferred?.placements.isEmpty == false
+    }
 
     // MARK: Ingest
 
