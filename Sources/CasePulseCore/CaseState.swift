@@ -15,6 +15,10 @@ struct Placement: Sendable {
     /// The region of the event.
     var regionCode: RegionCode { RegionCode(packed: region) }
 
+    /// Its (day, region, agency): the key of its day window's slot list, and of its entry while
+    /// figures are deferred.
+    var dayKey: PlacementKey { PlacementKey(day: day, region: regionCode, agency: agency) }
+
     /// Whether `other` counts under exactly the same keys: the same region, local day and agency.
     func sharesKeys(with other: Placement) -> Bool {
         region == other.region && day == other.day && agency == other.agency

@@ -31,7 +31,7 @@ final class DeferredFigures {
     /// The entry of `placement`'s (day, place, agency), made on first sight.
     @inline(__always)
     func entry(for placement: Placement) -> Int {
-        let key = PlacementKey(day: placement.day, region: placement.regionCode, agency: placement.agency)
+        let key = placement.dayKey
         if key == lastKey { return lastEntry }
         let entry: Int
         if let known = entries[key] {

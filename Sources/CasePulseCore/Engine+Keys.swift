@@ -6,7 +6,7 @@ extension Engine {
     /// Each part is a run of ``slotLists``.
     func slots(for placement: Placement) -> (coarse: SlotRun, day: SlotRun) {
         let day = placement.day
-        let dayKey = PlacementKey(day: day, region: placement.regionCode, agency: placement.agency)
+        let dayKey = placement.dayKey
         let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.regionCode, agency: placement.agency)
         let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: coarseSlots)
         let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: daySlots)
