@@ -8,7 +8,7 @@ enum CaseRestorer {
     /// Restores every row of `cases` into `engine`; returns how many. A record that does not
     /// decode throws (naming its case), after the folding thread has stopped.
     static func restoreAll(from db: Database, into engine: Engine) throws -> Int {
-        let folding = FoldingThread<CaseRecord>(engine: engine, name: "casepulse-restore") { engine, record in
+        let folding = FoldingThread<[CaseRecord]>(engine: engine, name: "casepulse-restore") { engine, record in
             engine.restore(record)
         }
         // Returning or throwing, the folding thread finishes what was queued and lets go first.

@@ -7,26 +7,29 @@ import Foundation
 /// At a restart the engine's work and the reading and decoding of what it folds (case records,
 /// journal events) are about equal halves and independent, so on two cores they overlap. Items
 /// pass in batches of ``batchSize`` through a bounded queue, so at most
-/// (``queuedBatches`` + 2) × ``batchSize`` decoded items exist at a time. The engine belongs to
-/// the folding thread from ``init(engine:name:fold:)`` until ``finish()`` returns: the caller must
-/// not touch it meanwhile, and has it back, alone, afterwards. Call ``finish()`` on every path
-/// (a `defer`), throwing or not.
-final class FoldingThread<Item: Sendable> {
+/// (``queuedBatches`` + 2) × ``batchSize`` decoded items exist at a time; emptied batches go
+/// back to the putting thread, their storage kept, so steady folding allocates none. The engine
+/// belongs to the folding thread from ``init(engine:name:fold:)`` until ``finish()`` returns: the
+/// caller must not touch it meanwhile, and has it back, alone, afterwards. Call ``finish()`` on
+/// every path (a `defer`), throwing or not.
+final class FoldingThread<Batch: FoldingBatch & Sendable> {
     /// Items handed over together.
     static var batchSize: Int { 1024 }
     /// Batches that may wait for the folding thread before ``put(_:)`` waits.
     static var queuedBatches: Int { 4 }
 
-    private let handoff = Handoff<Item>()
-    private var batch: [Item] = []
+    private let handoff = Handoff<Batch>()
+    private var batch = Batch()
     private var finished = false
 
     /// Starts the thread, named `name`, which calls `fold` with `engine` for each item put.
-    init(engine: Engine, name: String, fold: @escaping @Sendable (Engine, Item) -> Void) {
-        batch.reserveCapacity(Self.batchSize)
+    init(engine: Engine, name: String, fold: @escaping @Sendable (Engine, Batch.Item) -> Void) {
         let thread = Thread { [handoff, transfer = EngineTransfer(engine)] in
-            while let batch = handoff.take() {
-                for item in batch { fold(transfer.engine, item) }
+            while var batch = handoff.take() {
+                batch.forEach { fold(transfer.engine, $0) }
+                // Emptied in place, its storage goes back to the putting thread for a next batch.
+                batch.removeAll(keepingCapacity: true)
+                handoff.recycle(batch)
             }
             handoff.finishTaking()
         }
@@ -35,11 +38,12 @@ final class FoldingThread<Item: Sendable> {
     }
 
     /// Queues `item` to be folded after every item put before it.
-    func put(_ item: Item) {
+    func put(_ item: Batch.Item) {
         batch.append(item)
         if batch.count == Self.batchSize {
-            handoff.put(batch, limit: Self.queuedBatches)
-            batch.removeAll(keepingCapacity: true)
+            var next = handoff.spare() ?? Batch()
+            swap(&batch, &next)
+            handoff.put(next, limit: Self.queuedBatches)
         }
     }
 
@@ -48,22 +52,50 @@ final class FoldingThread<Item: Sendable> {
     func finish() {
         guard !finished else { return }
         finished = true
-        if !batch.isEmpty { handoff.put(batch, limit: Self.queuedBatches) }
-        batch = []
+        if batch.count > 0 { handoff.put(batch, limit: Self.queuedBatches) }
+        batch = Batch()
         handoff.finishPutting()
         handoff.waitUntilTaken()
     }
 }
 
+/// What a ``FoldingThread`` hands over: items appended one by one and folded in that order.
+protocol FoldingBatch {
+    /// What is put and folded.
+    associatedtype Item
+    /// An empty batch.
+    init()
+    /// How many items the batch holds.
+    var count: Int { get }
+    /// Adds `item` at the end.
+    mutating func append(_ item: Item)
+    /// Calls `body` with each item, in the order appended.
+    func forEach(_ body: (Item) throws -> Void) rethrows
+    /// Empties the batch; with `keepingCapacity` its storage stays for the next items.
+    mutating func removeAll(keepingCapacity: Bool)
+}
+
+/// Items that own their storage (case records) pass in an array.
+extension Array: FoldingBatch {
+    typealias Item = Element
+}
+
+/// Decoded journal events pass with their texts in one shared buffer: no allocation per event.
+extension CaseEventBatch: FoldingBatch {
+    typealias Item = CaseEventView
+}
+
 /// A bounded queue of batches between one putting and one taking thread.
-private final class Handoff<Item: Sendable>: @unchecked Sendable {
+private final class Handoff<Batch: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [[Item]] = []
+    private var batches: [Batch] = []
+    /// Batches folded and emptied, their storage kept: at most as many as may be queued.
+    private var spares: [Batch] = []
     private var putting = true
     private var taking = true
 
     /// Waits while `limit` batches are queued, then queues `batch`.
-    func put(_ batch: [Item], limit: Int) {
+    func put(_ batch: Batch, limit: Int) {
         condition.lock()
         while batches.count >= limit { condition.wait() }
         batches.append(batch)
@@ -80,7 +112,7 @@ private final class Handoff<Item: Sendable>: @unchecked Sendable {
     }
 
     /// The next batch, waiting for one; `nil` once putting finished and the queue is empty.
-    func take() -> [Item]? {
+    func take() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && putting { condition.wait() }
@@ -88,6 +120,20 @@ private final class Handoff<Item: Sendable>: @unchecked Sendable {
         let batch = batches.removeFirst()
         condition.broadcast()
         return batch
+    }
+
+    /// Keeps an emptied batch for ``spare()``.
+    func recycle(_ batch: Batch) {
+        condition.lock()
+        if spares.count < 2 { spares.append(batch) }
+        condition.unlock()
+    }
+
+    /// An emptied batch to fill, if one was recycled.
+    func spare() -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        return spares.popLast()
     }
 
     /// The taking thread is done.

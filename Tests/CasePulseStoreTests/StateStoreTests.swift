@@ -80,7 +80,7 @@ import Testing
         let queue = try DatabaseQueue(path: directory + "/casepulse.sqlite")
         let victim = try queue.write { db -> String in
             let ids = try String.fetchAll(db, sql: "SELECT case_id FROM cases")
-            #expect(ids.count > FoldingThread<CaseRecord>.batchSize * (FoldingThread<CaseRecord>.queuedBatches + 1))
+            #expect(ids.count > FoldingThread<[CaseRecord]>.batchSize * (FoldingThread<[CaseRecord]>.queuedBatches + 1))
             let victim = ids[ids.count * 3 / 4]
             try db.execute(sql: "UPDATE cases SET record = x'FF' WHERE case_id = ?", arguments: [victim])
             return victim
@@ -215,7 +215,7 @@ import Testing
     @Test func aJournalEventThatNoLongerDecodesStopsRecoveryNamingTheFile() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...1_000)
-        let badAt = FoldingThread<CaseEvent>.batchSize * (FoldingThread<CaseEvent>.queuedBatches + 2)
+        let badAt = FoldingThread<CaseEventBatch>.batchSize * (FoldingThread<CaseEventBatch>.queuedBatches + 2)
         #expect(events.count > badAt + 100)
         let path: String
         do {
