@@ -11,8 +11,13 @@
 /// equal ids are one key.
 ///
 /// A reference type with no copy-on-write, like ``SegmentedArray``: it has one owner (the engine).
+/// Its tables are memory it allocates and frees itself, not arrays, so a look-up retains and
+/// releases nothing and an insertion checks no buffer for uniqueness: with the engine's dozens of
+/// look-ups per event, that reference counting was a measurable share of the apply.
 final class ShardedDictionary<Key: TableHashable, Value> {
     static var shardBits: Int { 8 }
+    /// How many tables the map is split into.
+    static var shardCount: Int { 1 << shardBits }
     /// The smallest table of a shard that holds anything.
     static var initialCapacity: Int { 8 }
 
@@ -21,22 +26,47 @@ final class ShardedDictionary<Key: TableHashable, Value> {
         var tag: UInt64
         var key: Key?
         var value: Value?
+
+        static var empty: Entry { Entry(tag: 0, key: nil, value: nil) }
     }
 
+    /// One table: `capacity` (a power of two, or 0) initialised entries at `entries`.
     private struct Shard {
-        var entries: ContiguousArray<Entry> = []
+        var entries: UnsafeMutablePointer<Entry>?
+        var capacity = 0
         var count = 0
     }
 
-    /// Not checked for exclusive access at run time, as in ``SegmentedArray``: one owner.
-    @exclusivity(unchecked) private var shards: [Shard]
+    /// The ``shardCount`` tables; the pointer never changes, only what it points at.
+    private let shards: UnsafeMutablePointer<Shard>
 
     /// Number of entries.
     @exclusivity(unchecked) private(set) var count = 0
 
     /// An empty map.
     init() {
-        shards = Array(repeating: Shard(), count: 1 << Self.shardBits)
+        shards = .allocate(capacity: Self.shardCount)
+        shards.initialize(repeating: Shard(), count: Self.shardCount)
+    }
+
+    deinit {
+        for shard in 0..<Self.shardCount { Self.free(shards[shard]) }
+        shards.deinitialize(count: Self.shardCount)
+        shards.deallocate()
+    }
+
+    /// A table of `capacity` empty entries.
+    private static func table(capacity: Int) -> UnsafeMutablePointer<Entry> {
+        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+        entries.initialize(repeating: .empty, count: capacity)
+        return entries
+    }
+
+    /// Frees a table and what its entries hold.
+    private static func free(_ shard: Shard) {
+        guard let entries = shard.entries else { return }
+        entries.deinitialize(count: shard.capacity)
+        entries.deallocate()
     }
 
     /// The stored tag of `key` and its shard. The shard comes from bits 48–55 and the slot from
@@ -47,10 +77,13 @@ final class ShardedDictionary<Key: TableHashable, Value> {
         return (hash | (1 << 63), Int(truncatingIfNeeded: (hash >> 48) & 0xFF))
     }
 
-    /// The position of `key` in `entries`, or the empty position where it would go.
+    /// The position of `key` in a table of `capacity` entries (a power of two, not full), or the
+    /// empty position where it would go.
     @inline(__always)
-    private static func find(_ key: Key, tag: UInt64, in entries: ContiguousArray<Entry>) -> (index: Int, found: Bool) {
-        let mask = entries.count - 1
+    private static func find(
+        _ key: Key, tag: UInt64, in entries: UnsafeMutablePointer<Entry>, capacity: Int
+    ) -> (index: Int, found: Bool) {
+        let mask = capacity - 1
         var index = Int(truncatingIfNeeded: tag) & mask
         while true {
             let entryTag = entries[index].tag
@@ -60,13 +93,13 @@ final class ShardedDictionary<Key: TableHashable, Value> {
         }
     }
 
-    /// The value stored for `key`; assigning `nil` removes the entry.
+    /// The value stored under `key`; setting `nil` removes it.
     subscript(key: Key) -> Value? {
         get {
             let (tag, shard) = Self.locate(key)
-            let entries = shards[shard].entries
-            guard !entries.isEmpty else { return nil }
-            let (index, found) = Self.find(key, tag: tag, in: entries)
+            let table = shards[shard]
+            guard let entries = table.entries else { return nil }
+            let (index, found) = Self.find(key, tag: tag, in: entries, capacity: table.capacity)
             return found ? entries[index].value : nil
         }
         set {
@@ -81,83 +114,100 @@ final class ShardedDictionary<Key: TableHashable, Value> {
 
     private func insert(_ key: Key, tag: UInt64, value: Value, shard: Int) {
         // At most three quarters full, so probes stay short.
-        if (shards[shard].count + 1) * 4 > shards[shard].entries.count * 3 {
-            grow(shard)
-        }
-        let (index, found) = Self.find(key, tag: tag, in: shards[shard].entries)
-        if found {
-            shards[shard].entries[index].value = value
+        let entries: UnsafeMutablePointer<Entry>
+        if let current = shards[shard].entries, (shards[shard].count + 1) * 4 <= shards[shard].capacity * 3 {
+            entries = current
         } else {
-            shards[shard].entries[index] = Entry(tag: tag, key: key, value: value)
+            entries = grow(shard)
+        }
+        let (index, found) = Self.find(key, tag: tag, in: entries, capacity: shards[shard].capacity)
+        if found {
+            entries[index].value = value
+        } else {
+            entries[index] = Entry(tag: tag, key: key, value: value)
             shards[shard].count += 1
             count += 1
         }
     }
 
     private func remove(_ key: Key, tag: UInt64, shard: Int) {
-        guard !shards[shard].entries.isEmpty else { return }
-        let (index, found) = Self.find(key, tag: tag, in: shards[shard].entries)
+        let table = shards[shard]
+        guard let entries = table.entries else { return }
+        let (index, found) = Self.find(key, tag: tag, in: entries, capacity: table.capacity)
         guard found else { return }
         shards[shard].count -= 1
         count -= 1
-        shards[shard].entries.withUnsafeMutableBufferPointer { entries in
-            let mask = entries.count - 1
-            let hole = LinearProbing.shiftBack(
-                from: index, mask: mask,
-                home: { entries[$0].tag == 0 ? nil : Int(truncatingIfNeeded: entries[$0].tag) & mask },
-                move: { entries[$1] = entries[$0] })
-            entries[hole] = Entry(tag: 0, key: nil, value: nil)
-        }
+        let mask = table.capacity - 1
+        let hole = LinearProbing.shiftBack(
+            from: index, mask: mask,
+            home: { entries[$0].tag == 0 ? nil : Int(truncatingIfNeeded: entries[$0].tag) & mask },
+            move: { entries[$1] = entries[$0] })
+        entries[hole] = .empty
     }
 
-    /// Doubles one shard's table, placing its entries again by their kept hashes.
-    private func grow(_ shard: Int) {
-        let old = shards[shard].entries
-        let capacity = Swift.max(Self.initialCapacity, old.count * 2)
-        var entries = ContiguousArray(repeating: Entry(tag: 0, key: nil, value: nil), count: capacity)
+    /// Doubles a shard's table (or makes its first), moving every entry; returns the new table.
+    private func grow(_ shard: Int) -> UnsafeMutablePointer<Entry> {
+        let old = shards[shard]
+        let capacity = Swift.max(Self.initialCapacity, old.capacity * 2)
+        let entries = Self.table(capacity: capacity)
         let mask = capacity - 1
-        for entry in old where entry.tag != 0 {
-            var index = Int(truncatingIfNeeded: entry.tag) & mask
-            while entries[index].tag != 0 { index = (index + 1) & mask }
-            entries[index] = entry
+        if let oldEntries = old.entries {
+            for position in 0..<old.capacity where oldEntries[position].tag != 0 {
+                var index = Int(truncatingIfNeeded: oldEntries[position].tag) & mask
+                while entries[index].tag != 0 { index = (index + 1) & mask }
+                // Moved, not copied: the old table's entry is left uninitialised and freed below.
+                (entries + index).pointee = (oldEntries + position).move()
+                (oldEntries + position).initialize(to: .empty)
+            }
         }
+        Self.free(old)
         shards[shard].entries = entries
+        shards[shard].capacity = capacity
+        return entries
     }
 
-    /// Removes every entry.
+    /// Removes every entry; with `keepingCapacity` each shard keeps its table.
     func removeAll(keepingCapacity: Bool = false) {
-        for shard in shards.indices {
-            if keepingCapacity {
-                let capacity = shards[shard].entries.count
-                shards[shard].entries = ContiguousArray(repeating: Entry(tag: 0, key: nil, value: nil), count: capacity)
+        for shard in 0..<Self.shardCount {
+            if keepingCapacity, let entries = shards[shard].entries {
+                entries.update(repeating: .empty, count: shards[shard].capacity)
             } else {
-                shards[shard].entries = []
+                Self.free(shards[shard])
+                shards[shard].entries = nil
+                shards[shard].capacity = 0
             }
             shards[shard].count = 0
         }
         count = 0
     }
 
-    /// Calls `body` with every entry, in no particular order.
+    /// Calls `body` with every key and value, in no particular order.
     func forEach(_ body: (Key, Value) throws -> Void) rethrows {
-        for shard in shards {
-            for entry in shard.entries where entry.tag != 0 {
-                if let key = entry.key, let value = entry.value { try body(key, value) }
+        for shard in 0..<Self.shardCount {
+            let table = shards[shard]
+            guard let entries = table.entries else { continue }
+            for index in 0..<table.capacity where entries[index].tag != 0 {
+                if let key = entries[index].key, let value = entries[index].value { try body(key, value) }
             }
         }
     }
 
-    /// Bytes the tables take (entries allocated, whether filled or not; not what keys refer to).
+    /// Bytes allocated for the tables, whether or not their entries are used (keys' own heap
+    /// storage, such as long strings, not included).
     var allocatedBytes: Int {
-        shards.reduce(0) { $0 + $1.entries.capacity * MemoryLayout<Entry>.stride }
+        var bytes = Self.shardCount * MemoryLayout<Shard>.stride
+        for shard in 0..<Self.shardCount { bytes += shards[shard].capacity * MemoryLayout<Entry>.stride }
+        return bytes
     }
 
-    /// The entries of the fullest shard (for tests: the split is even).
-    var largestShardCount: Int { shards.map(\.count).max() ?? 0 }
+    /// The number of entries of the fullest shard.
+    var largestShardCount: Int {
+        var largest = 0
+        for shard in 0..<Self.shardCount { largest = Swift.max(largest, shards[shard].count) }
+        return largest
+    }
 }
 
-/// A key of a ``ShardedDictionary``: hashable, with a 64-bit hash whose every bit is well mixed
-/// (the map takes its shard and its slot from different bits).
 protocol TableHashable: Hashable {
     /// The key's hash; equal keys have equal hashes.
     var tableHash: UInt64 { get }
