@@ -64,6 +64,16 @@ final class DeferredFigures {
         (UInt32(truncatingIfNeeded: word >> 32), Int32(truncatingIfNeeded: word))
     }
 
+    /// Forgets every entry and frees the tables.
+    func removeAll() {
+        entries.removeAll()
+        placements.removeAll()
+        figures.removeAll()
+        parties.removeAll()
+        lastKey = nil
+        lastEntry = 0
+    }
+
     /// The entries, ordered by day, then place, then agency: entries next to each other share
     /// most of their keys, so adding them in this order keeps those keys in the cache.
     func entriesInKeyOrder() -> [Int] {

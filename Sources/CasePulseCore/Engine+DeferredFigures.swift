@@ -2,7 +2,7 @@
 /// entries to their keys at the end (see ``DeferredFigures``).
 extension Engine {
     /// Whether contributions are held back until ``settleFigures()``.
-    public var defersFigures: Bool { deferred != nil }
+    public var defersFigures: Bool { defers }
 
     /// Holds back the figures' updates until ``settleFigures()``: events and restored records are
     /// folded into their cases as always, and their contributions kept per (day, place, agency)
@@ -11,15 +11,18 @@ extension Engine {
     /// Every call that reads or publishes figures settles them first, so the engine never shows
     /// figures that lack a contribution; settling explicitly only chooses when that work is done.
     public func deferFigures() {
-        if deferred == nil { deferred = DeferredFigures() }
+        defers = true
     }
 
     /// Adds every contribution held back since ``deferFigures()`` to the keys it counts under, as
     /// applying them directly would have (those keys are marked changed), and updates figures
     /// directly again. Does nothing when nothing is deferred.
     public func settleFigures() {
-        guard let held = deferred else { return }
-        deferred = nil
+        guard defers else { return }
+        defers = false
+        let held = deferred
+        // Emptied, its tables freed, however the settling ends.
+        defer { held.removeAll() }
         for entry in held.entriesInKeyOrder() {
             let figures = held.figures[entry]
             let placement = held.placements[entry]

@@ -61,9 +61,11 @@ public final class Engine {
     let slotLists = SegmentedArray<Int32>()
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     @exclusivity(unchecked) var oldestKeptDay: Int64?
-    /// The contributions held back while the figures are deferred (``deferFigures()``); `nil`
-    /// otherwise.
-    @exclusivity(unchecked) var deferred: DeferredFigures?
+    /// The contributions held back while the figures are deferred (``deferFigures()``), empty
+    /// otherwise. Always there, so that the apply path reads it without a retain and a release.
+    let deferred = DeferredFigures()
+    /// Whether contributions go to ``deferred`` rather than to the keys.
+    @exclusivity(unchecked) var defers = false
 
     /// Indices of the cases changed since the last ``takeChangedRecords()``, for checkpoints.
     @exclusivity(unchecked) var changedCases: ContiguousArray<Int32> = []
@@ -101,7 +103,7 @@ public final class Engine {
 
     /// Whether anything changed since the last ``publishChanges(_:)``.
     public var hasChanges: Bool {
-        !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty || deferred?.placements.isEmpty == false
+        !dirtySlots.isEmpty || ingestDirty || !dirtyProducers.isEmpty || !deferred.placements.isEmpty
     }
 
     // MARK: Ingest
@@ -471,7 +473,7 @@ public final class Engine {
         slotsOf placement: Placement, party: UInt32 = CaseState.noParty, _ sign: Int32 = 0,
         _ change: (inout Aggregate) -> Void
     ) {
-        if let deferred {
+        if defers {
             let entry = deferred.entry(for: placement)
             change(&deferred.figures[entry])
             if party != CaseState.noParty { deferred.add(party: party, sign, at: entry) }
