@@ -94,7 +94,7 @@ extension Engine {
             Self.lend("/sys/ingest", ingest.json) { body($0, sequence, .json($1)) }
         }
         for producer in dirtyProducers.sorted() {
-            guard let record = producers[producer] else { continue }
+            guard let record = record(ofProducer: producer) else { continue }
             sequence += 1
             producerSequence[producer] = sequence
             Self.lend("/sys/producers/" + producer, record.json) { body($0, sequence, .json($1)) }

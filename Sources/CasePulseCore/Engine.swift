@@ -75,13 +75,28 @@ public final class Engine {
     /// Ingest counters (`/sys/ingest`).
     @exclusivity(unchecked) public internal(set) var ingest = IngestStatistics()
     /// Loss detection per producer (`/sys/producers/{producer}`).
-    @exclusivity(unchecked) public internal(set) var producers: [String: ProducerSequence] = [:]
+    public internal(set) var producers: [String: ProducerSequence] {
+        get {
+            var all = producerRecords
+            if !lastProducer.isEmpty { all[lastProducer] = lastProducerRecord }
+            return all
+        }
+        set {
+            producerRecords = newValue
+            lastProducer = ""
+        }
+    }
+    /// The records of ``producers``, but for the last producer's, which is ``lastProducerRecord``.
+    @exclusivity(unchecked) var producerRecords: [String: ProducerSequence] = [:]
     @exclusivity(unchecked) var ingestDirty = false
     @exclusivity(unchecked) var ingestSequence: UInt64 = 0
     @exclusivity(unchecked) var dirtyProducers: Set<String> = []
-    /// The producer of the last event applied: a run of events from one producer makes its name
-    /// once, and marks it dirty once per publish.
+    /// The producer of the last event applied (empty before the first): a run of events from one
+    /// producer makes its name once, hashes it for no look-up, and marks it dirty once per publish.
     @exclusivity(unchecked) var lastProducer = ""
+    /// The record of ``lastProducer``, kept out of ``producerRecords`` until another producer's
+    /// event comes.
+    @exclusivity(unchecked) var lastProducerRecord = ProducerSequence()
     @exclusivity(unchecked) var producerSequence: [String: UInt64] = [:]
 
     /// The last CHP sequence number handed out by ``publishChanges(_:)``.
@@ -124,8 +139,8 @@ public final class Engine {
     /// engine copies what it keeps. Reports the outcome and the sequence gap, as for a
     /// ``CaseEvent``.
     public func applyReportingGap(_ event: CaseEventView) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
-        let producer = producerName(event.producer)
-        let gap = producers[producer, default: ProducerSequence()].record(seq: event.seq)
+        selectProducer(event.producer)
+        let gap = lastProducerRecord.record(seq: event.seq)
         let outcome = fold(event)
         switch outcome {
         case .accepted: ingest.accepted += 1
@@ -136,14 +151,23 @@ public final class Engine {
         return (outcome, gap)
     }
 
-    /// The name of the producer whose bytes are `bytes`, marked as changed for the next publish: a
-    /// run of events from one producer makes its `String` and hashes it into the dirty set once.
+    /// Makes the producer whose name is `bytes` the last producer, with its record in
+    /// ``lastProducerRecord``, and marks it changed for the next publish: a run of events from one
+    /// producer makes its `String` and hashes it once, not once per event.
     @inline(__always)
-    private func producerName(_ bytes: UnsafeRawBufferPointer) -> String {
+    private func selectProducer(_ bytes: UnsafeRawBufferPointer) {
         let same = lastProducer.withUTF8Bytes { compareBytes($0, bytes) == 0 }
-        if !same { lastProducer = String(decoding: bytes, as: UTF8.self) }
+        if !same {
+            if !lastProducer.isEmpty { producerRecords[lastProducer] = lastProducerRecord }
+            lastProducer = String(decoding: bytes, as: UTF8.self)
+            lastProducerRecord = producerRecords[lastProducer] ?? ProducerSequence()
+        }
         if !same || dirtyProducers.isEmpty { dirtyProducers.insert(lastProducer) }
-        return lastProducer
+    }
+
+    /// The record of one producer, `nil` for a producer never seen.
+    func record(ofProducer producer: String) -> ProducerSequence? {
+        producer == lastProducer ? lastProducerRecord : producerRecords[producer]
     }
 
     /// Counts a refused message under `/sys/ingest`. No figure moves.

@@ -114,5 +114,8 @@ import Testing
         #expect(engine.producers["p1"]?.lastSeq == 7)
         #expect(engine.producers["p2"]?.lastSeq == 5)
         #expect(engine.producers["p3"]?.lastSeq == 9)
+        // Each producer's record survives the runs of the others: p1 saw 1, 2, 3, 6, 7.
+        #expect(engine.producers.mapValues(\.events) == ["p1": 5, "p2": 2, "p3": 2])
+        #expect(engine.producers["p1"]?.gaps == 1 && engine.producers["p1"]?.missing == 2)
     }
 }
