@@ -11,6 +11,10 @@ public final class ZoneCalendar {
     private var validFrom: Int64 = .max
     private var validUntil: Int64 = .min
     private var offset: Int64 = 0
+    /// The local day last converted, as days since the epoch, and its date: events come in runs
+    /// on one day, and the conversion costs a dozen divisions.
+    private var lastDay: Int64 = .min
+    private var lastDate = CivilDate(daysSinceEpoch: 0)
 
     /// Creates a calendar for `timeZone`.
     public init(timeZone: TimeZone) {
@@ -42,6 +46,10 @@ public final class ZoneCalendar {
     public func date(atUnixSeconds seconds: Int64) -> CivilDate {
         let local = seconds + utcOffset(atUnixSeconds: seconds)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        return CivilDate(daysSinceEpoch: days)
+        if days != lastDay {
+            lastDay = days
+            lastDate = CivilDate(daysSinceEpoch: days)
+        }
+        return lastDate
     }
 }
