@@ -6,8 +6,9 @@
 /// directly, it updates forty aggregates spread over the engine's tables, most of them missing the
 /// cache. A rebuild (the daemon's journal replay) publishes nothing until it ends, so it only
 /// needs the figures at the end: held here, an event updates one entry, whichever keys it
-/// counts under, and each entry is added to its keys once. A case's filing, decision and closing
-/// mostly share one entry.
+/// counts under, and each entry is added to its day's keys once, the sum of a month's entries of
+/// one place and agency to their other keys once. A case's filing, decision and closing mostly
+/// share one entry.
 ///
 /// Beneficiaries are kept as signed changes per entry (a decision taken back before the rebuild
 /// ends may remove a party the entry never added: one counted before the rebuild began).
@@ -74,15 +75,17 @@ final class DeferredFigures {
         lastEntry = 0
     }
 
-    /// The entries, ordered by day, then place, then agency: entries next to each other share
-    /// most of their keys, so adding them in this order keeps those keys in the cache.
-    func entriesInKeyOrder() -> [Int] {
+    /// The entries, ordered by month, place, agency and day: the entries of one (month, place,
+    /// agency) next to each other, so that their sum goes to the keys they share (all time, the
+    /// year, the month) once, and entries next to each other share most of their keys.
+    func entriesInMonthOrder() -> [Int] {
         var order = Array(placements.indices)
         order.sort { a, b in
             let x = placements[a], y = placements[b]
-            if x.day != y.day { return x.day < y.day }
+            if x.day / 100 != y.day / 100 { return x.day < y.day }
             if x.region != y.region { return x.region < y.region }
-            return x.agency < y.agency
+            if x.agency != y.agency { return x.agency < y.agency }
+            return x.day < y.day
         }
         return order
     }

@@ -516,7 +516,7 @@ public final class Engine {
 
     /// Counts `party` once more (`sign` > 0) or once less among the beneficiaries of `slot`.
     @inline(__always)
-    private func count(party: UInt32, _ sign: Int32, in slot: Int32) {
+    func count(party: UInt32, _ sign: Int32, in slot: Int32) {
         if sign > 0 { aggregates[Int(slot)].add(party: party) } else { aggregates[Int(slot)].remove(party: party) }
     }
 
