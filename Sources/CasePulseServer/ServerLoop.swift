@@ -125,7 +125,7 @@ final class ServerLoop {
                 }
             }
         }
-        publishing = try PublisherThread(socket: publisher, logger: logger)
+        publishing = try PublisherThread(socket: publisher, endpoint: configuration.publishEndpoint, logger: logger)
         var bound = ["snapshot": try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")]
         bound["publish"] = try Self.bind(publisher, configuration.publishEndpoint, "publish")
         var ingestBound: [String] = []
@@ -202,6 +202,8 @@ final class ServerLoop {
                         interval = .milliseconds(max(0, milliseconds))
                         nextPublish = min(nextPublish, now + interval)
                         logger.info("publish interval is now \(milliseconds) ms")
+                    case .dropSubscribers(let revoked):
+                        publishing.dropPeers(revoked: revoked)
                     case .wedge(let duration):
                         logger.warning("test hook: wedging the server loop for \(duration)")
                         Thread.sleep(forTimeInterval: Double(duration.components.seconds)
