@@ -207,8 +207,9 @@ public final class HashmapClient {
     ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Returns: The keys under `subtree` and the `KTHXBAI` sequence number.
     /// - Throws: ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)`` when no complete
-    ///   snapshot arrived in time, ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for
-    ///   frames that are not CHP commands.
+    ///   snapshot arrived in time, ``CasePulseClientError/snapshotRefused(endpoint:reason:detail:)``
+    ///   when the daemon refused it (`NACK`), ``CasePulseClientError/invalidSnapshot(endpoint:detail:)``
+    ///   for frames that are not CHP commands.
     public static func snapshot(
         context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5),
         curve: CurveClientKeys? = nil
@@ -251,6 +252,8 @@ public final class HashmapClient {
                 return Snapshot(sequence: sequence, entries: entries)
             case .heartbeat?:
                 continue
+            case .refused(let reason, let detail)?:
+                throw .snapshotRefused(endpoint: endpoint, reason: reason, detail: detail)
             case nil:
                 throw .invalidSnapshot(
                     endpoint: endpoint, detail: "a message of \(frames.count) frame(s) that is neither KVSYNC nor KTHXBAI")
@@ -333,7 +336,7 @@ public final class HashmapClient {
                 entries[key] = nil
             }
             changes.append(Change(key: key, sequence: updateSequence, value: value))
-        case .snapshotEnd?, nil:
+        case .snapshotEnd?, .refused?, nil:
             return
         }
     }

@@ -17,7 +17,8 @@ import ZeroMQ
 ///   already open, so its events are refused as `unauthorized` from the next message on. When
 ///   subscriber keys were removed, the server (registered with ``onSubscribersRevoked(_:)``)
 ///   drops every peer of its updates socket: the subscribers still listed reconnect, a revoked
-///   one cannot.
+///   one cannot. ``subscriberIdentity(of:)`` stops vouching for a revoked subscriber at once, so
+///   its snapshot requests are refused on connections already open.
 ///
 /// Set up in this order (``load(certificate:producerKeys:subscriberKeys:context:logger:)`` starts
 /// the ZAP handler, so it must run before the server binds anything):
@@ -174,10 +175,13 @@ public final class CurveSecurity: SocketSecurity {
     /// The producer name the ZAP handler gave the sender of `frame`, as long as its key is still in
     /// the producer allowlist under that name; `nil` otherwise (unauthorized).
     public func identity(of frame: Message) -> String? {
-        guard let name = frame.property("User-Id"), let key = frame.property(ZAPHandler.keyProperty),
-              gatekeeper.producerName(ofZ85: key) == name
-        else { return nil }
-        return name
+        listedName(of: frame, for: .reliable)
+    }
+
+    /// The subscriber name the ZAP handler gave the sender of `frame`, as long as its key is still
+    /// in the subscriber allowlist under that name; `nil` otherwise (unauthorized).
+    public func subscriberIdentity(of frame: Message) -> String? {
+        listedName(of: frame, for: .snapshot)
     }
 
     /// Registers `action`, called by ``reload()`` on the reloading thread whenever subscriber keys
@@ -186,6 +190,14 @@ public final class CurveSecurity: SocketSecurity {
         revocationObservers.withLock { $0.append(action) }
     }
 
+    /// The `User-Id` of the sender of `frame`, if its key (`X-Curve-Key`) is listed for `role`
+    /// under that name now.
+    private func listedName(of frame: Message, for role: EndpointRole) -> String? {
+        guard let name = frame.property("User-Id"), let key = frame.property(ZAPHandler.keyProperty),
+              gatekeeper.name(ofZ85: key, for: role) == name
+        else { return nil }
+        return name
+    }
 
     // MARK: Helpers
 
