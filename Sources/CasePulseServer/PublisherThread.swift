@@ -161,8 +161,8 @@ final class PublisherThread: @unchecked Sendable {
     }
 
     /// Has the thread drop every peer of the socket, from any thread: a reload revoked `revoked`
-    /// subscriber keys. Updates already queued still go to the peers still listed once they
-    /// reconnect, or are lost to them in between (they see a sequence gap).
+    /// subscriber keys. What is sent while the peers still listed reconnect is lost to them; they
+    /// take their snapshots again (PROTOCOL.md §5.2).
     func dropPeers(revoked: Int) {
         lock.lock()
         revokedKeys += revoked
