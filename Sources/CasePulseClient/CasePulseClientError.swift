@@ -6,6 +6,9 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
     case snapshotTimeout(endpoint: String, timeout: Duration)
     /// The snapshot endpoint answered with frames that are not CHP commands.
     case invalidSnapshot(endpoint: String, detail: String)
+    /// The snapshot endpoint refused the request (`NACK`): `unauthorized` when the client's key is
+    /// no longer in the daemon's subscriber allowlist.
+    case snapshotRefused(endpoint: String, reason: String, detail: String)
     /// No subscriber (the daemon's ingest SUB) showed up on the best-effort ingest endpoint in time.
     case noSubscriber(endpoint: String, timeout: Duration)
     /// The best-effort ingest endpoint did not take a queued event for this long (the subscriber
@@ -27,6 +30,8 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
             "no snapshot from \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running and serving snapshots there?)"
         case .invalidSnapshot(let endpoint, let detail):
             "invalid snapshot from \(endpoint): \(detail)"
+        case .snapshotRefused(let endpoint, let reason, let detail):
+            "\(endpoint) refused the snapshot request: \(reason) (\(detail))"
         case .noSubscriber(let endpoint, let timeout):
             "no subscriber on \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running with --ingest there?)"
         case .sendStalled(let endpoint, let timeout):

@@ -11,6 +11,13 @@ import ZeroMQ
 /// greater than the last one applied for its subtree (RFC 12), so nothing the snapshot already
 /// holds is applied twice or rolled back.
 ///
+/// Updates missed are recovered: the client takes every snapshot again (``resynchronizations``
+/// counts it) when its subscription reconnects — the daemon restarted, or dropped its subscribers
+/// because a reload revoked a key — as soon as the first message on the new connection shows
+/// the subscription live again, and, when it mirrors everything (subtree `""`), when the update
+/// sequence numbers skip one (a subtree's updates skip the numbers of other keys, so there a gap
+/// says nothing).
+///
 /// Not thread-safe and deliberately not `Sendable`: its sockets stay on the thread that uses it.
 ///
 /// ```swift
@@ -91,12 +98,14 @@ public final class HashmapClient {
     public private(set) var entries: [String: Entry] = [:]
     /// The highest sequence number seen: the snapshots' `KTHXBAI`s and every update applied since.
     public private(set) var sequence: UInt64 = 0
-    /// The `KTHXBAI` sequence numbers of the snapshots, one per subtree.
-    public let snapshotSequences: [UInt64]
+    /// The `KTHXBAI` sequence numbers of the latest snapshots, one per subtree.
+    public private(set) var snapshotSequences: [UInt64] = []
     /// When the last `HUGZ` heartbeat arrived; `nil` before the first.
     public private(set) var lastHeartbeat: ContinuousClock.Instant?
     /// Updates discarded because they were not newer than what was already applied.
     public private(set) var discardedUpdates = 0
+    /// How many times the snapshots were taken again after a reconnect or a sequence gap.
+    public private(set) var resynchronizations = 0
 
     /// The current values, key by key.
     public var values: [String: String] { entries.mapValues(\.value) }
@@ -105,9 +114,28 @@ public final class HashmapClient {
     public var subtree: String { subtrees.first ?? "" }
 
     private let subscriber: Socket
+    /// Reports the subscription's connection events (`DISCONNECTED`, `HANDSHAKE_SUCCEEDED`).
+    private let connectionEvents: Socket
     private let poller: Poller
     /// The last sequence applied per subtree (RFC 12's rule is per snapshot).
-    private var lastApplied: [UInt64]
+    private var lastApplied: [UInt64] = []
+    private let context: Context
+    private let timeout: Duration
+    private let curve: CurveClientKeys?
+    /// Where the subscription's connection stands.
+    private var link = Link.live
+    /// Set when the snapshots must be taken again.
+    private var resynchronizationDue = false
+
+    /// The subscription's connection, as its monitor tells it.
+    private enum Link {
+        /// Connected, or never lost.
+        case live
+        /// Disconnected since the snapshots were taken.
+        case lost
+        /// Connected again; the first message that follows shows the subscription is live.
+        case reconnected
+    }
 
     /// Mirrors one subtree.
     ///
@@ -152,6 +180,9 @@ public final class HashmapClient {
         self.snapshotEndpoint = snapshotEndpoint
         self.publishEndpoint = publishEndpoint
         self.subtrees = subtrees
+        self.context = context
+        self.timeout = timeout
+        self.curve = curve
         do {
             subscriber = try Socket(context, .sub)
             try subscriber.setLinger(0)
@@ -159,11 +190,17 @@ public final class HashmapClient {
             for subtree in subtrees { try subscriber.subscribe(subtree) }
             try subscriber.subscribe(ClusteredHashmap.heartbeat)
             try curve?.apply(to: subscriber)
+            let monitor = "inproc://casepulse-hashmap-client-\(UInt64.random(in: 0...UInt64.max))"
+            try subscriber.monitor(endpoint: monitor, events: [.disconnected, .handshakeSucceeded])
+            connectionEvents = try Socket(context, .pair)
+            try connectionEvents.setLinger(0)
+            try connectionEvents.connect(monitor)
             try subscriber.connect(publishEndpoint)
         } catch {
             throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
         }
-        poller = Poller([PollItem(socket: subscriber, events: .readable)])
+        poller = Poller([PollItem(socket: subscriber, events: .readable), PollItem(socket: connectionEvents, events: .readable)])
+        let subscription = Poller([PollItem(socket: subscriber, events: .readable)])
 
         // Clone pattern: subscribe first, then take the snapshot. A first message proves that the
         // daemon's PUB knows the subscription, so nothing published after the snapshot is missed.
@@ -171,7 +208,7 @@ public final class HashmapClient {
         if subscriptionWait > .zero {
             let deadline = ContinuousClock.now + subscriptionWait
             do {
-                while early.isEmpty, try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: deadline)) > 0 {
+                while early.isEmpty, try subscription.poll(timeoutMilliseconds: Duration.milliseconds(until: deadline)) > 0 {
                     if let frames = try subscriber.receiveMultipart(dontWait: true) { early.append(frames) }
                 }
             } catch {
@@ -179,20 +216,9 @@ public final class HashmapClient {
             }
         }
 
-        var sequences: [UInt64] = []
-        for subtree in subtrees {
-            let snapshot = try Self.snapshot(
-                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout, curve: curve)
-            sequences.append(snapshot.sequence)
-            sequence = max(sequence, snapshot.sequence)
-            for (key, entry) in snapshot.entries where (entries[key]?.sequence ?? 0) <= entry.sequence {
-                entries[key] = entry
-            }
-        }
-        snapshotSequences = sequences
-        lastApplied = sequences
-        // Whatever arrived while waiting was published before the snapshots: normally discarded.
         var ignored: [Change] = []
+        try takeSnapshots(reporting: &ignored)
+        // Whatever arrived while waiting was published before the snapshots: normally discarded.
         for frames in early { apply(frames, to: &ignored) }
     }
 
@@ -207,8 +233,9 @@ public final class HashmapClient {
     ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
     /// - Returns: The keys under `subtree` and the `KTHXBAI` sequence number.
     /// - Throws: ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)`` when no complete
-    ///   snapshot arrived in time, ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for
-    ///   frames that are not CHP commands.
+    ///   snapshot arrived in time, ``CasePulseClientError/snapshotRefused(endpoint:reason:detail:)``
+    ///   when the daemon refused it (`NACK`), ``CasePulseClientError/invalidSnapshot(endpoint:detail:)``
+    ///   for frames that are not CHP commands.
     public static func snapshot(
         context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5),
         curve: CurveClientKeys? = nil
@@ -251,6 +278,8 @@ public final class HashmapClient {
                 return Snapshot(sequence: sequence, entries: entries)
             case .heartbeat?:
                 continue
+            case .refused(let reason, let detail)?:
+                throw .snapshotRefused(endpoint: endpoint, reason: reason, detail: detail)
             case nil:
                 throw .invalidSnapshot(
                     endpoint: endpoint, detail: "a message of \(frames.count) frame(s) that is neither KVSYNC nor KTHXBAI")
@@ -260,28 +289,84 @@ public final class HashmapClient {
 
     /// Waits up to `timeout` for updates, then applies everything that has arrived.
     ///
-    /// Returns as soon as at least one message (update or heartbeat) was handled, or when the
-    /// timeout expires (then with no changes). Updates not newer than the last applied one of their
-    /// subtree are discarded (RFC 12); an empty value deletes the key.
+    /// Returns as soon as at least one message (update or heartbeat) or connection event was
+    /// handled, or when the timeout expires (then with no changes). Updates not newer than the last
+    /// applied one of their subtree are discarded (RFC 12); an empty value deletes the key. After a
+    /// reconnect or a gap the snapshots are taken again, and what differs from the copy held is
+    /// returned as changes too.
     ///
     /// - Parameter timeout: The longest wait for a first message; `.zero` only drains.
     /// - Returns: The changes applied, in arrival order.
-    /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails.
+    /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails; the errors of
+    ///   ``snapshot(context:endpoint:subtree:timeout:curve:)`` when a snapshot taken again fails.
     public func poll(timeout: Duration) throws(CasePulseClientError) -> [Change] {
         var changes: [Change] = []
         do {
             if try poller.poll(timeoutMilliseconds: timeout.wholeMilliseconds) == 0 {
                 return changes
             }
+            try followConnection(applyingTo: &changes)
             var handled = 0
             while handled < 100_000, let frames = try subscriber.receiveMultipart(dontWait: true) {
                 apply(frames, to: &changes)
                 handled += 1
             }
+            if handled > 0, link == .reconnected {
+                link = .live
+                resynchronizationDue = true
+            }
         } catch {
             throw .zeroMQ(action: "cannot receive updates from \(publishEndpoint)", error: error)
         }
+        if resynchronizationDue {
+            try takeSnapshots(reporting: &changes)
+            resynchronizations += 1
+        }
         return changes
+    }
+
+    /// Reads the subscription's connection events. Once it is connected again after losing its
+    /// connection, what arrived over the old one is applied first: the next message then comes
+    /// over the new connection and shows that the daemon holds the subscription again.
+    private func followConnection(applyingTo changes: inout [Change]) throws(ZMQError) {
+        while let event = try MonitorEvent.receive(from: connectionEvents, dontWait: true) {
+            switch event.kind {
+            case .disconnected:
+                link = .lost
+            case .handshakeSucceeded where link == .lost:
+                while let frames = try subscriber.receiveMultipart(dontWait: true) { apply(frames, to: &changes) }
+                link = .reconnected
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Takes the snapshot of every subtree and makes it the copy held, reporting the keys whose
+    /// entry it changes (a key it lacks as deleted).
+    private func takeSnapshots(reporting changes: inout [Change]) throws(CasePulseClientError) {
+        resynchronizationDue = false
+        var fresh: [String: Entry] = [:]
+        var sequences: [UInt64] = []
+        for subtree in subtrees {
+            let snapshot = try Self.snapshot(
+                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout, curve: curve)
+            sequences.append(snapshot.sequence)
+            for (key, entry) in snapshot.entries where (fresh[key]?.sequence ?? 0) <= entry.sequence {
+                fresh[key] = entry
+            }
+        }
+        let newest = sequences.max() ?? 0
+        for key in entries.keys.sorted() where fresh[key] == nil {
+            changes.append(Change(key: key, sequence: newest, value: nil))
+        }
+        for (key, entry) in fresh.sorted(by: { $0.key < $1.key }) where entries[key] != entry {
+            changes.append(Change(key: key, sequence: entry.sequence, value: entry.value))
+        }
+        entries = fresh
+        snapshotSequences = sequences
+        lastApplied = sequences
+        sequence = max(sequence, newest)
     }
 
     /// Polls until `condition` holds for the current values or `timeout` expires.
@@ -306,6 +391,7 @@ public final class HashmapClient {
     /// Closes the subscription; later polls fail.
     public func close() {
         subscriber.close(linger: 0)
+        connectionEvents.close(linger: 0)
     }
 
     private func apply(_ frames: [[UInt8]], to changes: inout [Change]) {
@@ -323,6 +409,10 @@ public final class HashmapClient {
                 discardedUpdates += 1
                 return
             }
+            // Mirroring everything, every number reaches this client: one skipped is an update lost.
+            if let everything = subtrees.firstIndex(of: ""), updateSequence > lastApplied[everything] + 1 {
+                resynchronizationDue = true
+            }
             for (index, subtree) in subtrees.enumerated() where key.hasPrefix(subtree) {
                 lastApplied[index] = updateSequence
             }
@@ -333,7 +423,7 @@ public final class HashmapClient {
                 entries[key] = nil
             }
             changes.append(Change(key: key, sequence: updateSequence, value: value))
-        case .snapshotEnd?, nil:
+        case .snapshotEnd?, .refused?, nil:
             return
         }
     }

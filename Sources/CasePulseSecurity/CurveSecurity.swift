@@ -14,9 +14,11 @@ import ZeroMQ
 ///   message, so an event whose `producer` differs is refused as `unauthorized`.
 /// - ``reload()`` (SIGHUP) re-reads the directories. A key no longer listed fails every new
 ///   handshake at once, and ``identity(of:)`` stops vouching for it on connections that are
-///   already open, so its events are refused as `unauthorized` from the next message on. Already
-///   connected subscribers keep their connection (libzmq cannot drop one peer of a PUB socket)
-///   until they disconnect; they cannot connect again.
+///   already open, so its events are refused as `unauthorized` from the next message on. When
+///   subscriber keys were removed, the server (registered with ``onSubscribersRevoked(_:)``)
+///   drops every peer of its updates socket: the subscribers still listed reconnect, a revoked
+///   one cannot. ``subscriberIdentity(of:)`` stops vouching for a revoked subscriber at once, so
+///   its snapshot requests are refused on connections already open.
 ///
 /// Set up in this order (``load(certificate:producerKeys:subscriberKeys:context:logger:)`` starts
 /// the ZAP handler, so it must run before the server binds anything):
@@ -46,6 +48,7 @@ public final class CurveSecurity: SocketSecurity {
     private let logger: Logger
     private let monitorPrefix = "inproc://casepulse-handshakes-" + UUID().uuidString + "-"
     private let monitorCount = Atomic<Int>(0)
+    private let revocationObservers = Mutex<[@Sendable (_ revoked: Int) -> Void]>([])
 
     private init(
         certificate: CurveCertificate, producerKeysPath: String?, subscriberKeysPath: String?,
@@ -133,6 +136,9 @@ public final class CurveSecurity: SocketSecurity {
         gatekeeper.current = fresh
         paths.withLock { $0 = (producerKeys, subscriberKeys) }
         logger.notice("allowlists reloaded: \(fresh); \(change)")
+        if !change.subscribersRemoved.isEmpty {
+            for observer in revocationObservers.withLock({ $0 }) { observer(change.subscribersRemoved.count) }
+        }
         return change
     }
 
@@ -169,8 +175,26 @@ public final class CurveSecurity: SocketSecurity {
     /// The producer name the ZAP handler gave the sender of `frame`, as long as its key is still in
     /// the producer allowlist under that name; `nil` otherwise (unauthorized).
     public func identity(of frame: Message) -> String? {
+        listedName(of: frame, for: .reliable)
+    }
+
+    /// The subscriber name the ZAP handler gave the sender of `frame`, as long as its key is still
+    /// in the subscriber allowlist under that name; `nil` otherwise (unauthorized).
+    public func subscriberIdentity(of frame: Message) -> String? {
+        listedName(of: frame, for: .snapshot)
+    }
+
+    /// Registers `action`, called by ``reload()`` on the reloading thread whenever subscriber keys
+    /// were removed, with how many.
+    public func onSubscribersRevoked(_ action: @escaping @Sendable (_ revoked: Int) -> Void) {
+        revocationObservers.withLock { $0.append(action) }
+    }
+
+    /// The `User-Id` of the sender of `frame`, if its key (`X-Curve-Key`) is listed for `role`
+    /// under that name now.
+    private func listedName(of frame: Message, for role: EndpointRole) -> String? {
         guard let name = frame.property("User-Id"), let key = frame.property(ZAPHandler.keyProperty),
-              gatekeeper.producerName(ofZ85: key) == name
+              gatekeeper.name(ofZ85: key, for: role) == name
         else { return nil }
         return name
     }

@@ -23,9 +23,10 @@ final class Gatekeeper: Sendable {
         allowlists.withLock { $0.name(of: key, for: role) }
     }
 
-    /// The producer name of a key given in Z85 (as the `X-Curve-Key` property holds it), if listed now.
-    func producerName(ofZ85 key: String) -> String? {
-        allowlists.withLock { $0.producers?.namesByZ85[key] }
+    /// The name of a key given in Z85 (as the `X-Curve-Key` property holds it) if it may connect
+    /// to a socket of `role` now.
+    func name(ofZ85 key: String, for role: EndpointRole) -> String? {
+        allowlists.withLock { $0.list(for: role)?.namesByZ85[key] }
     }
 
     /// The handshake counts so far.

@@ -24,6 +24,11 @@ import Glibc
 /// and sends only keys some subscriber holds a prefix of — libzmq would drop the others unsent
 /// anyway. It shares them through ``subscriptions(changedSince:)``, so that the loop need not
 /// even name most such keys. To a subscriber an XPUB is a PUB.
+///
+/// ``dropPeers(revoked:)`` closes every subscriber's connection (a reload revoked subscriber
+/// keys): the thread unbinds the endpoint — libzmq closes the connections a listener accepted
+/// with it — and binds it again, so that subscribers still listed reconnect while a revoked key's
+/// handshake now fails.
 final class PublisherThread: @unchecked Sendable {
     /// Changes waiting to be sent: key names in one byte buffer, values as figures or JSON.
     struct Batch {
@@ -74,12 +79,24 @@ final class PublisherThread: @unchecked Sendable {
     }
 
     private let socket: Socket
+    /// The endpoint as configured (`tcp://127.0.0.1:*`, `ipc://*`, …).
+    private let endpoint: String
+    /// The endpoint as bound (a wildcard resolved), read when the thread starts.
+    private var boundEndpoint = ""
+    /// Set while the endpoint could not be bound again after dropping the peers: retried.
+    private var rebindPending = false
+    /// Whether the listener removes its directory as it closes: libzmq's own for `ipc://*`.
+    private var listenerRemovesDirectory: Bool
+    /// The `ipc://*` directory made again after dropping the peers, removed by ``finish()``.
+    private var madeDirectory: String?
     private let logger: Logger
     private let lock = NSLock()
     /// Guarded by `lock`.
     private var queued = Batch()
     /// Guarded by `lock`.
     private var finishing = false
+    /// Subscriber keys revoked since the thread last dropped its peers. Guarded by `lock`.
+    private var revokedKeys = 0
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
     /// ``hand(_:)`` and ``finish()`` wake the thread, which polls it beside the socket.
@@ -88,9 +105,12 @@ final class PublisherThread: @unchecked Sendable {
     private let shared = Mutex<(filter: SubscriptionFilter, version: UInt64)>((SubscriptionFilter(), 0))
     private let version = Atomic<UInt64>(0)
 
-    /// Takes over `socket` (a bound XPUB socket) once started; throws when no pipe can be made.
-    init(socket: Socket, logger: Logger) throws(ServerError) {
+    /// Takes over `socket` (an XPUB socket, bound to `endpoint` before ``start()``) once started;
+    /// throws when no pipe can be made.
+    init(socket: Socket, endpoint: String, logger: Logger) throws(ServerError) {
         self.socket = socket
+        self.endpoint = endpoint
+        listenerRemovesDirectory = endpoint.hasPrefix("ipc://*")
         self.logger = logger
         wakePipe = try WakePipe(purpose: "publish thread's")
     }
@@ -105,9 +125,10 @@ final class PublisherThread: @unchecked Sendable {
         }
     }
 
-    /// Starts the thread.
+    /// Starts the thread (on the thread that bound the socket).
     func start() {
         started = true
+        boundEndpoint = (try? socket.lastEndpoint) ?? endpoint
         let thread = Thread { [self] in
             run()
             finished.signal()
@@ -139,6 +160,16 @@ final class PublisherThread: @unchecked Sendable {
         batch.removeAll()
     }
 
+    /// Has the thread drop every peer of the socket, from any thread: a reload revoked `revoked`
+    /// subscriber keys. What is sent while the peers still listed reconnect is lost to them; they
+    /// take their snapshots again (PROTOCOL.md §5.2).
+    func dropPeers(revoked: Int) {
+        lock.lock()
+        revokedKeys += revoked
+        lock.unlock()
+        wakePipe.wake()
+    }
+
     /// Sends what is queued, stops the thread and closes the socket (which lingers so the last
     /// updates leave).
     func finish() {
@@ -148,6 +179,10 @@ final class PublisherThread: @unchecked Sendable {
         wakePipe.wake()
         if started { finished.wait() }
         socket.close()
+        if let madeDirectory {
+            unlink(madeDirectory + "/" + URL(fileURLWithPath: boundEndpoint).lastPathComponent)
+            rmdir(madeDirectory)
+        }
     }
 
     private func run() {
@@ -163,8 +198,12 @@ final class PublisherThread: @unchecked Sendable {
             readSubscriptions(into: &filter, using: subscription)
             lock.lock()
             let finishing = self.finishing
+            let revoked = revokedKeys
+            revokedKeys = 0
             if !queued.isEmpty { swap(&queued, &working) }
             lock.unlock()
+            if revoked > 0 { dropEveryPeer(revoked: revoked) }
+            if rebindPending { rebind(revoked: 0) }
             if !working.isEmpty {
                 working.bytes.withUnsafeBytes { bytes in
                     // What no subscriber holds would be dropped by libzmq: not even rendered.
@@ -178,7 +217,7 @@ final class PublisherThread: @unchecked Sendable {
             if finishing { return }
             // Sleeps until a batch is handed over or a subscription changes. The pipe is drained
             // before the queue is looked at again, so a hand-over is never missed.
-            do { _ = try poller.poll(timeoutMilliseconds: -1) } catch {
+            do { _ = try poller.poll(timeoutMilliseconds: rebindPending ? 1000 : -1) } catch {
                 logger.error("publish thread: poll failed: \(error)")
                 usleep(10_000)
             }
@@ -211,6 +250,71 @@ final class PublisherThread: @unchecked Sendable {
             state.version &+= 1
             version.store(state.version, ordering: .releasing)
         }
+    }
+
+    // MARK: Dropping the peers
+
+    /// Unbinds the endpoint, which closes every connection its listener accepted, and binds it
+    /// again.
+    private func dropEveryPeer(revoked: Int) {
+        do { try socket.unbind(boundEndpoint) } catch {
+            logger.error(
+                "\(Self.keys(revoked)) revoked, but the updates socket's peers were not dropped: \(error); restart casepulsed to cut them off")
+            return
+        }
+        rebind(revoked: revoked)
+    }
+
+    /// Binds the endpoint again. libzmq closes the old listener in its I/O thread, so its address
+    /// may stay in use for a moment: `EADDRINUSE` is retried for up to a second. A failure is
+    /// logged once and retried every second until the bind succeeds.
+    private func rebind(revoked: Int) {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while true {
+            do throws(ZMQError) {
+                try awaitListenerDirectory(until: deadline)
+                try socket.bind(boundEndpoint)
+                break
+            } catch {
+                if error.errno == EADDRINUSE, ContinuousClock.now < deadline {
+                    usleep(5_000)
+                    continue
+                }
+                if !rebindPending {
+                    logger.error(
+                        "cannot bind the updates endpoint again after dropping its peers: \(error); no subscriber can connect until it is bound (retried every second)")
+                }
+                rebindPending = true
+                return
+            }
+        }
+        listenerRemovesDirectory = false
+        if rebindPending {
+            rebindPending = false
+            logger.notice("the updates endpoint \(boundEndpoint) is bound again; subscribers reconnect")
+        } else {
+            logger.notice(
+                "\(Self.keys(revoked)) revoked: dropped every peer of the updates socket \(boundEndpoint); subscribers still listed reconnect")
+        }
+    }
+
+    /// With `ipc://*` libzmq made a temporary directory for the socket file, and the old listener
+    /// removes the file and the directory as it closes: waits for that (so that the new file is
+    /// not removed) and makes the directory again, owner-only.
+    private func awaitListenerDirectory(until deadline: ContinuousClock.Instant) throws(ZMQError) {
+        guard listenerRemovesDirectory, boundEndpoint.hasPrefix("ipc://") else { return }
+        let directory = URL(fileURLWithPath: String(boundEndpoint.dropFirst("ipc://".count))).deletingLastPathComponent().path
+        while access(directory, F_OK) == 0, ContinuousClock.now < deadline { usleep(5_000) }
+        if mkdir(directory, 0o700) == 0 {
+            madeDirectory = directory
+        } else if errno != EEXIST {
+            throw ZMQError(errno: errno, operation: "mkdir \(directory) for", endpoint: boundEndpoint)
+        }
+    }
+
+    /// `1 subscriber key`, `2 subscriber keys`.
+    private static func keys(_ count: Int) -> String {
+        "\(count) subscriber key\(count == 1 ? "" : "s")"
     }
 
     /// Sends one KVPUB (the five frames of ``ClusteredHashmap/keyValueFrames(key:sequence:value:)``)

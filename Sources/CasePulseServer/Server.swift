@@ -59,6 +59,11 @@ public final class Server: Service, Sendable {
             return state.started
         }
         guard !alreadyStarted else { return }
+        // A revoked subscriber may still be connected to the updates socket: drop every peer, so
+        // that only the keys still listed get back in.
+        configuration.security?.onSubscribersRevoked { [weak self] revoked in
+            self?.send(.dropSubscribers(revoked: revoked))
+        }
         let outcome = Mutex<Result<[String: String], ServerError>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in

@@ -46,6 +46,9 @@ final class ServerLoop {
     private let poller = Poller()
     private let wakePipe: WakePipe
     private let frames: [Message] = (0..<4).map { _ in Message() }
+    /// A snapshot request: identity, `ICANHAZ?`, subtree.
+    private let requestFrames: [Message] = (0..<3).map { _ in Message() }
+    private var snapshotsRefused: Int64 = 0
     private let emptyFrame = Message()
     private var now = ContinuousClock.now
     private var wallSeconds = Int64(Date().timeIntervalSince1970)
@@ -125,7 +128,7 @@ final class ServerLoop {
                 }
             }
         }
-        publishing = try PublisherThread(socket: publisher, logger: logger)
+        publishing = try PublisherThread(socket: publisher, endpoint: configuration.publishEndpoint, logger: logger)
         var bound = ["snapshot": try Self.bind(snapshot, configuration.snapshotEndpoint, "snapshot")]
         bound["publish"] = try Self.bind(publisher, configuration.publishEndpoint, "publish")
         var ingestBound: [String] = []
@@ -202,6 +205,8 @@ final class ServerLoop {
                         interval = .milliseconds(max(0, milliseconds))
                         nextPublish = min(nextPublish, now + interval)
                         logger.info("publish interval is now \(milliseconds) ms")
+                    case .dropSubscribers(let revoked):
+                        publishing.dropPeers(revoked: revoked)
                     case .wedge(let duration):
                         logger.warning("test hook: wedging the server loop for \(duration)")
                         Thread.sleep(forTimeInterval: Double(duration.components.seconds)
@@ -253,6 +258,7 @@ final class ServerLoop {
         status.keys = engine.keyCount
         status.sequence = engine.sequence
         status.lastGap = lastGap
+        status.snapshotsRefused = snapshotsRefused
         status.loopIterations = iterations
         return status
     }
@@ -445,14 +451,21 @@ final class ServerLoop {
 
     private func answerSnapshots() {
         for _ in 0..<64 {
-            let request: [[UInt8]]?
-            do { request = try snapshot.receiveMultipart(dontWait: true) } catch {
+            let count: Int?
+            do { count = try snapshot.receiveMultipart(into: requestFrames, dontWait: true) } catch {
                 logger.error("snapshot receive failed: \(error)")
                 return
             }
-            guard let request else { return }
+            guard let count else { return }
+            let request = requestFrames.prefix(count).map(\.bytes)
             guard request.count == 3, request[1] == Array(ClusteredHashmap.snapshotRequest.utf8) else {
-                logger.notice("ignored a snapshot request that is not ICANHAZ? (\(request.count) frames)")
+                logger.notice("ignored a snapshot request that is not ICANHAZ? (\(count) frames)")
+                continue
+            }
+            // Figures only for a key still listed: the connection may predate a reload that
+            // revoked it.
+            if let security = configuration.security, security.subscriberIdentity(of: requestFrames[1]) == nil {
+                refuseSnapshot(to: request[0], sender: requestFrames[1].property("User-Id"))
                 continue
             }
             // Publish what is pending first, so the snapshot's sequence numbers and the updates a
@@ -470,6 +483,17 @@ final class ServerLoop {
             send(snapshot, [identity] + ClusteredHashmap.snapshotEndFrames(sequence: engine.sequence, subtree: subtree))
             logger.debug("snapshot of \(subtree.isEmpty ? "everything" : subtree): \(sent) keys at \(engine.sequence)")
         }
+    }
+
+    /// Answers a snapshot request with `["NACK", "unauthorized", detail]`, counts and logs it.
+    private func refuseSnapshot(to identity: [UInt8], sender: String?) {
+        snapshotsRefused += 1
+        let who = sender.map { "subscriber '\($0)'" } ?? "a peer without a CURVE identity"
+        refusals.log(
+            .notice, "refused a snapshot request from \(who): its key is not in the subscriber allowlist",
+            now: DispatchTime.now().uptimeNanoseconds)
+        send(snapshot, [identity] + ClusteredHashmap.refusalFrames(
+            reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist"))
     }
 
     private func send(_ socket: Socket, _ frames: [[UInt8]]) {

@@ -16,6 +16,9 @@ public struct ServerStatus: Sendable, Equatable {
     public var sequence: UInt64 = 0
     /// The last sequence gap seen, as `producer: first…last`, if any.
     public var lastGap: String?
+    /// Snapshot requests refused because the requesting connection's key is no longer in the
+    /// subscriber allowlist.
+    public var snapshotsRefused: Int64 = 0
     /// Loop iterations so far; a value that stops rising means the loop is wedged.
     public var loopIterations: UInt64 = 0
 

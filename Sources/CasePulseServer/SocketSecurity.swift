@@ -16,7 +16,10 @@ public enum EndpointRole: String, Sendable, CaseIterable {
 ///
 /// The server calls ``configure(_:role:)`` on its own thread for every socket before binding or
 /// connecting it, and ``identity(of:)`` for every ingest message it decodes; an event whose
-/// `producer` is not the identity returned is refused as `unauthorized`.
+/// `producer` is not the identity returned is refused as `unauthorized`. It calls
+/// ``subscriberIdentity(of:)`` for every snapshot request, and refuses the request when it gets
+/// `nil`. When it starts it registers with ``onSubscribersRevoked(_:)``, and drops every peer of
+/// its updates socket whenever subscriber keys are revoked.
 public protocol SocketSecurity: Sendable {
     /// Sets the security options of `socket` (e.g. `ZMQ_CURVE_SERVER`, the secret key, the ZAP
     /// domain) before it is bound or connected.
@@ -25,4 +28,12 @@ public protocol SocketSecurity: Sendable {
     /// The authenticated identity of the peer that sent `frame` (a frame of an ingest message), or
     /// `nil` when the transport says nothing (then the event is refused as `unauthorized`).
     func identity(of frame: Message) -> String?
+
+    /// The authenticated subscriber that sent `frame` (a frame of a snapshot request), as long as
+    /// it may still read figures; `nil` otherwise (then the request is refused as `unauthorized`).
+    func subscriberIdentity(of frame: Message) -> String?
+
+    /// Registers `action`, to be called — on any thread — each time a reload removes subscriber
+    /// keys, with how many it removed.
+    func onSubscribersRevoked(_ action: @escaping @Sendable (_ revoked: Int) -> Void)
 }

@@ -6,6 +6,7 @@
 /// - `KTHXBAI`:  `["KTHXBAI", sequence, "", "", subtree]`
 /// - `KVPUB`:    `[key, sequence, uuid (empty), properties (empty), value]`; an empty value deletes
 /// - `HUGZ`:     `["HUGZ", 00000000, "", "", ""]`
+/// - `NACK`:     `["NACK", reason, detail]`, a refused `ICANHAZ?` (casepulse's own, PROTOCOL.md §5.1)
 ///
 /// Sequence numbers are 8 bytes in network order.
 public enum ClusteredHashmap {
@@ -15,6 +16,8 @@ public enum ClusteredHashmap {
     public static let snapshotEnd = "KTHXBAI"
     /// The heartbeat command.
     public static let heartbeat = "HUGZ"
+    /// The command refusing a snapshot request (not RFC 12's: casepulse's, PROTOCOL.md §5.1).
+    public static let refusal = "NACK"
 
     /// A sequence number as 8 bytes in network order.
     public static func encode(sequence: UInt64) -> [UInt8] {
@@ -37,6 +40,12 @@ public enum ClusteredHashmap {
         [Array(snapshotEnd.utf8), encode(sequence: sequence), [], [], Array(subtree.utf8)]
     }
 
+    /// The three frames of a NACK refusing a snapshot request: `reason` as in PROTOCOL.md §2.4
+    /// (`unauthorized`), `detail` one line of English.
+    public static func refusalFrames(reason: String, detail: String) -> [[UInt8]] {
+        [Array(refusal.utf8), Array(reason.utf8), Array(detail.utf8)]
+    }
+
     /// The five frames of a HUGZ heartbeat.
     public static let heartbeatFrames: [[UInt8]] = [Array(heartbeat.utf8), [UInt8](repeating: 0, count: 8), [], [], []]
 
@@ -48,9 +57,16 @@ public enum ClusteredHashmap {
         case snapshotEnd(sequence: UInt64, subtree: String)
         /// Heartbeat.
         case heartbeat
+        /// A refused snapshot request; no KVSYNC or KTHXBAI follows.
+        case refused(reason: String, detail: String)
 
-        /// Decodes the five frames of a command; `nil` when they are not one.
+        /// Decodes the frames of a command (five, three for a NACK); `nil` when they are not one.
         public init?(frames: [[UInt8]]) {
+            if frames.count == 3, frames[0].elementsEqual(ClusteredHashmap.refusal.utf8) {
+                self = .refused(
+                    reason: String(decoding: frames[1], as: UTF8.self), detail: String(decoding: frames[2], as: UTF8.self))
+                return
+            }
             guard frames.count == 5, let sequence = ClusteredHashmap.decodeSequence(frames[1]) else { return nil }
             let name = String(decoding: frames[0], as: UTF8.self)
             switch name {

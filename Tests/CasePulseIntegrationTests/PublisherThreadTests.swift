@@ -33,7 +33,7 @@ import ZeroMQ
         try subscriber.connect(endpoint)
         Thread.sleep(forTimeInterval: 0.3)  // let the subscription arrive
 
-        let thread = try PublisherThread(socket: publisher, logger: Logger(label: "test"))
+        let thread = try PublisherThread(socket: publisher, endpoint: endpoint, logger: Logger(label: "test"))
         var figures = Aggregate().figures
         var expected: [[UInt8]] = []
         // Three batches before the thread starts: the second and third are appended to the first.
@@ -74,7 +74,7 @@ import ZeroMQ
     @Test func subscriptionsFollowWhatSubscribersHold() throws {
         let (directory, endpoint, context, publisher) = try boundPublisher()
         defer { withExtendedLifetime(directory) {} }
-        let thread = try PublisherThread(socket: publisher, logger: Logger(label: "test"))
+        let thread = try PublisherThread(socket: publisher, endpoint: endpoint, logger: Logger(label: "test"))
         thread.start()
         defer { thread.finish() }
         var version: UInt64 = 0
@@ -119,6 +119,59 @@ import ZeroMQ
         #expect(waitFor { $0.prefixes == [Array("HUGZ".utf8)] })
         first.close()
         #expect(waitFor { $0.isEmpty })
+    }
+
+    /// The endpoints ``PublisherThread/dropPeers(revoked:)`` must rebind: an ephemeral tcp port
+    /// (rebound as resolved), an ipc path, and an `ipc://*` whose directory libzmq removes.
+    static let dropEndpoints = ["tcp://127.0.0.1:*", "ipc://DIR/publish", "ipc://*"]
+
+    /// Dropping the peers closes every subscriber's connection, and the endpoint is bound again
+    /// where it was: the subscribers reconnect, resubscribe and receive what follows.
+    @Test(arguments: dropEndpoints) func droppingThePeersDisconnectsEverySubscriberWhichReconnects(_ configured: String) throws {
+        let directory = try TemporaryDirectory(prefix: "casepulse-drop")
+        let endpoint = configured.replacingOccurrences(of: "DIR", with: directory.path)
+        let context = try Context()
+        let publisher = try Socket(context, .xpub)
+        try publisher.setLinger(1000)
+        try publisher.bind(endpoint)
+        let bound = try publisher.lastEndpoint
+        let thread = try PublisherThread(socket: publisher, endpoint: endpoint, logger: Logger(label: "test"))
+        thread.start()
+        defer { thread.finish() }
+        var version: UInt64 = 0
+        func waitForSubscribers() -> Bool {
+            for _ in 0..<500 {
+                if thread.subscriptions(changedSince: &version)?.matchesEverything == true { return true }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            return false
+        }
+        func publish(_ sequence: UInt64) {
+            var batch = PublisherThread.Batch()
+            Array("/sys/ingest".utf8).withUnsafeBytes { key in
+                Array("{}".utf8).withUnsafeBytes { batch.append(key: key, sequence: sequence, value: .json($0)) }
+            }
+            thread.hand(&batch)
+        }
+        let subscribers = try (0..<2).map { _ in try WatchedSubscriber(context: context, endpoint: bound) }
+        #expect(waitForSubscribers())
+        publish(1)
+        for subscriber in subscribers {
+            #expect(try subscriber.updates(timeout: .seconds(5), until: { !$0.isEmpty }).map(\.sequence) == [1])
+        }
+
+        thread.dropPeers(revoked: 1)
+        for subscriber in subscribers {
+            #expect(try subscriber.waitFor(.disconnected), "dropped")
+            #expect(try subscriber.waitFor(.handshakeSucceeded, count: 2), "reconnected to \(bound)")
+        }
+        #expect(try publisher.lastEndpoint == bound)
+        // The subscriptions went with the connections and came back with them.
+        #expect(waitForSubscribers())
+        publish(2)
+        for subscriber in subscribers {
+            #expect(try subscriber.updates(timeout: .seconds(5), until: { !$0.isEmpty }).map(\.sequence) == [2])
+        }
     }
 }
 

@@ -90,7 +90,7 @@ final class DaemonProcess {
             switch ClusteredHashmap.Command(frames: frames) {
             case .keyValue(let key, _, let value)?: values[key] = value
             case .snapshotEnd(let sequence, _)?: return (sequence, values)
-            case .heartbeat?, nil: throw DaemonError("unexpected snapshot frames: \(frames.count)")
+            case .heartbeat?, .refused?, nil: throw DaemonError("unexpected snapshot frames: \(frames.count)")
             }
         }
     }
