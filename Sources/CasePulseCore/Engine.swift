@@ -78,12 +78,12 @@ public final class Engine {
     public internal(set) var producers: [String: ProducerSequence] {
         get {
             var all = producerRecords
-            if !lastProducer.isEmpty { all[lastProducer] = lastProducerRecord }
+            if let last = lastProducer { all[last] = lastProducerRecord }
             return all
         }
         set {
             producerRecords = newValue
-            lastProducer = ""
+            lastProducer = nil
         }
     }
     /// The records of ``producers``, but for the last producer's, which is ``lastProducerRecord``.
@@ -91,9 +91,9 @@ public final class Engine {
     @exclusivity(unchecked) var ingestDirty = false
     @exclusivity(unchecked) var ingestSequence: UInt64 = 0
     @exclusivity(unchecked) var dirtyProducers: Set<String> = []
-    /// The producer of the last event applied (empty before the first): a run of events from one
+    /// The producer of the last event applied (`nil` before the first): a run of events from one
     /// producer makes its name once, hashes it for no look-up, and marks it dirty once per publish.
-    @exclusivity(unchecked) var lastProducer = ""
+    @exclusivity(unchecked) var lastProducer: String?
     /// The record of ``lastProducer``, kept out of ``producerRecords`` until another producer's
     /// event comes.
     @exclusivity(unchecked) var lastProducerRecord = ProducerSequence()
@@ -156,13 +156,15 @@ public final class Engine {
     /// producer makes its `String` and hashes it once, not once per event.
     @inline(__always)
     private func selectProducer(_ bytes: UnsafeRawBufferPointer) {
-        let same = lastProducer.withUTF8Bytes { compareBytes($0, bytes) == 0 }
-        if !same {
-            if !lastProducer.isEmpty { producerRecords[lastProducer] = lastProducerRecord }
-            lastProducer = String(decoding: bytes, as: UTF8.self)
-            lastProducerRecord = producerRecords[lastProducer] ?? ProducerSequence()
+        if let last = lastProducer, last.withUTF8Bytes({ compareBytes($0, bytes) == 0 }) {
+            if dirtyProducers.isEmpty { dirtyProducers.insert(last) }
+            return
         }
-        if !same || dirtyProducers.isEmpty { dirtyProducers.insert(lastProducer) }
+        if let last = lastProducer { producerRecords[last] = lastProducerRecord }
+        let name = String(decoding: bytes, as: UTF8.self)
+        lastProducer = name
+        lastProducerRecord = producerRecords[name] ?? ProducerSequence()
+        dirtyProducers.insert(name)
     }
 
     /// The record of one producer, `nil` for a producer never seen.
