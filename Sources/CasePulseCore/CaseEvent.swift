@@ -9,12 +9,10 @@
 /// to six, and the engine reads the bytes it hashes and stores (``withView(_:)``) without
 /// converting. The `String` properties read and write that buffer.
 public struct CaseEvent: Sendable {
-    /// The texts' bytes, in ``Text`` order.
+    /// The texts' bytes, in ``EventTexts/Text`` order.
     private var textBytes: [UInt8]
-    /// Where each text ends in `textBytes`, in ``Text`` order (elements 6 and 7 unused).
-    private var textEnds: SIMD8<UInt32>
-    /// Whether `subject` (bit 0) and `listItem` (bit 1) are present.
-    private var presentTexts: UInt8
+    /// Where each text lies in `textBytes`, and which optional ones are present.
+    private var texts: EventTexts
 
     /// Per-producer sequence number (≥ 1), when the producer sends one.
     public var seq: UInt64?
@@ -35,10 +33,7 @@ public struct CaseEvent: Sendable {
     /// Fine waived or reduced, in fen (0 … 10^12).
     public var waivedFen: Int64
 
-    /// The texts of an event, in the order they sit in its buffer.
-    private enum Text: Int, CaseIterable {
-        case id, producer, caseID, agency, subject, listItem
-    }
+    private typealias Text = EventTexts.Text
 
     /// Creates an event. The caller guarantees the contract's ranges (the decoder checks them).
     public init(
@@ -62,7 +57,7 @@ public struct CaseEvent: Sendable {
         put(subject ?? "", .subject)
         put(listItem ?? "", .listItem)
         self.init(
-            textBytes: bytes, textEnds: ends, presentTexts: (subject == nil ? 0 : 1) | (listItem == nil ? 0 : 2),
+            textBytes: bytes, texts: EventTexts(ends: ends, present: (subject == nil ? 0 : 1) | (listItem == nil ? 0 : 2)),
             seq: seq, type: type, at: at, region: region, channel: channel, decision: decision, reason: reason,
             fineFen: fineFen, waivedFen: waivedFen)
     }
@@ -70,42 +65,22 @@ public struct CaseEvent: Sendable {
     /// Creates an event that owns a copy of `view`'s texts, in its one buffer: how a decoder
     /// turns the event it lends (``CaseEventView``) into one that outlives its buffers.
     public init(_ view: CaseEventView) {
-        let none = UnsafeRawBufferPointer(start: nil, count: 0)
-        let subject = view.subject ?? none, listItem = view.listItem ?? none
-        let total = view.id.count + view.producer.count + view.caseID.count + view.agency.count + subject.count
-            + listItem.count
-        var ends = SIMD8<UInt32>()
-        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
-            var offset = 0
-            func put(_ text: UnsafeRawBufferPointer, _ field: Text) {
-                if let source = text.baseAddress, let target = buffer.baseAddress, !text.isEmpty {
-                    UnsafeMutableRawPointer(target + offset).copyMemory(from: source, byteCount: text.count)
-                }
-                offset += text.count
-                ends[field.rawValue] = UInt32(offset)
-            }
-            put(view.id, .id)
-            put(view.producer, .producer)
-            put(view.caseID, .caseID)
-            put(view.agency, .agency)
-            put(subject, .subject)
-            put(listItem, .listItem)
-            count = offset
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(view.id.count + view.producer.count + view.caseID.count + view.agency.count
+            + (view.subject?.count ?? 0) + (view.listItem?.count ?? 0))
+        let texts = EventTexts(appending: view, to: &bytes)
         self.init(
-            textBytes: bytes, textEnds: ends,
-            presentTexts: (view.subject == nil ? 0 : 1) | (view.listItem == nil ? 0 : 2),
-            seq: view.seq, type: view.type, at: view.at, region: view.region, channel: view.channel,
-            decision: view.decision, reason: view.reason, fineFen: view.fineFen, waivedFen: view.waivedFen)
+            textBytes: bytes, texts: texts, seq: view.seq, type: view.type, at: view.at, region: view.region,
+            channel: view.channel, decision: view.decision, reason: view.reason, fineFen: view.fineFen,
+            waivedFen: view.waivedFen)
     }
 
     private init(
-        textBytes: [UInt8], textEnds: SIMD8<UInt32>, presentTexts: UInt8, seq: UInt64?, type: EventType, at: Int64,
+        textBytes: [UInt8], texts: EventTexts, seq: UInt64?, type: EventType, at: Int64,
         region: RegionCode, channel: Channel?, decision: Decision?, reason: Reason?, fineFen: Int64, waivedFen: Int64
     ) {
         self.textBytes = textBytes
-        self.textEnds = textEnds
-        self.presentTexts = presentTexts
+        self.texts = texts
         self.seq = seq
         self.type = type
         self.at = at
@@ -144,19 +119,19 @@ public struct CaseEvent: Sendable {
 
     /// The party (1–64 characters), e.g. a unified social credit code.
     public var subject: String? {
-        get { presentTexts & 1 == 0 ? nil : string(.subject) }
+        get { texts.holds(.subject) ? string(.subject) : nil }
         set {
             replace(.subject, with: newValue ?? "")
-            presentTexts = newValue == nil ? presentTexts & ~1 : presentTexts | 1
+            texts.present = newValue == nil ? texts.present & ~1 : texts.present | 1
         }
     }
 
     /// Item of the published no-penalty / light-penalty list that was applied.
     public var listItem: String? {
-        get { presentTexts & 2 == 0 ? nil : string(.listItem) }
+        get { texts.holds(.listItem) ? string(.listItem) : nil }
         set {
             replace(.listItem, with: newValue ?? "")
-            presentTexts = newValue == nil ? presentTexts & ~2 : presentTexts | 2
+            texts.present = newValue == nil ? texts.present & ~2 : texts.present | 2
         }
     }
 
@@ -164,29 +139,25 @@ public struct CaseEvent: Sendable {
     @inline(__always)
     public func withView<R>(_ body: (CaseEventView) throws -> R) rethrows -> R {
         try textBytes.withUnsafeBytes { all in
-            func text(_ field: Text) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[range(field)]) }
-            return try body(CaseEventView(
-                id: text(.id), producer: text(.producer), seq: seq, type: type, caseID: text(.caseID), at: at,
-                region: region, agency: text(.agency), channel: channel,
-                subject: presentTexts & 1 == 0 ? nil : text(.subject), decision: decision, reason: reason,
-                listItem: presentTexts & 2 == 0 ? nil : text(.listItem), fineFen: fineFen, waivedFen: waivedFen))
+            try body(CaseEventView(
+                id: texts.required(.id, in: all), producer: texts.required(.producer, in: all), seq: seq, type: type,
+                caseID: texts.required(.caseID, in: all), at: at, region: region,
+                agency: texts.required(.agency, in: all), channel: channel, subject: texts.text(.subject, in: all),
+                decision: decision, reason: reason, listItem: texts.text(.listItem, in: all), fineFen: fineFen,
+                waivedFen: waivedFen))
         }
     }
 
-    private func range(_ field: Text) -> Range<Int> {
-        (field.rawValue == 0 ? 0 : Int(textEnds[field.rawValue - 1]))..<Int(textEnds[field.rawValue])
-    }
-
     private func string(_ field: Text) -> String {
-        String(decoding: textBytes[range(field)], as: UTF8.self)
+        String(decoding: textBytes[texts.range(field)], as: UTF8.self)
     }
 
     private mutating func replace(_ field: Text, with value: String) {
-        let old = range(field)
+        let old = texts.range(field)
         textBytes.replaceSubrange(old, with: value.utf8)
         let shift = Int64(value.utf8.count) - Int64(old.count)
         for index in field.rawValue..<Text.allCases.count {
-            textEnds[index] = UInt32(Int64(textEnds[index]) + shift)
+            texts.ends[index] = UInt32(Int64(texts.ends[index]) + shift)
         }
     }
 }
