@@ -493,7 +493,8 @@ final class ServerLoop {
             .notice, "refused a snapshot request from \(who): its key is not in the subscriber allowlist",
             now: DispatchTime.now().uptimeNanoseconds)
         send(snapshot, [identity] + ClusteredHashmap.refusalFrames(
-            reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist"))
+            reason: RefusalReason.unauthorized.rawValue,
+            detail: "the key of this connection is not in the subscriber allowlist"))
     }
 
     private func send(_ socket: Socket, _ frames: [[UInt8]]) {
