@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <utility>
 
 using namespace simdjson;
 
@@ -251,12 +252,21 @@ size_t code_points(std::string_view s) {
     return count;
 }
 
-bool producer_char(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
-           || c == '_' || c == '-';
-}
+// Which bytes a token may hold, one bit per kind of token: looked up, not tested, per byte.
+enum TokenKind : uint8_t { T_PRODUCER = 1, T_AGENCY = 2 };
 
-bool agency_char(unsigned char c) { return c != '.' && producer_char(c); }
+struct TokenTable {
+    uint8_t bits[256] = {};
+    constexpr TokenTable() {
+        for (int c = 0; c < 256; c++) {
+            const bool word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                              || c == '_' || c == '-';
+            bits[c] = static_cast<uint8_t>((word || c == '.' ? T_PRODUCER : 0) | (word ? T_AGENCY : 0));
+        }
+    }
+};
+
+constexpr TokenTable kTokenTable;
 
 // Walks a value completely so that broken JSON inside it is noticed (on-demand skips lazily).
 bool well_formed(ondemand::value value, int depth) {
@@ -365,15 +375,10 @@ struct Run {
         va_end(args);
     }
 
-    // Type check common to every known field. Returns true when `value` has `expected` type;
-    // otherwise records the refusal (or the malformation) and returns false.
-    bool expect(Field field, ondemand::value &value, ondemand::json_type expected,
-                const char *what) {
-        ondemand::json_type type;
-        if (value.type().get(type)) {
-            broken("not valid JSON (value of \"%s\")", kFieldNames[field]);
-            return false;
-        }
+    // Type check common to every known field: `type` is `value`'s. Returns true when it is
+    // `expected`; otherwise records the refusal (or the malformation) and returns false.
+    bool expect(Field field, ondemand::value &value, ondemand::json_type type,
+                ondemand::json_type expected, const char *what) {
         if (type == expected) return true;
         if (!well_formed(value, 0)) {
             broken("not valid JSON (value of \"%s\")", kFieldNames[field]);
@@ -383,8 +388,19 @@ struct Run {
         return false;
     }
 
-    bool string(Field field, ondemand::value &value, std::string_view *s) {
-        if (!expect(field, value, ondemand::json_type::string, "a string")) return false;
+    // A string's contents. Without a backslash they are the input's own bytes between the
+    // quotes (stage 1 validated their UTF-8, and there is nothing to unescape), so they are lent
+    // from the input; otherwise simdjson unescapes them into its string buffer. Either stays
+    // valid until the next parse.
+    bool string(Field field, ondemand::value &value, ondemand::json_type type, std::string_view *s) {
+        if (!expect(field, value, type, ondemand::json_type::string, "a string")) return false;
+        const std::string_view token = value.raw_json_token();  // from the opening quote
+        size_t n = token.size();
+        while (n > 0 && is_ws(token[n - 1])) n--;
+        if (n >= 2 && token[n - 1] == '"' && std::memchr(token.data() + 1, '\\', n - 2) == nullptr) {
+            *s = token.substr(1, n - 2);  // left unconsumed: the object's iteration steps over it
+            return true;
+        }
         if (value.get_string().get(*s)) {
             broken("not valid JSON (bad string in \"%s\")", kFieldNames[field]);
             return false;
@@ -393,10 +409,12 @@ struct Run {
     }
 
     // Free text of 1...max Unicode characters.
-    void text(Field field, ondemand::value &value, size_t max, cp_str *slot) {
+    void text(Field field, ondemand::value &value, ondemand::json_type type, size_t max,
+              cp_str *slot) {
         std::string_view s;
-        if (!string(field, value, &s)) return;
-        const size_t count = code_points(s);
+        if (!string(field, value, type, &s)) return;
+        // A character is 1 to 4 bytes: only a text of more than `max` bytes needs counting.
+        const size_t count = s.size() <= max ? s.size() : code_points(s);
         if (count < 1 || count > max) {
             refuse(field, "must be 1 to %zu characters, got %zu", max, count);
             return;
@@ -404,23 +422,24 @@ struct Run {
         *slot = view(s);
     }
 
-    void token(Field field, ondemand::value &value, size_t max, bool (*allowed)(unsigned char),
-               const char *pattern, cp_str *slot) {
+    void token(Field field, ondemand::value &value, ondemand::json_type type, size_t max,
+               TokenKind kind, const char *pattern, cp_str *slot) {
         std::string_view s;
-        if (!string(field, value, &s)) return;
+        if (!string(field, value, type, &s)) return;
         bool ok = !s.empty() && s.size() <= max;
-        for (size_t i = 0; ok && i < s.size(); i++) ok = allowed(static_cast<unsigned char>(s[i]));
-        if (!ok) {
+        uint8_t all = kind;
+        for (size_t i = 0; ok && i < s.size(); i++) all &= kTokenTable.bits[static_cast<unsigned char>(s[i])];
+        if (!ok || all == 0) {
             refuse(field, "must match %s", pattern);
             return;
         }
         *slot = view(s);
     }
 
-    void choice(Field field, ondemand::value &value, const char *const *names, int count,
-                const char *list, int32_t *slot) {
+    void choice(Field field, ondemand::value &value, ondemand::json_type type,
+                const char *const *names, int count, const char *list, int32_t *slot) {
         std::string_view s;
-        if (!string(field, value, &s)) return;
+        if (!string(field, value, type, &s)) return;
         for (int i = 0; i < count; i++) {
             if (s == names[i]) {
                 *slot = i;
@@ -431,8 +450,9 @@ struct Run {
     }
 
     // JSON integer in [min, max].
-    bool integer(Field field, ondemand::value &value, int64_t min, int64_t max, int64_t *result) {
-        if (!expect(field, value, ondemand::json_type::number, "an integer")) return false;
+    bool integer(Field field, ondemand::value &value, ondemand::json_type type, int64_t min,
+                 int64_t max, int64_t *result) {
+        if (!expect(field, value, type, ondemand::json_type::number, "an integer")) return false;
         Number number;
         if (!scan_number(value.raw_json_token(), &number)) {
             broken("not valid JSON (bad number in \"%s\")", kFieldNames[field]);
@@ -457,9 +477,9 @@ struct Run {
         return true;
     }
 
-    void region(ondemand::value &value) {
+    void region(ondemand::value &value, ondemand::json_type type) {
         std::string_view s;
-        if (!string(F_REGION, value, &s)) return;
+        if (!string(F_REGION, value, type, &s)) return;
         bool ok = s.size() == 6 || s.size() == 9 || s.size() == 12;
         uint64_t code = 0;
         for (size_t i = 0; ok && i < s.size(); i++) {
@@ -474,9 +494,9 @@ struct Run {
         out->region_len = static_cast<int32_t>(s.size());
     }
 
-    void at(ondemand::value &value) {
+    void at(ondemand::value &value, ondemand::json_type type) {
         std::string_view s;
-        if (!string(F_AT, value, &s)) return;
+        if (!string(F_AT, value, type, &s)) return;
         char reason[160];
         int64_t seconds = 0;
         int32_t nanos = 0;
@@ -570,10 +590,20 @@ cp_status cp_parse_event(cp_parser *parser, const void *data, size_t len, int64_
 
     uint32_t seen = 0;
     for (auto member : object) {
+        // A key without a backslash is the input's own bytes up to its closing quote (stage 1
+        // made sure there is one; the zeroed padding stops the scan at worst).
+        ondemand::field entry;
+        if ((error = std::move(member).get(entry))) return fail_json(run, error, "key");
         std::string_view key;
-        if ((error = member.unescaped_key().get(key))) return fail_json(run, error, "key");
-        ondemand::value value;
-        if ((error = member.value().get(value))) return fail_json(run, error, "value");
+        const char *const raw = entry.key().raw();
+        const char *end = raw;
+        while (*end != '"' && *end != '\\' && *end != '\0') end++;
+        if (*end == '"') {
+            key = std::string_view(raw, static_cast<size_t>(end - raw));
+        } else if ((error = entry.unescaped_key().get(key))) {
+            return fail_json(run, error, "key");
+        }
+        ondemand::value &value = entry.value();
         const Field field = classify(key);
         if (field == F_UNKNOWN) {
             if (!well_formed(value, 0)) {
@@ -608,41 +638,42 @@ cp_status cp_parse_event(cp_parser *parser, const void *data, size_t len, int64_
         }
         int64_t number = 0;
         switch (field) {
-        case F_ID: run.text(F_ID, value, 128, &out->id); break;
-        case F_CASE: run.text(F_CASE, value, 128, &out->case_id); break;
-        case F_SUBJECT: run.text(F_SUBJECT, value, 64, &out->subject); break;
-        case F_LIST_ITEM: run.text(F_LIST_ITEM, value, 64, &out->list_item); break;
+        case F_ID: run.text(F_ID, value, type, 128, &out->id); break;
+        case F_CASE: run.text(F_CASE, value, type, 128, &out->case_id); break;
+        case F_SUBJECT: run.text(F_SUBJECT, value, type, 64, &out->subject); break;
+        case F_LIST_ITEM: run.text(F_LIST_ITEM, value, type, 64, &out->list_item); break;
         case F_PRODUCER:
-            run.token(F_PRODUCER, value, 64, producer_char, "[A-Za-z0-9._-]{1,64}", &out->producer);
+            run.token(F_PRODUCER, value, type, 64, T_PRODUCER, "[A-Za-z0-9._-]{1,64}", &out->producer);
             break;
         case F_AGENCY:
-            run.token(F_AGENCY, value, 32, agency_char, "[A-Za-z0-9_-]{1,32}", &out->agency);
+            run.token(F_AGENCY, value, type, 32, T_AGENCY, "[A-Za-z0-9_-]{1,32}", &out->agency);
             break;
-        case F_REGION: run.region(value); break;
-        case F_AT: run.at(value); break;
+        case F_REGION: run.region(value, type); break;
+        case F_AT: run.at(value, type); break;
         case F_TYPE:
-            run.choice(F_TYPE, value, kTypes, 4, "filed, decided, closed, voided", &out->type);
+            run.choice(F_TYPE, value, type, kTypes, 4, "filed, decided, closed, voided", &out->type);
             break;
         case F_CHANNEL:
-            run.choice(F_CHANNEL, value, kChannels, 2, "online, offline", &out->channel);
+            run.choice(F_CHANNEL, value, type, kChannels, 2, "online, offline", &out->channel);
             break;
         case F_DECISION:
-            run.choice(F_DECISION, value, kDecisions, 5,
+            run.choice(F_DECISION, value, type, kDecisions, 5,
                        "no_penalty, reduced, lighter, standard, heavier", &out->decision);
             break;
         case F_REASON:
-            run.choice(F_REASON, value, kReasons, 3, "minor, first_offense, no_fault", &out->reason);
+            run.choice(F_REASON, value, type, kReasons, 3, "minor, first_offense, no_fault",
+                       &out->reason);
             break;
         case F_SEQ:
-            if (run.integer(F_SEQ, value, 1, INT64_MAX, &number)) {
+            if (run.integer(F_SEQ, value, type, 1, INT64_MAX, &number)) {
                 out->seq = static_cast<uint64_t>(number);
             }
             break;
         case F_FINE:
-            if (run.integer(F_FINE, value, 0, kMaxAmount, &number)) out->fine_fen = number;
+            if (run.integer(F_FINE, value, type, 0, kMaxAmount, &number)) out->fine_fen = number;
             break;
         case F_WAIVED:
-            if (run.integer(F_WAIVED, value, 0, kMaxAmount, &number)) out->waived_fen = number;
+            if (run.integer(F_WAIVED, value, type, 0, kMaxAmount, &number)) out->waived_fen = number;
             break;
         default: break;
         }

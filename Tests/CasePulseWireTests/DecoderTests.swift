@@ -152,3 +152,25 @@ func exactRefusals(_ json: String, _ expected: Refusal) {
     #expect(view.fineFen == 5 && view.waivedFen == 7 && view.decision == .noPenalty && view.reason == .minor)
     #expect(view.channel == nil && view.seq == nil)
 }
+
+/// Texts without a backslash are lent from the input between their quotes, keys included; the
+/// same event spelled with whitespace around every token, escaped keys and escaped values must
+/// decode to exactly the plain one.
+@Test(arguments: [
+    #"{ "id" : "evt-0001" , "producer" :"scjg-backend"\#t,"type":"filed"\#r\#n ,"case":"370812-2024-0001"  ,"at":"2024-03-01T09:30:00+08:00","region":"370812","agency":"scjg","channel":"online" }"#,
+    #"{"\u0069d":"evt-0001","produc\u0065r":"scjg-backend","type":"filed","case":"370812-2024-0001","at":"2024-03-01T09:30:00+08:00","region":"370812","agency":"scjg","\u0063hannel":"online"}"#,
+    #"{"id":"evt-00\u00301","producer":"scjg\u002dbackend","type":"fil\u0065d","case":"370812-2024-0001","at":"2024-03-01T09:30:00+08:00","region":"37081\u0032","agency":"scjg","channel":"online"}"#,
+    #"{"id":"evt-0001","producer":"scjg-backend","type":"filed","case":"370812-2024-0001","at":"2024-03-01T09:30:00+08:00","region":"370812","agency":"scjg","channel":"online","note":"a \"quoted\" \\ text","nested":{"id":"other","list":["x",1,{"y":null}]}}"#,
+] as [String])
+func spellingsOfTheSampleEventDecodeAlike(_ json: String) throws {
+    #expect(try EventDecoder().decode(json, now: vectorNow).get() == sampleEvent())
+}
+
+/// A string ending in an escaped quote or backslash is unescaped, not cut at the first quote.
+@Test func textsEndingInEscapesAreUnescaped() throws {
+    let json = filed.replacingOccurrences(of: #""evt-0001""#, with: #""evt-0001\"""#)
+        .replacingOccurrences(of: #""370812-2024-0001""#, with: #""370812-2024-0001\\""#)
+    let event = try EventDecoder().decode(json, now: vectorNow).get()
+    #expect(event.id == "evt-0001\"")
+    #expect(event.caseID == "370812-2024-0001\\")
+}
