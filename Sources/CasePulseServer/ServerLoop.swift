@@ -337,11 +337,16 @@ final class ServerLoop {
     /// Applies a decoded event; an accepted one is journaled as the body it arrived in.
     private func apply(_ event: CaseEventView, body: Message) {
         let (outcome, gap) = engine.applyReportingGap(event)
-        if outcome == .accepted, let store {
-            body.withUnsafeBytes { store.append(body: $0) }
+        if outcome == .accepted, let journal = store.map({ Unmanaged.passUnretained($0) }) {
+            // `self` holds the store: borrowed, not retained. Retaining and releasing it per event
+            // cost 3% of this thread (the release's atomic waited for the body's copy to land).
+            let pendingBytes = journal._withUnsafeGuaranteedRef { store in
+                body.withUnsafeBytes { store.append(body: $0) }
+                return store.fsync == .always ? Int.max : store.pendingBytes
+            }
             // One journal record per event with --fsync always; otherwise per batch, cut short
             // when very large events would make one record huge.
-            if store.fsync == .always || store.pendingBytes >= Self.maxRecordBytes { flush() }
+            if pendingBytes >= Self.maxRecordBytes { flush() }
         }
         if let gap {
             let producer = String(decoding: event.producer, as: UTF8.self)
