@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 2
+    static let imageLayout: UInt32 = 3
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -42,10 +42,8 @@ extension Engine {
             try out.u64(code.packed)
             try out.u32(id)
         }
-        var parties = [String](repeating: "", count: partyIDs.count)
-        partyIDs.forEach { name, id in parties[Int(id)] = name }
-        try out.u64(UInt64(parties.count))
-        for name in parties { try out.string(name) }
+        try out.u64(UInt64(partyTexts.count))
+        for id in partyTexts.indices { try out.u64(partyTexts[id].bits) }
 
         try out.u64(UInt64(seenOverflow.count))
         for index in seenOverflow.indices {
@@ -126,9 +124,18 @@ extension Engine {
             regionNodeIDs[code] = id
         }
 
+        // Parties are their texts in the arena, each indexed again as it was first.
         let parties = try input.count(atMost: Int(Int32.max), "parties")
-        for id in 0..<parties { partyIDs[try input.string()] = UInt32(id) }
-        guard partyIDs.count == parties else { throw ImageError.corrupt("party names repeat") }
+        for id in 0..<parties {
+            let text = TextRef(bits: try input.u64())
+            guard !text.isNone, texts.holds(text) else { throw ImageError.corrupt("party \(id) names no text") }
+            let key = TextIndex.key(texts.string(text))
+            guard partyIndex.find(key, id: { partyTexts[Int($0)] }, in: texts) == nil else {
+                throw ImageError.corrupt("party names repeat")
+            }
+            partyIndex.insert(key, number: Int32(id))
+            partyTexts.append(text)
+        }
 
         let lists = try input.count(atMost: Int(Int32.max), "seen-id lists")
         for _ in 0..<lists {
@@ -145,7 +152,7 @@ extension Engine {
             caseChanged.append(false)
         }
 
-        let shards = try input.count(atMost: 1 << CaseIndex.shardBits, "index shards")
+        let shards = try input.count(atMost: 1 << TextIndex.shardBits, "index shards")
         guard shards == caseIndex.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
         for shard in 0..<shards {
             // A word names case number + 1.
@@ -318,7 +325,7 @@ extension Engine {
         return parties
     }
 
-    /// Writes an open-addressing table of words (``CaseIndex``'s shards, a ``PartyCounts``'s
+    /// Writes an open-addressing table of words (``TextIndex``'s shards, a ``PartyCounts``'s
     /// table) as it is held: its size, how many words are used, the words.
     private static func writeTable<Word: FixedWidthInteger>(_ words: ContiguousArray<Word>, count: Int, to out: ImageEncoder) throws {
         try out.u64(UInt64(words.count))

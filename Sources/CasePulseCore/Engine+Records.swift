@@ -2,7 +2,7 @@
 extension Engine {
     /// The record of one case, or `nil` when the engine has never seen it.
     public func record(ofCase caseID: String) -> CaseRecord? {
-        guard let index = existingCase(CaseIndex.key(caseID)) else { return nil }
+        guard let index = existingCase(TextIndex.key(caseID)) else { return nil }
         return record(ofCaseAt: Int(index))
     }
 
@@ -22,7 +22,7 @@ extension Engine {
     /// build it, and each contribution is counted once, without looking the case up again for
     /// each event or hashing its id: a restart restores every case this way.
     public func restore(_ record: CaseRecord) {
-        let key = CaseIndex.key(record.caseID)
+        let key = TextIndex.key(record.caseID)
         guard existingCase(key) == nil else { return }
         let index = internCase(key)
         markChanged(index)

@@ -20,7 +20,7 @@ public final class Engine {
     /// Cases are interned: one hash look-up per event finds the case's index into the arrays below.
     /// Every table that grows with the cases or keys is segmented or sharded, so that no growth
     /// stops the writer for longer than a small, fixed amount of work.
-    let caseIndex = CaseIndex()
+    let caseIndex = TextIndex()
     let caseIDs = SegmentedArray<TextRef>()
     let caseStates = SegmentedArray<CaseState>()
     let caseChanged = SegmentedArray<Bool>()
@@ -33,7 +33,10 @@ public final class Engine {
     /// The bytes and id of the agency last interned or looked up (see ``agency(_:)``).
     @exclusivity(unchecked) var lastAgency: [UInt8] = Array("all".utf8)
     @exclusivity(unchecked) var lastAgencyID: UInt32 = 0
-    let partyIDs = ShardedDictionary<String, UInt32>()
+    /// Beneficiary parties by their texts, numbered in order of first sight; `partyTexts[id]` is
+    /// where the text of party `id` is (a case's own subject, or its indexed form).
+    let partyIndex = TextIndex()
+    let partyTexts = SegmentedArray<TextRef>()
     @exclusivity(unchecked) var regionChains: [RegionCode: [UInt32]] = [:]
     @exclusivity(unchecked) var regionNodeIDs: [RegionCode: UInt32] = [:]
     @exclusivity(unchecked) var regionPaths: [String] = [""]
@@ -183,7 +186,7 @@ public final class Engine {
 
     /// The index of a case, interned on first sight.
     func caseNumber(_ caseID: String) -> Int {
-        let key = CaseIndex.key(caseID)
+        let key = TextIndex.key(caseID)
         if let index = existingCase(key) { return Int(index) }
         return internCase(key)
     }
@@ -191,7 +194,7 @@ public final class Engine {
     /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned on first sight: an ASCII
     /// id (nearly all) is looked up and stored as the bytes it came in, any other as a `String`.
     func caseNumber(_ caseID: UnsafeRawBufferPointer) -> Int {
-        guard CaseIndex.isASCII(caseID) else { return caseNumber(String(decoding: caseID, as: UTF8.self)) }
+        guard TextIndex.isASCII(caseID) else { return caseNumber(String(decoding: caseID, as: UTF8.self)) }
         let hash = StableHash.of(bytes: caseID)
         if let index = caseIndex.find(ascii: caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts) {
             return Int(index)
@@ -203,10 +206,10 @@ public final class Engine {
     }
 
     /// Interns a case the engine does not hold yet, with an empty state; returns its index.
-    func internCase(_ key: CaseIndex.Key) -> Int {
+    func internCase(_ key: TextIndex.Key) -> Int {
         let index = caseStates.count
         caseIndex.insert(key, number: Int32(index))
-        appendCase(id: texts.append(CaseIndex.text(of: key)))
+        appendCase(id: texts.append(TextIndex.text(of: key)))
         return index
     }
 
@@ -227,7 +230,7 @@ public final class Engine {
     }
 
     /// The number of the case indexed under `key`, if the engine holds it.
-    func existingCase(_ key: CaseIndex.Key) -> Int32? {
+    func existingCase(_ key: TextIndex.Key) -> Int32? {
         caseIndex.find(key, id: { caseIDs[Int($0)] }, in: texts)
     }
 
@@ -378,12 +381,31 @@ public final class Engine {
         return id
     }
 
-    /// The interned id of a beneficiary party.
-    private func party(_ subject: String) -> UInt32 {
-        if let id = partyIDs[subject] { return id }
-        let id = UInt32(partyIDs.count)
-        partyIDs[subject] = id
-        return id
+    /// The interned id of the beneficiary party whose text is at `subject`. An ASCII subject (nearly
+    /// all: enterprise codes, ID numbers) is looked up by its bytes and, when new, indexed as the
+    /// case's own text: no copy, no `String`.
+    func party(_ subject: TextRef) -> UInt32 {
+        let found: (id: Int32?, hash: UInt64)? = texts.withBytes(subject) { bytes in
+            guard TextIndex.isASCII(bytes) else { return nil }
+            let hash = StableHash.of(bytes: bytes)
+            return (partyIndex.find(ascii: bytes, hash: hash, id: { partyTexts[Int($0)] }, in: texts), hash)
+        }
+        guard let found else { return party(named: texts.string(subject)) }
+        if let id = found.id { return UInt32(id) }
+        let id = partyTexts.count
+        partyIndex.insert(number: Int32(id), hash: found.hash)
+        partyTexts.append(subject)
+        return UInt32(id)
+    }
+
+    /// The interned id of the beneficiary party `name`, added (its text with it) when new.
+    func party(named name: String) -> UInt32 {
+        let key = TextIndex.key(name)
+        if let id = partyIndex.find(key, id: { partyTexts[Int($0)] }, in: texts) { return UInt32(id) }
+        let id = partyTexts.count
+        partyIndex.insert(key, number: Int32(id))
+        partyTexts.append(texts.append(TextIndex.text(of: key)))
+        return UInt32(id)
     }
 
     // MARK: Contributions
@@ -409,7 +431,7 @@ public final class Engine {
     private func beneficiary(of state: CaseState) -> UInt32 {
         guard state.decision.benefitsParty else { return CaseState.noParty }
         let subject = state.rulingParty.isNone ? state.filingParty : state.rulingParty
-        return subject.isNone ? CaseState.noParty : party(texts.string(subject))
+        return subject.isNone ? CaseState.noParty : party(subject)
     }
 
     /// Takes the decision of `state` back, with the beneficiary it counted.

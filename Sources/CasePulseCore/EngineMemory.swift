@@ -43,11 +43,8 @@ extension Engine {
         for index in seenOverflow.indices {
             overflow += 32 + seenOverflow[index].capacity * MemoryLayout<UInt64>.stride
         }
-        var partyNames = partyIDs.allocatedBytes
-        partyIDs.forEach { name, _ in
-            // Strings over 15 bytes of UTF-8 live in a heap object of their own.
-            if name.utf8.count > 15 { partyNames += 32 + name.utf8.count }
-        }
+        // Their texts are the cases' own, in `texts` (a few indexed forms aside).
+        let partyNames = partyIndex.allocatedBytes + partyTexts.allocatedBytes
         let tables: [EngineMemory.Table] = [
             .init(name: "case index", bytes: caseIndex.allocatedBytes),
             .init(name: "case states", bytes: caseStates.allocatedBytes),

@@ -1,4 +1,4 @@
-import CasePulseCore
+@testable import CasePulseCore
 import CasePulseTestKit
 import Foundation
 import PropertyBased
@@ -111,6 +111,26 @@ import Testing
             #expect(decomposed.caseID.utf8.count > event.caseID.utf8.count)
             #expect(restored.apply(decomposed) == .duplicate)
         }
+    }
+
+    /// Parties come back as the texts they were indexed by: a later decision naming one of them,
+    /// in either Unicode form, counts the same beneficiary, and a new name a new one.
+    @Test func partiesAreTheSameBeneficiariesAfterARestore() throws {
+        let original = Engine(configuration: Self.configuration)
+        let names = ["91370812MA3C5X2Y7K", "caf\u{E9}", "\u{212A}-7", "济宁市任城区某某商店"]
+        for (n, name) in names.enumerated() {
+            original.apply(E.make("d\(n)", .decided, case: "c\(n)", at: "2022-10-02T09:00:00+08:00", subject: name, decision: .noPenalty))
+        }
+        original.publishChanges { _ in }
+        let restored = try Self.restored(from: try Self.image(of: original, blockSize: 1 << 20))
+        #expect(restored.partyTexts.count == names.count)
+        let spellings = ["91370812MA3C5X2Y7K", "cafe\u{301}", "K-7", "济宁市任城区某某商店".decomposedStringWithCanonicalMapping]
+        for (n, name) in spellings.enumerated() {
+            restored.apply(E.make("e\(n)", .decided, case: "k\(n)", at: "2022-10-02T09:00:00+08:00", subject: name, decision: .reduced))
+        }
+        #expect(try #require(restored.aggregate(forKey: "/m/all/@all")).beneficiaries == names.count)
+        restored.apply(E.make("e9", .decided, case: "k9", at: "2022-10-02T09:00:00+08:00", subject: "new", decision: .reduced))
+        #expect(try #require(restored.aggregate(forKey: "/m/all/@all")).beneficiaries == names.count + 1)
     }
 
     @Test func anImageCutShortAnywhereIsRefusedWithoutTrapping() throws {

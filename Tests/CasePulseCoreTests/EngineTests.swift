@@ -1,4 +1,4 @@
-import CasePulseCore
+@testable import CasePulseCore
 import Foundation
 import Testing
 
@@ -174,6 +174,24 @@ struct E {
         engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T08:00:00+08:00", subject: "A"))
         let all = try #require(engine.aggregate(forKey: "/m/all/@all"))
         #expect(all.beneficiaries == 1 && all.filed == 1 && all.decided == 2)
+    }
+
+    /// Parties are compared as Swift strings: canonically equivalent spellings are one beneficiary,
+    /// whichever comes first; ASCII ones are indexed by their bytes, and only look-alikes differ.
+    @Test(arguments: [
+        ("caf\u{E9}", "cafe\u{301}", 1), ("cafe\u{301}", "caf\u{E9}", 1), ("\u{212A}-7", "K-7", 1),
+        ("K-8", "\u{212A}-8", 1), ("91370812MA3C5X2Y7K", "91370812MA3C5X2Y7K", 1),
+        ("91370812MA3C5X2Y7K", "91370812MA3C5X2Y7k", 2), ("cafe", "caf\u{E9}", 2),
+    ] as [(String, String, Int)])
+    func partiesAreOneBeneficiaryUpToCanonicalEquivalence(_ first: String, _ second: String, _ expected: Int) throws {
+        let engine = E.engine()
+        engine.apply(E.make("d1", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", subject: first, decision: .noPenalty))
+        engine.apply(E.make("d2", .decided, case: "c2", at: "2022-10-02T10:00:00+08:00", subject: second, decision: .reduced))
+        #expect(try #require(engine.aggregate(forKey: "/m/all/@all")).beneficiaries == expected)
+        #expect(engine.partyTexts.count == expected)
+        // Taking the first decision back leaves the second's party counted.
+        engine.apply(E.make("v1", .voided, case: "c1", at: "2022-10-03T09:00:00+08:00"))
+        #expect(try #require(engine.aggregate(forKey: "/m/all/@all")).beneficiaries == 1)
     }
 
     @Test func amountsDoNotWrapAtInt64() throws {

@@ -1,21 +1,22 @@
-/// The engine's index from case id to case number: one 8-byte word per case, the id itself read
-/// from the engine's ``TextArena``.
+/// An index from texts the engine keeps in its ``TextArena`` to their numbers: one 8-byte word per
+/// text. The engine has two: case ids to case numbers, and beneficiary parties to party ids.
 ///
-/// A `ShardedDictionary<String, Int32>` held each id as a `String` of its own (a heap object for
-/// any id over 15 bytes) in a 32-byte entry, some 120 bytes per case, and hashed it with SipHash.
-/// Here a word is `tag << 32 | (number + 1)`: 32 bits of the id's hash and the case number, with
-/// `0` an empty word. A look-up that meets its tag compares the id's bytes with the stored ones.
+/// A `ShardedDictionary<String, Int32>` held each text as a `String` of its own (a heap object for
+/// any text over 15 bytes) in a 32-byte entry, some 120 bytes per case, and hashed it with SipHash.
+/// Here a word is `tag << 32 | (number + 1)`: 32 bits of the text's hash and its number, with `0`
+/// an empty word. A look-up that meets its tag compares the text's bytes with the stored ones,
+/// which the owner names by number (`id(number)`).
 ///
-/// The contract compares case ids as Swift strings, up to Unicode canonical equivalence, and
-/// bytes compare equal only when the texts are. So an id is indexed by its bytes only when no
-/// other spelling stands for it: ASCII, the one spelling of its text. Three non-ASCII characters
-/// are canonically one ASCII character each (U+037E `;`, U+1FEF `` ` ``, U+212A `K`); an id of
-/// ASCII and these is indexed by its ASCII form. Any other non-ASCII id cannot equal an ASCII one
-/// and is kept in a small map of `String`s, which compares them as the contract says.
+/// The contract compares case ids and parties as Swift strings, up to Unicode canonical
+/// equivalence, and bytes compare equal only when the texts are. So a text is indexed by its bytes
+/// only when no other spelling stands for it: ASCII, the one spelling of its text. Three non-ASCII
+/// characters are canonically one ASCII character each (U+037E `;`, U+1FEF `` ` ``, U+212A `K`); a
+/// text of ASCII and these is indexed by its ASCII form. Any other non-ASCII text cannot equal an
+/// ASCII one and is kept in a small map of `String`s, which compares them as the contract says.
 ///
 /// Sharded like ``ShardedDictionary``: growing doubles one shard of 256, so no insertion stops the
 /// engine's writer for long. One owner, one thread.
-final class CaseIndex {
+final class TextIndex {
     static var shardBits: Int { 8 }
     static var initialCapacity: Int { 8 }
 
@@ -23,7 +24,7 @@ final class CaseIndex {
     /// (Internal for ``Engine/writeImage(to:)``, which stores them as they are.)
     @exclusivity(unchecked) var shards: [ContiguousArray<UInt64>]
     @exclusivity(unchecked) var shardCounts: [Int]
-    /// Ids not indexed by bytes (see above).
+    /// Texts not indexed by bytes (see above).
     let others = ShardedDictionary<String, Int32>()
 
     /// An empty index.
@@ -32,7 +33,7 @@ final class CaseIndex {
         shardCounts = Array(repeating: 0, count: 1 << Self.shardBits)
     }
 
-    /// The key an id is indexed by.
+    /// The key a text is indexed by.
     enum Key {
         /// The ASCII bytes of this text, with their ``StableHash``.
         case bytes(String, hash: UInt64)
@@ -40,24 +41,24 @@ final class CaseIndex {
         case string(String)
     }
 
-    /// How `caseID` is indexed.
-    static func key(_ caseID: String) -> Key {
-        let ascii = caseID.withUTF8Bytes { isASCII($0) }
-        if ascii { return .bytes(caseID, hash: StableHash.of(caseID)) }
+    /// How `text` is indexed.
+    static func key(_ text: String) -> Key {
+        let ascii = text.withUTF8Bytes { isASCII($0) }
+        if ascii { return .bytes(text, hash: StableHash.of(text)) }
         var folded = ""
-        for scalar in caseID.unicodeScalars {
+        for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0..<0x80: folded.unicodeScalars.append(scalar)
             case 0x037E: folded += ";"
             case 0x1FEF: folded += "`"
             case 0x212A: folded += "K"
-            default: return .string(caseID)
+            default: return .string(text)
             }
         }
         return .bytes(folded, hash: StableHash.of(folded))
     }
 
-    /// The number of the case whose id is `key`, looking at stored ids with `id(number)`.
+    /// The number of the text `key`, looking at stored texts with `id(number)`.
     func find(_ key: Key, id: (Int32) -> TextRef, in texts: TextArena) -> Int32? {
         switch key {
         case .string(let text):
@@ -67,14 +68,14 @@ final class CaseIndex {
         }
     }
 
-    /// The number of the case whose id is the ASCII `bytes` with ``StableHash`` `hash` (the
-    /// ``Key/bytes(_:hash:)`` look-up, for bytes at hand), looking at stored ids with `id(number)`.
+    /// The number of the ASCII text `bytes` with ``StableHash`` `hash` (the ``Key/bytes(_:hash:)``
+    /// look-up, for bytes at hand), looking at stored texts with `id(number)`.
     @inline(__always)
     func find(ascii bytes: UnsafeRawBufferPointer, hash: UInt64, id: (Int32) -> TextRef, in texts: TextArena) -> Int32? {
         find(hash: hash) { number in texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 } }
     }
 
-    /// Whether `bytes` are ASCII: then they are a case id's one spelling, and index it themselves.
+    /// Whether `bytes` are ASCII: then they are their text's one spelling, and index it themselves.
     @inline(__always)
     static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var any: UInt8 = 0
@@ -82,7 +83,7 @@ final class CaseIndex {
         return any < 0x80
     }
 
-    /// Adds case `number` under `key`, which is not in the index.
+    /// Adds `number` under `key`, which is not in the index.
     func insert(_ key: Key, number: Int32) {
         switch key {
         case .string(let text):
@@ -92,7 +93,7 @@ final class CaseIndex {
         }
     }
 
-    /// The text a case of `key` is stored under: its ASCII form, or the id as given.
+    /// The text `key` is stored as: its ASCII form, or the text as given.
     static func text(of key: Key) -> String {
         switch key {
         case .bytes(let text, _), .string(let text): text
@@ -119,7 +120,7 @@ final class CaseIndex {
         }
     }
 
-    /// Adds case `number` under the ``StableHash`` of its ASCII id, which is not in the index.
+    /// Adds `number` under the ``StableHash`` of its ASCII text, which is not in the index.
     func insert(number: Int32, hash: UInt64) {
         let shard = Int(truncatingIfNeeded: hash >> 56)
         // At most three quarters full, so probes stay short.
@@ -141,11 +142,11 @@ final class CaseIndex {
         words[index] = word
     }
 
-    /// Bytes the index takes: its word tables and the map of other ids (not their texts).
+    /// Bytes the index takes: its word tables and the map of other texts (not the arena's bytes).
     var allocatedBytes: Int {
         shards.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride } + others.allocatedBytes
     }
 
-    /// Cases in the fullest shard (for tests: the split is even).
+    /// Texts in the fullest shard (for tests: the split is even).
     var largestShardCount: Int { shardCounts.max() ?? 0 }
 }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import CasePulseCore
 
-@Suite struct CaseIndexTests {
+@Suite struct TextIndexTests {
     /// Many cases, each found again under its own number, and spread evenly over the shards.
     @Test func findsEveryCaseItHolds() {
         let engine = E.engine()
@@ -10,7 +10,7 @@ import Testing
         for number in 0..<count { #expect(engine.caseNumber("370812-2022-\(number)") == number) }
         for number in stride(from: 0, to: count, by: 7) { #expect(engine.caseNumber("370812-2022-\(number)") == number) }
         #expect(engine.caseCount == count)
-        #expect(engine.existingCase(CaseIndex.key("370812-2022-\(count)")) == nil)
+        #expect(engine.existingCase(TextIndex.key("370812-2022-\(count)")) == nil)
         #expect(engine.caseIndex.largestShardCount < 2 * count / 256)
     }
 
