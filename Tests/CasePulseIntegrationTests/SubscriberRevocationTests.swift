@@ -87,18 +87,41 @@ import ZeroMQ
         return answer.contains { if case .keyValue(key: "/sys/ingest", _, _) = $0 { true } else { false } }
     }
 
+    /// The value of `key` in a snapshot answer, if it holds the key.
+    static func value(of key: String, in answer: [ClusteredHashmap.Command]) -> String? {
+        for command in answer {
+            if case .keyValue(key, _, let value) = command { return value }
+        }
+        return nil
+    }
+
     @Test func aRevokedKeysSnapshotRequestIsRefusedOnItsOpenConnection() async throws {
         let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
         let revoked = try Self.snapshotConnection("wall", on: server)
         let kept = try Self.snapshotConnection("dashboard", on: server)
         #expect(Self.isFigures(try Self.ask(revoked)), "answered while listed")
-        #expect(Self.isFigures(try Self.ask(kept)))
+        let before = try Self.ask(kept)
+        #expect(Self.isFigures(before))
+        #expect(Self.value(of: "/sys/snapshots", in: before) == #"{"refused":0}"#)
+        let health = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/sys/", curve: try server.keys("dashboard"))
+        defer { health.close() }
+        #expect(health.values["/sys/snapshots"] == #"{"refused":0}"#)
 
         #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        // The reload dropped every subscriber: let the health watcher get back in first.
+        #expect(try health.poll(until: { _ in health.resynchronizations == 1 }, timeout: .seconds(10)))
         // (c) The same connection, opened before the reload: refused, not one figure.
         let refused = try Self.ask(revoked)
         #expect(refused == [.refused(reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist")])
-        #expect(Self.isFigures(try Self.ask(kept)), "a key still listed is answered")
+        // The refusal is published live under /sys/snapshots (an update newer than the watcher's
+        // snapshot, not a snapshot taken again), and is in every later snapshot.
+        #expect(try health.poll(until: { $0["/sys/snapshots"] == #"{"refused":1}"# }, timeout: .seconds(5)))
+        #expect(health.resynchronizations == 1)
+        let after = try Self.ask(kept)
+        #expect(Self.isFigures(after), "a key still listed is answered")
+        #expect(Self.value(of: "/sys/snapshots", in: after) == #"{"refused":1}"#)
         var counted: Int64 = 0
         for _ in 0..<50 where counted == 0 {
             counted = server.server.status.snapshotsRefused
@@ -142,8 +165,13 @@ import ZeroMQ
     }
 
     /// The daemon itself: SIGHUP after removing a key drops the connected subscriber, says so in
-    /// one notice line, and keeps serving the others (ipc endpoints).
-    @Test func sighupDropsARevokedSubscriberOfTheDaemon() throws {
+    /// one notice line, and keeps serving the others (ipc endpoints); a snapshot request on the
+    /// revoked key's open connection is refused and shows in `/sys/snapshots` and in `STATUS=`.
+    /// A real casepulsed with CURVE on ipc endpoints whose subscriber keys are `dashboard` and
+    /// `wall` (certificates in `root/clients`, public ones listed in `root/subscribers`), answering.
+    static func curveDaemon(environment: [String: String] = [:]) throws
+        -> (daemon: DaemonProcess, root: String, keys: [String: CurveClientKeys], context: Context)
+    {
         let scratch = try TemporaryDirectory(prefix: "casepulse-revoke")
         let root = scratch.path
         for directory in ["/producers", "/subscribers", "/clients"] {
@@ -154,13 +182,13 @@ import ZeroMQ
         var keys: [String: CurveClientKeys] = [:]
         for name in ["dashboard", "wall"] {
             let client = try CurveKeyPair.generate()
-            try CurveCertificate(name: name, publicKey: client.publicKey, secretKey: client.secretKey).write(to: root + "/subscribers")
+            try CurveCertificate(name: name, publicKey: client.publicKey, secretKey: client.secretKey).write(to: root + "/clients")
+            try FileManager.default.copyItem(atPath: "\(root)/clients/\(name).key", toPath: "\(root)/subscribers/\(name).key")
             keys[name] = CurveClientKeys(client: client, serverPublicKey: pair.publicKey)
         }
         let daemon = try DaemonProcess(
             arguments: ["--curve-cert", root + "/casepulsed.key_secret", "--subscriber-keys", root + "/subscribers"],
-            directory: scratch, waitUntilReady: false)
-        defer { daemon.terminate() }
+            directory: scratch, waitUntilReady: false, environment: environment)
         let context = try Context()
         var ready = false
         for _ in 0..<100 where !ready {
@@ -169,9 +197,22 @@ import ZeroMQ
                 curve: keys["dashboard"])) != nil
         }
         #expect(ready, "\(daemon.log)")
+        return (daemon, root, keys, context)
+    }
+
+    @Test func sighupDropsARevokedSubscriberOfTheDaemon() throws {
+        let notify = try NotifySocket()
+        let (daemon, root, keys, context) = try Self.curveDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        defer { daemon.terminate() }
         let revoked = try WatchedSubscriber(context: context, endpoint: daemon.publish, keys: keys["wall"])
         let kept = try WatchedSubscriber(context: context, endpoint: daemon.publish, keys: keys["dashboard"])
         #expect(try revoked.waitFor(.handshakeSucceeded) && kept.waitFor(.handshakeSucceeded))
+        let wallSnapshots = try Socket(context, .dealer)
+        defer { wallSnapshots.close(linger: 0) }
+        try wallSnapshots.setReceiveTimeout(5000)
+        try #require(keys["wall"]).apply(to: wallSnapshots)
+        try wallSnapshots.connect(daemon.snapshot)
+        #expect(Self.isFigures(try Self.ask(wallSnapshots)), "answered while listed")
 
         try FileManager.default.removeItem(atPath: root + "/subscribers/wall.key")
         kill(daemon.process.processIdentifier, SIGHUP)
@@ -179,5 +220,26 @@ import ZeroMQ
         #expect(try revoked.waitFor(.handshakeFailedAuth))
         #expect(try kept.waitFor(.handshakeSucceeded, count: 2), "reconnected")
         #expect(daemon.log.contains("1 subscriber key revoked: dropped every peer of the updates socket ipc://"), "\(daemon.log)")
+
+        // Asking again on the connection opened before the reload: refused, and counted where an
+        // operator looks — the /sys/snapshots key and systemd's status line.
+        #expect(try Self.ask(wallSnapshots).first == .refused(
+            reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist"))
+        var figures: String?
+        for _ in 0..<50 where figures != #"{"refused":1}"# {
+            figures = try? HashmapClient.snapshot(
+                context: context, endpoint: daemon.snapshot, subtree: "/sys/snapshots", timeout: .seconds(2),
+                curve: keys["dashboard"]).entries["/sys/snapshots"]?.value
+            if figures != #"{"refused":1}"# { usleep(100_000) }
+        }
+        #expect(figures == #"{"refused":1}"#, "\(daemon.log)")
+        var status: String?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while status == nil, ContinuousClock.now < deadline {
+            status = notify.receive(timeout: .milliseconds(500))?.assignments.first {
+                $0.hasPrefix("STATUS=") && $0.hasSuffix(", 1 snapshot refused")
+            }
+        }
+        #expect(status != nil, "no STATUS= line counting the refused snapshot; log:\n\(daemon.log)")
     }
 }
