@@ -242,4 +242,116 @@ import ZeroMQ
         }
         #expect(status != nil, "no STATUS= line counting the refused snapshot; log:\n\(daemon.log)")
     }
+
+    /// Polls `client` until it fails or `bound` passes; the failure, if any.
+    static func failure(of client: HashmapClient, within bound: Duration) -> CasePulseClientError? {
+        let deadline = ContinuousClock.now + bound
+        while ContinuousClock.now < deadline {
+            do { _ = try client.poll(timeout: .milliseconds(100)) } catch { return error }
+        }
+        return nil
+    }
+
+    /// A ``HashmapClient`` whose key a reload removes does not retry its handshake forever: once
+    /// its reconnects have been refused for the grace it ends with one clear error naming the
+    /// endpoint and its key. A client whose key stays carries on.
+    @Test func aRevokedHashmapClientEndsWithItsKeyRefused() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
+        let wall = try server.keys("wall")
+        let revoked = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: wall)
+        let kept = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: try server.keys("dashboard"))
+        defer {
+            revoked.close()
+            kept.close()
+        }
+        try Self.send("k1", to: server)
+        #expect(try revoked.poll(until: { $0["/m/all/@all"]?.contains(#""filed":1,"#) == true }, timeout: .seconds(5)))
+        #expect(!revoked.isKeyRefused)
+
+        #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        let revokedAt = ContinuousClock.now
+        let failure = Self.failure(of: revoked, within: .seconds(10))
+        let took = ContinuousClock.now - revokedAt
+        guard case .subscriberKeyRefused(let endpoint, let clientKey, let evidence)? = failure else {
+            Issue.record("the revoked client did not end with its key refused within 10 s: \(String(describing: failure))")
+            return
+        }
+        #expect(endpoint == server.publish)
+        #expect(clientKey == wall.client.publicKeyZ85)
+        #expect(evidence.hasPrefix("ZAP status 400 on every handshake for "), "\(evidence)")
+        #expect(took >= HashmapClient.defaultKeyRefusalGrace && took < .seconds(6), "ended \(took) after the reload")
+        #expect("\(CasePulseClientError.subscriberKeyRefused(endpoint: endpoint, clientKey: clientKey, evidence: evidence))"
+            == "the server at \(server.publish) refused this client's key (CURVE authentication failed: \(evidence)); "
+            + "ask the operator to add the public key \(wall.client.publicKeyZ85) to casepulsed's --subscriber-keys directory and reload it")
+
+        try Self.send("k2", to: server)
+        #expect(try kept.poll(until: { $0["/m/all/@all"]?.contains(#""filed":2,"#) == true }, timeout: .seconds(10)))
+        await server.stop()
+    }
+
+    /// A key left out by one reload and put back by the next (a key file replaced, a directory
+    /// rewritten) within the grace costs the client nothing but a snapshot taken again.
+    @Test func aKeyPutBackWithinTheGraceIsRiddenOut() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
+        let wall = try server.keys("wall")
+        let client = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: wall, keyRefusalGrace: .seconds(3))
+        defer { client.close() }
+
+        #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        let revokedAt = ContinuousClock.now
+        var refused = false
+        while !refused, ContinuousClock.now < revokedAt + .seconds(2) {
+            _ = try client.poll(timeout: .milliseconds(50))
+            refused = client.isKeyRefused
+        }
+        #expect(refused, "its reconnects are refused while the key is out")
+        try FileManager.default.copyItem(atPath: server.root + "/clients/wall.key", toPath: server.root + "/subscribers/wall.key")
+        #expect(try server.security.reload().subscribersAdded == ["wall"])
+
+        // Well past the grace, counted from the first refusal: still running, back in, following.
+        try Self.send("p1", to: server)
+        #expect(try client.poll(until: { $0["/m/all/@all"]?.contains(#""filed":1,"#) == true }, timeout: .seconds(10)))
+        #expect(!client.isKeyRefused)
+        if let failure = Self.failure(of: client, within: revokedAt + .seconds(5) - .now) {
+            Issue.record("a key put back within the grace ended the client: \(failure)")
+        }
+        await server.stop()
+    }
+
+    /// `casepulse watch` with a key the daemon then revokes on SIGHUP ends within a few seconds
+    /// with exit status 77 and one line naming the endpoint and the key to list; `casepulse
+    /// snapshot` with that key ends the same way.
+    @Test func aRevokedWatchEndsWithOneLineAndExitStatus77() throws {
+        let (daemon, root, keys, _) = try Self.curveDaemon()
+        defer { daemon.terminate() }
+        let wall = try #require(keys["wall"]).client.publicKeyZ85
+        let curve = ["--curve-cert", root + "/clients/wall.key_secret", "--server-key", root + "/casepulsed.key"]
+        let watch = try BackgroundProcess(
+            DaemonProcess.cliBinary,
+            ["watch", "/sys/", "--json", "--snapshot", daemon.snapshot, "--publish", daemon.publish] + curve,
+            directory: daemon.directory)
+        #expect(watch.waitForOutput(timeout: .seconds(15)) { $0.contains(#""key":"/sys/ingest""#) }, "stderr: \(watch.errors)")
+
+        try FileManager.default.removeItem(atPath: root + "/subscribers/wall.key")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let status = watch.waitForExit(timeout: .seconds(10))
+        #expect(status == 77, "still running or wrong status; stderr: \(watch.errors)")
+        let lines = watch.errors.split(separator: "\n")
+        #expect(lines.count == 1, "\(watch.errors)")
+        let expected = "casepulse: the server at \(daemon.publish) refused this client's key (CURVE authentication failed: "
+            + "ZAP status 400 on every handshake for "
+        #expect(lines.first?.hasPrefix(expected) == true, "\(watch.errors)")
+        #expect(lines.first?.hasSuffix("ask the operator to add the public key \(wall) to casepulsed's --subscriber-keys directory and reload it") == true)
+
+        let snapshot = try CompletedProcess.run(
+            DaemonProcess.cliBinary, ["snapshot", "/sys/", "--snapshot", daemon.snapshot, "--timeout", "5"] + curve)
+        #expect(snapshot.status == 77)
+        #expect(snapshot.stderr.hasPrefix("casepulse: the server at \(daemon.snapshot) refused this client's key"), "\(snapshot.stderr)")
+    }
 }
