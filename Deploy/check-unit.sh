@@ -2,7 +2,8 @@
 # Checks Deploy/casepulsed.service the way an operator's systemd would see it:
 #   - `systemd-analyze security --offline=yes` must score 1.5 or better (lower is better);
 #   - `systemd-analyze verify` must be clean. verify wants ExecStart's binary to exist, so it checks
-#     a copy whose ExecStart points at a built casepulsed (argument 1, else a debug build made here).
+#     a copy whose ExecStart points at a built casepulsed (argument 1, else a debug build made here);
+#     it also runs `man` on every Documentation= page, so Deploy/man is put on its MANPATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unit=Deploy/casepulsed.service
@@ -39,7 +40,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sed "s|^ExecStart=[^ ]*|ExecStart=$(realpath "$binary")|" "$unit" >"$work/casepulsed.service"
-if ! verify=$(systemd-analyze verify "$work/casepulsed.service" 2>&1) || [ -n "$verify" ]; then
+mkdir -p "$work/man/man1" "$work/man/man8"
+cp Deploy/man/casepulse.1 "$work/man/man1/"
+cp Deploy/man/casepulsed.8 "$work/man/man8/"
+# The trailing colon keeps the system's pages (systemd.service(5)) after ours.
+if ! verify=$(MANPATH="$work/man:" systemd-analyze verify "$work/casepulsed.service" 2>&1) || [ -n "$verify" ]; then
     printf '%s\n' "$verify" >&2
     echo "check-unit: systemd-analyze verify is not clean" >&2
     exit 1

@@ -3,7 +3,8 @@
 # Sourced by Deploy/test.sh and Deploy/demo.sh; safe to run on its own. Debian 12.
 set -euo pipefail
 
-needed=(libzmq3-dev libsimdjson-dev libsqlite3-dev systemd)
+# groff-base: the test suite renders the man pages (Deploy/man) and fails on any groff warning.
+needed=(libzmq3-dev libsimdjson-dev libsqlite3-dev systemd groff-base)
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

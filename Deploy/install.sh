@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs casepulsed as a systemd service:
 #   release build (Swift runtime linked in statically, so the toolchain is not needed at run time),
-#   casepulsed and casepulse to $PREFIX/bin, the unit, /etc/casepulse/casepulsed.toml (only when
-#   absent: an operator's file is never overwritten), then `systemctl daemon-reload`.
+#   casepulsed and casepulse to $PREFIX/bin, their man pages casepulsed(8) and casepulse(1) to
+#   $MANDIR (default $PREFIX/share/man, gzipped), the unit, /etc/casepulse/casepulsed.toml (only
+#   when absent: an operator's file is never overwritten), then `systemctl daemon-reload`.
 # No user to create: the unit runs with DynamicUser=yes and StateDirectory=casepulse, so neither
 # sysusers.d nor tmpfiles.d is needed.
 #
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PREFIX=${PREFIX:-/usr/local}
+MANDIR=${MANDIR:-$PREFIX/share/man}
 DESTDIR=${DESTDIR:-}
 UNIT_DIR=${UNIT_DIR:-/etc/systemd/system}
 build=1
@@ -40,8 +42,14 @@ for binary in casepulsed casepulse; do
     [ -x "$bin/$binary" ] || { echo "install.sh: $bin/$binary is missing; build first" >&2; exit 1; }
 done
 
-install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$UNIT_DIR" "$DESTDIR/etc/casepulse"
+install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$UNIT_DIR" "$DESTDIR/etc/casepulse" \
+    "$DESTDIR$MANDIR/man1" "$DESTDIR$MANDIR/man8"
 install -m 0755 -s "$bin/casepulsed" "$bin/casepulse" "$DESTDIR$PREFIX/bin/"
+for page in Deploy/man/casepulse.1 Deploy/man/casepulsed.8; do
+    target="$DESTDIR$MANDIR/man${page##*.}/$(basename "$page").gz"
+    gzip -9nc "$page" >"$target"
+    chmod 0644 "$target"
+done
 sed "s|^ExecStart=/usr/bin/casepulsed|ExecStart=$PREFIX/bin/casepulsed|" Deploy/casepulsed.service \
     >"$DESTDIR$UNIT_DIR/casepulsed.service"
 chmod 0644 "$DESTDIR$UNIT_DIR/casepulsed.service"
@@ -50,6 +58,11 @@ if [ -e "$DESTDIR/etc/casepulse/casepulsed.toml" ]; then
     echo "install.sh: kept /etc/casepulse/casepulsed.toml; the new example is casepulsed.toml.example"
 else
     install -m 0644 Deploy/casepulsed.toml "$DESTDIR/etc/casepulse/casepulsed.toml"
+fi
+
+# man-db finds new pages without its index; refresh it where one is kept.
+if [ -z "$DESTDIR" ] && command -v mandb >/dev/null 2>&1; then
+    mandb -q "$MANDIR" >/dev/null 2>&1 || true
 fi
 
 if [ "$systemctl_reload" -eq 1 ] && [ -d /run/systemd/system ]; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds casepulse_VERSION_ARCH.deb with dpkg-deb: /usr/bin/casepulsed and casepulse (Swift runtime
-# linked in statically), the systemd unit, /etc/casepulse/casepulsed.toml as a conffile, docs.
+# linked in statically), their man pages (/usr/share/man/man8/casepulsed.8.gz,
+# /usr/share/man/man1/casepulse.1.gz), the systemd unit, /etc/casepulse/casepulsed.toml as a
+# conffile, docs.
 # The package enables and starts casepulsed on install, stops it on removal, and deletes the
 # state only on purge. Checks the result with dpkg-deb --info/--contents, and lintian if present.
 #

@@ -6,9 +6,15 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
     case snapshotTimeout(endpoint: String, timeout: Duration)
     /// The snapshot endpoint answered with frames that are not CHP commands.
     case invalidSnapshot(endpoint: String, detail: String)
-    /// The snapshot endpoint refused the request (`NACK`): `unauthorized` when the client's key is
-    /// no longer in the daemon's subscriber allowlist.
+    /// The snapshot endpoint refused the request (`NACK`) for a reason other than `unauthorized`
+    /// (which is ``subscriberKeyRefused(endpoint:clientKey:evidence:)``).
     case snapshotRefused(endpoint: String, reason: String, detail: String)
+    /// The daemon kept refusing this client's CURVE key — its ZAP handler denied every handshake,
+    /// or it answered every snapshot request `["NACK", "unauthorized", …]` — for longer than the
+    /// client's grace for reload races: the key is not (or no longer) in its `--subscriber-keys`.
+    /// `clientKey` is the client's public key in Z85, `nil` without CURVE; `evidence` says what
+    /// was refused and for how long.
+    case subscriberKeyRefused(endpoint: String, clientKey: String?, evidence: String)
     /// No subscriber (the daemon's ingest SUB) showed up on the best-effort ingest endpoint in time.
     case noSubscriber(endpoint: String, timeout: Duration)
     /// The best-effort ingest endpoint did not take a queued event for this long (the subscriber
@@ -32,6 +38,12 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
             "invalid snapshot from \(endpoint): \(detail)"
         case .snapshotRefused(let endpoint, let reason, let detail):
             "\(endpoint) refused the snapshot request: \(reason) (\(detail))"
+        case .subscriberKeyRefused(let endpoint, let clientKey?, let evidence):
+            "the server at \(endpoint) refused this client's key (CURVE authentication failed: \(evidence)); "
+                + "ask the operator to add the public key \(clientKey) to casepulsed's --subscriber-keys directory and reload it"
+        case .subscriberKeyRefused(let endpoint, nil, let evidence):
+            "the server at \(endpoint) refused this client (\(evidence)); it runs CURVE: "
+                + "give --curve-cert and --server-key, with a key listed in casepulsed's --subscriber-keys"
         case .noSubscriber(let endpoint, let timeout):
             "no subscriber on \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running with --ingest there?)"
         case .sendStalled(let endpoint, let timeout):

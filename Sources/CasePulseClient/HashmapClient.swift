@@ -1,3 +1,4 @@
+import CasePulseCore
 import CasePulseWire
 import ZeroMQ
 
@@ -17,6 +18,13 @@ import ZeroMQ
 /// the subscription live again, and, when it mirrors everything (subtree `""`), when the update
 /// sequence numbers skip one (a subtree's updates skip the numbers of other keys, so there a gap
 /// says nothing).
+///
+/// A client whose key the daemon refuses — the key was removed from `--subscriber-keys` and the
+/// daemon reloaded — ends with ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)``
+/// once the refusals have gone on for `keyRefusalGrace` (2 s by default) without an admission in
+/// between, instead of waiting in silence forever (libzmq does not try a denied handshake again).
+/// Meanwhile it tries again every 250 ms, so a key put back within the grace (a reload race) is
+/// ridden out.
 ///
 /// Not thread-safe and deliberately not `Sendable`: its sockets stay on the thread that uses it.
 ///
@@ -69,7 +77,7 @@ public final class HashmapClient {
     }
 
     /// A complete snapshot of one subtree, as returned by
-    /// ``snapshot(context:endpoint:subtree:timeout:curve:)``.
+    /// ``snapshot(context:endpoint:subtree:timeout:curve:keyRefusalGrace:)``.
     public struct Snapshot: Sendable, Hashable {
         /// The sequence number of the `KTHXBAI` that closed the snapshot.
         public var sequence: UInt64
@@ -107,6 +115,11 @@ public final class HashmapClient {
     /// How many times the snapshots were taken again after a reconnect or a sequence gap.
     public private(set) var resynchronizations = 0
 
+    /// Whether the daemon's last word on the subscription's handshakes was a refusal of the key:
+    /// the client keeps retrying until the key refusal grace is up (the key may be put back), then
+    /// ``poll(timeout:)`` throws ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)``.
+    public var isKeyRefused: Bool { refusals.isRefusing }
+
     /// The current values, key by key.
     public var values: [String: String] { entries.mapValues(\.value) }
 
@@ -114,14 +127,17 @@ public final class HashmapClient {
     public var subtree: String { subtrees.first ?? "" }
 
     private let subscriber: Socket
-    /// Reports the subscription's connection events (`DISCONNECTED`, `HANDSHAKE_SUCCEEDED`).
-    private let connectionEvents: Socket
+    /// Reports the subscription's connection events (`DISCONNECTED`, `HANDSHAKE_SUCCEEDED`,
+    /// `HANDSHAKE_FAILED_AUTH`).
+    private let connectionEvents: SocketMonitor
     private let poller: Poller
     /// The last sequence applied per subtree (RFC 12's rule is per snapshot).
     private var lastApplied: [UInt64] = []
     private let context: Context
     private let timeout: Duration
     private let curve: CurveClientKeys?
+    /// Handshakes of the subscription the daemon refused since it last admitted one.
+    private var refusals: KeyRefusals
     /// Where the subscription's connection stands.
     private var link = Link.live
     /// Set when the snapshots must be taken again.
@@ -149,16 +165,26 @@ public final class HashmapClient {
     ///     proving the subscription is live before the snapshot is requested; `.zero` skips the wait
     ///     (updates published in the first moments may then be missed).
     ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
+    ///   - keyRefusalGrace: How long the daemon may refuse the client's key (handshakes denied,
+    ///     snapshots refused as `unauthorized`) before the client gives up with
+    ///     ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)``.
     /// - Throws: ``CasePulseClientError``.
     public convenience init(
         context: Context, snapshotEndpoint: String, publishEndpoint: String, subtree: String = "/m/all/",
         timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500),
-        curve: CurveClientKeys? = nil
+        curve: CurveClientKeys? = nil, keyRefusalGrace: Duration = HashmapClient.defaultKeyRefusalGrace
     ) throws(CasePulseClientError) {
         try self.init(
             context: context, snapshotEndpoint: snapshotEndpoint, publishEndpoint: publishEndpoint,
-            subtrees: [subtree], timeout: timeout, subscriptionWait: subscriptionWait, curve: curve)
+            subtrees: [subtree], timeout: timeout, subscriptionWait: subscriptionWait, curve: curve,
+            keyRefusalGrace: keyRefusalGrace)
     }
+
+    /// How long the daemon may refuse a client's key before the client gives up: 2 s, twenty
+    /// reconnects at libzmq's 100 ms interval — long enough for a reload that leaves a key out for
+    /// a moment and the one that puts it back, short enough that a revoked `casepulse watch` ends
+    /// within a few seconds.
+    public static let defaultKeyRefusalGrace: Duration = .seconds(2)
 
     /// Mirrors several subtrees (for example `/m/all/` and `/sys/ingest`) over one subscription.
     ///
@@ -170,11 +196,13 @@ public final class HashmapClient {
     ///   - timeout: How long each snapshot may take.
     ///   - subscriptionWait: How long to wait for a first message on the subscription.
     ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
+    ///   - keyRefusalGrace: How long the daemon may refuse the client's key before the client
+    ///     gives up (see ``defaultKeyRefusalGrace``).
     /// - Throws: ``CasePulseClientError``.
     public init(
         context: Context, snapshotEndpoint: String, publishEndpoint: String, subtrees: [String],
         timeout: Duration = .seconds(5), subscriptionWait: Duration = .milliseconds(1500),
-        curve: CurveClientKeys? = nil
+        curve: CurveClientKeys? = nil, keyRefusalGrace: Duration = HashmapClient.defaultKeyRefusalGrace
     ) throws(CasePulseClientError) {
         let subtrees = subtrees.isEmpty ? [""] : subtrees
         self.snapshotEndpoint = snapshotEndpoint
@@ -183,6 +211,7 @@ public final class HashmapClient {
         self.context = context
         self.timeout = timeout
         self.curve = curve
+        refusals = KeyRefusals(grace: keyRefusalGrace)
         do {
             subscriber = try Socket(context, .sub)
             try subscriber.setLinger(0)
@@ -190,16 +219,12 @@ public final class HashmapClient {
             for subtree in subtrees { try subscriber.subscribe(subtree) }
             try subscriber.subscribe(ClusteredHashmap.heartbeat)
             try curve?.apply(to: subscriber)
-            let monitor = "inproc://casepulse-hashmap-client-\(UInt64.random(in: 0...UInt64.max))"
-            try subscriber.monitor(endpoint: monitor, events: [.disconnected, .handshakeSucceeded])
-            connectionEvents = try Socket(context, .pair)
-            try connectionEvents.setLinger(0)
-            try connectionEvents.connect(monitor)
+            connectionEvents = try SocketMonitor(subscriber, events: [.disconnected, .handshakeSucceeded, .handshakeFailedAuth])
             try subscriber.connect(publishEndpoint)
         } catch {
             throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
         }
-        poller = Poller([PollItem(socket: subscriber, events: .readable), PollItem(socket: connectionEvents, events: .readable)])
+        poller = Poller([PollItem(socket: subscriber, events: .readable), PollItem(socket: connectionEvents.receiver, events: .readable)])
         let subscription = Poller([PollItem(socket: subscriber, events: .readable)])
 
         // Clone pattern: subscribe first, then take the snapshot. A first message proves that the
@@ -231,28 +256,39 @@ public final class HashmapClient {
     ///   - subtree: The key prefix; `""` is everything.
     ///   - timeout: How long the whole exchange may take.
     ///   - curve: Client keys for a daemon running CURVE; `nil` connects in the clear.
+    ///   - keyRefusalGrace: How long the daemon may refuse the client's key — deny its handshakes,
+    ///     or answer `["NACK", "unauthorized", …]` — before the exchange ends with
+    ///     ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)``. Meanwhile
+    ///     the request is sent again every 250 ms, on a new connection after a denied handshake.
     /// - Returns: The keys under `subtree` and the `KTHXBAI` sequence number.
     /// - Throws: ``CasePulseClientError/snapshotTimeout(endpoint:timeout:)`` when no complete
-    ///   snapshot arrived in time, ``CasePulseClientError/snapshotRefused(endpoint:reason:detail:)``
-    ///   when the daemon refused it (`NACK`), ``CasePulseClientError/invalidSnapshot(endpoint:detail:)``
-    ///   for frames that are not CHP commands.
+    ///   snapshot arrived in time, ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)``
+    ///   when the daemon refused the key for `keyRefusalGrace` (or until the timeout, when that
+    ///   came first and the last word was a refusal), ``CasePulseClientError/snapshotRefused(endpoint:reason:detail:)``
+    ///   when it refused the request for another reason (`NACK`),
+    ///   ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for frames that are not CHP commands.
     public static func snapshot(
         context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5),
-        curve: CurveClientKeys? = nil
+        curve: CurveClientKeys? = nil, keyRefusalGrace: Duration = HashmapClient.defaultKeyRefusalGrace
     ) throws(CasePulseClientError) -> Snapshot {
         let deadline = ContinuousClock.now + timeout
         let dealer: Socket
+        let handshakes: SocketMonitor
         do {
             dealer = try Socket(context, .dealer)
             try dealer.setLinger(0)
             try dealer.setReceiveHighWaterMark(0)
             try curve?.apply(to: dealer)
+            handshakes = try SocketMonitor(dealer, events: [.handshakeSucceeded, .handshakeFailedAuth])
             try dealer.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
         }
-        defer { dealer.close(linger: 0) }
-        let poller = Poller([PollItem(socket: dealer, events: .readable)])
+        defer {
+            dealer.close(linger: 0)
+            handshakes.close()
+        }
+        let poller = Poller([PollItem(socket: dealer, events: .readable), PollItem(socket: handshakes.receiver, events: .readable)])
         let request = [Array(ClusteredHashmap.snapshotRequest.utf8), Array(subtree.utf8)]
         let queued: Bool
         do { queued = try dealer.send(multipart: request, dontWait: true) } catch {
@@ -261,23 +297,44 @@ public final class HashmapClient {
         // The request queues on the connecting pipe; a full queue means no peer at all.
         guard queued else { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
         var entries: [String: Entry] = [:]
+        var refusals = KeyRefusals(grace: keyRefusalGrace)
+        /// Whether the last refusal was a denied handshake, which libzmq does not try again.
+        var handshakeDenied = false
         while true {
-            let left = Duration.milliseconds(until: deadline)
-            if left == 0 { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
+            let now = ContinuousClock.now
+            if refusals.isFatal(at: now) || (now >= deadline && refusals.isRefusing) {
+                throw refusals.error(endpoint: endpoint, curve: curve, at: now)
+            }
+            if now >= deadline { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
             let message: [[UInt8]]?
             do {
-                message = try poller.poll(timeoutMilliseconds: left) > 0 ? dealer.receiveMultipart(dontWait: true) : nil
+                // Refused: ask again (on a new connection after a denied handshake); the key may
+                // be back.
+                if refusals.takeRetry(at: now) {
+                    if handshakeDenied { try dealer.reconnect(endpoint) }
+                    _ = try dealer.send(multipart: request, dontWait: true)
+                }
+                _ = try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: min(deadline, refusals.nextDue ?? deadline)))
+                while let event = try handshakes.next() {
+                    refusals.record(event)
+                    if event.kind == .handshakeFailedAuth { handshakeDenied = true }
+                }
+                message = try dealer.receiveMultipart(dontWait: true)
             } catch {
-                throw .zeroMQ(action: "cannot receive a snapshot from \(endpoint)", error: error)
+                throw .zeroMQ(action: "cannot exchange a snapshot with \(endpoint)", error: error)
             }
             guard let frames = message else { continue }
             switch ClusteredHashmap.Command(frames: frames) {
             case .keyValue(let key, let sequence, let value)?:
+                refusals.admitted()
                 entries[key] = value.map { Entry(sequence: sequence, value: $0) }
             case .snapshotEnd(let sequence, _)?:
                 return Snapshot(sequence: sequence, entries: entries)
             case .heartbeat?:
                 continue
+            case .refused(let reason, let detail)? where reason == RefusalReason.unauthorized.rawValue:
+                refusals.refused("every snapshot request answered NACK unauthorized (\(detail))")
+                handshakeDenied = false
             case .refused(let reason, let detail)?:
                 throw .snapshotRefused(endpoint: endpoint, reason: reason, detail: detail)
             case nil:
@@ -293,17 +350,27 @@ public final class HashmapClient {
     /// handled, or when the timeout expires (then with no changes). Updates not newer than the last
     /// applied one of their subtree are discarded (RFC 12); an empty value deletes the key. After a
     /// reconnect or a gap the snapshots are taken again, and what differs from the copy held is
-    /// returned as changes too.
+    /// returned as changes too. After a handshake the daemon denied, the subscription connects
+    /// again every 250 ms (libzmq would not) until it is admitted or the key refusal grace is up.
     ///
     /// - Parameter timeout: The longest wait for a first message; `.zero` only drains.
     /// - Returns: The changes applied, in arrival order.
-    /// - Throws: ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails; the errors of
-    ///   ``snapshot(context:endpoint:subtree:timeout:curve:)`` when a snapshot taken again fails.
+    /// - Throws: ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)`` once
+    ///   the daemon has refused the subscription's handshakes for the key refusal grace;
+    ///   ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails; the errors of
+    ///   ``snapshot(context:endpoint:subtree:timeout:curve:keyRefusalGrace:)`` when a snapshot
+    ///   taken again fails.
     public func poll(timeout: Duration) throws(CasePulseClientError) -> [Change] {
+        let deadline = ContinuousClock.now + timeout
         var changes: [Change] = []
         do {
-            if try poller.poll(timeoutMilliseconds: timeout.wholeMilliseconds) == 0 {
-                return changes
+            while true {
+                // libzmq does not try a denied handshake again: the client does, while the key
+                // may yet be put back.
+                if refusals.takeRetry() { try subscriber.reconnect(publishEndpoint) }
+                let wake = min(deadline, refusals.nextDue ?? deadline)
+                if try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: wake)) > 0 { break }
+                if ContinuousClock.now >= deadline || refusals.isFatal() { break }
             }
             try followConnection(applyingTo: &changes)
             var handled = 0
@@ -318,6 +385,7 @@ public final class HashmapClient {
         } catch {
             throw .zeroMQ(action: "cannot receive updates from \(publishEndpoint)", error: error)
         }
+        if refusals.isFatal() { throw refusals.error(endpoint: publishEndpoint, curve: curve) }
         if resynchronizationDue {
             try takeSnapshots(reporting: &changes)
             resynchronizations += 1
@@ -328,12 +396,17 @@ public final class HashmapClient {
     /// Reads the subscription's connection events. Once it is connected again after losing its
     /// connection, what arrived over the old one is applied first: the next message then comes
     /// over the new connection and shows that the daemon holds the subscription again.
+    /// A handshake the daemon denied counts as a refusal of the key (``KeyRefusals``).
     private func followConnection(applyingTo changes: inout [Change]) throws(ZMQError) {
-        while let event = try MonitorEvent.receive(from: connectionEvents, dontWait: true) {
+        while let event = try connectionEvents.next() {
             switch event.kind {
             case .disconnected:
                 link = .lost
-            case .handshakeSucceeded where link == .lost:
+            case .handshakeFailedAuth:
+                refusals.record(event)
+            case .handshakeSucceeded:
+                refusals.record(event)
+                guard link == .lost else { continue }
                 while let frames = try subscriber.receiveMultipart(dontWait: true) { apply(frames, to: &changes) }
                 link = .reconnected
             default:
@@ -350,7 +423,8 @@ public final class HashmapClient {
         var sequences: [UInt64] = []
         for subtree in subtrees {
             let snapshot = try Self.snapshot(
-                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout, curve: curve)
+                context: context, endpoint: snapshotEndpoint, subtree: subtree, timeout: timeout, curve: curve,
+                keyRefusalGrace: refusals.grace)
             sequences.append(snapshot.sequence)
             for (key, entry) in snapshot.entries where (fresh[key]?.sequence ?? 0) <= entry.sequence {
                 fresh[key] = entry
@@ -391,7 +465,7 @@ public final class HashmapClient {
     /// Closes the subscription; later polls fail.
     public func close() {
         subscriber.close(linger: 0)
-        connectionEvents.close(linger: 0)
+        connectionEvents.close()
     }
 
     private func apply(_ frames: [[UInt8]], to changes: inout [Change]) {

@@ -62,12 +62,19 @@ public final class ServiceStatusReporter: Sendable {
         if !assignments.isEmpty { notifier.notify(assignments) }
     }
 
-    /// E.g. `serving: 120 events/s, 102135 accepted, 3 refused, 4521 keys, seq 88213, last gap jn-app: 5…7`.
+    /// E.g. `serving: 120 events/s, 102135 accepted, 3 refused, 4521 keys, seq 88213, last gap jn-app: 5…7`,
+    /// and, once a snapshot request was refused as unauthorized (a subscriber key revoked by a
+    /// reload), `, 2 snapshots refused` at the end.
     public static func statusLine(_ status: ServerStatus, eventsPerSecond: Double) -> String {
         let rate = eventsPerSecond < 10 ? (eventsPerSecond * 10).rounded() / 10 : eventsPerSecond.rounded()
         let rateText = rate == rate.rounded() ? String(Int64(rate)) : String(rate)
+        let snapshots = switch status.snapshotsRefused {
+        case 0: ""
+        case 1: ", 1 snapshot refused"
+        case let count: ", \(count) snapshots refused"
+        }
         return "serving: \(rateText) events/s, \(status.accepted) accepted, \(status.rejected) refused, "
             + "\(status.keys) keys, seq \(status.sequence), "
-            + (status.lastGap.map { "last gap \($0)" } ?? "no gaps")
+            + (status.lastGap.map { "last gap \($0)" } ?? "no gaps") + snapshots
     }
 }

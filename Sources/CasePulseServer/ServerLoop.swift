@@ -48,7 +48,8 @@ final class ServerLoop {
     private let frames: [Message] = (0..<4).map { _ in Message() }
     /// A snapshot request: identity, `ICANHAZ?`, subtree.
     private let requestFrames: [Message] = (0..<3).map { _ in Message() }
-    private var snapshotsRefused: Int64 = 0
+    /// The figures of `/sys/snapshots`, which the loop (not the engine) keeps.
+    private var snapshotStatistics: SnapshotStatistics
     private let emptyFrame = Message()
     private var now = ContinuousClock.now
     private var wallSeconds = Int64(Date().timeIntervalSince1970)
@@ -154,6 +155,7 @@ final class ServerLoop {
             reliableIndex = nil
         }
         snapshotIndex = poller.add(PollItem(socket: snapshot, events: .readable))
+        snapshotStatistics = SnapshotStatistics(sequence: engine.sequence)
     }
 
     /// The largest frame an ingest socket reads (`ZMQ_MAXMSGSIZE`), unless `--max-event-bytes` is
@@ -184,7 +186,7 @@ final class ServerLoop {
         var nextHeartbeat = now + heartbeat
         var nextTick = now
         running: while true {
-            let deadline = min(engine.hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat, nextTick)
+            let deadline = min(hasChanges ? min(nextPublish, nextHeartbeat) : nextHeartbeat, nextTick)
             let timeout = (deadline - ContinuousClock.now).wholeMilliseconds
             do {
                 _ = try poller.poll(timeoutMilliseconds: timeout)
@@ -220,10 +222,10 @@ final class ServerLoop {
             flush()
             if failure == nil, poller.isReadable(snapshotIndex) { answerSnapshots() }
             now = .now
-            if engine.hasChanges, interval == .zero || now >= nextPublish {
+            if hasChanges, interval == .zero || now >= nextPublish {
                 publishChanges()
                 nextPublish = now + interval
-            } else if !engine.hasChanges {
+            } else if !hasChanges {
                 nextPublish = max(nextPublish, now)
             }
             if now >= nextHeartbeat {
@@ -258,7 +260,7 @@ final class ServerLoop {
         status.keys = engine.keyCount
         status.sequence = engine.sequence
         status.lastGap = lastGap
-        status.snapshotsRefused = snapshotsRefused
+        status.snapshotsRefused = snapshotStatistics.refused
         status.loopIterations = iterations
         return status
     }
@@ -431,11 +433,15 @@ final class ServerLoop {
     /// Changed cases a checkpoint copies per pass of the loop (about a millisecond's work).
     static let checkpointSlice = 8192
 
+    /// Whether a key changed since the last publish: the engine's, or `/sys/snapshots`.
+    private var hasChanges: Bool { engine.hasChanges || snapshotStatistics.isDirty }
+
     private func publishChanges() {
         flush()
         guard failure == nil else { return }
         if let store {
-            do { try store.ensureSequence(engine.sequence + UInt64(engine.pendingChangeCount) + 1, configuration: configuration.engine) } catch {
+            let pending = UInt64(engine.pendingChangeCount) + (snapshotStatistics.isDirty ? 1 : 0)
+            do { try store.ensureSequence(engine.sequence + pending + 1, configuration: configuration.engine) } catch {
                 fail(error)
                 return
             }
@@ -451,6 +457,19 @@ final class ServerLoop {
         engine.publishChanges(namingFigures: everything || filter.mayMatchFigures, values: { key, sequence, value in
             if everything || filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
         })
+        if snapshotStatistics.isDirty {
+            // The loop's own key takes the engine's next number, so numbers stay strictly increasing
+            // across every key (and the store's reservation above covers it).
+            let sequence = engine.sequence + 1
+            engine.raiseSequence(to: sequence)
+            snapshotStatistics.published(at: sequence)
+            let key = Array(SnapshotStatistics.key.utf8), value = Array(snapshotStatistics.json.utf8)
+            key.withUnsafeBytes { key in
+                value.withUnsafeBytes { value in
+                    if everything || filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: .json(value)) }
+                }
+            }
+        }
         publishing.hand(&outgoing)
     }
 
@@ -485,6 +504,11 @@ final class ServerLoop {
                     key: entry.key, sequence: entry.sequence, value: entry.value))
                 sent += 1
             }
+            if SnapshotStatistics.key.hasPrefix(subtree) {
+                send(snapshot, [identity] + ClusteredHashmap.keyValueFrames(
+                    key: SnapshotStatistics.key, sequence: snapshotStatistics.sequence, value: snapshotStatistics.json))
+                sent += 1
+            }
             send(snapshot, [identity] + ClusteredHashmap.snapshotEndFrames(sequence: engine.sequence, subtree: subtree))
             logger.debug("snapshot of \(subtree.isEmpty ? "everything" : subtree): \(sent) keys at \(engine.sequence)")
         }
@@ -492,7 +516,7 @@ final class ServerLoop {
 
     /// Answers a snapshot request with `["NACK", "unauthorized", detail]`, counts and logs it.
     private func refuseSnapshot(to identity: [UInt8], sender: String?) {
-        snapshotsRefused += 1
+        snapshotStatistics.countRefusal()
         let who = sender.map { "subscriber '\($0)'" } ?? "a peer without a CURVE identity"
         refusals.log(
             .notice, "refused a snapshot request from \(who): its key is not in the subscriber allowlist",

@@ -118,6 +118,17 @@ public final class Socket {
         }
     }
 
+    /// Disconnects from `endpoint` (if still connected) and connects again: a fresh connection
+    /// and handshake. libzmq 4.3 reconnects by itself after a lost connection, but not after a
+    /// handshake its peer refused (a ZAP denial): only this tries again.
+    ///
+    /// - Parameter endpoint: The endpoint, as given to ``connect(_:)``.
+    /// - Throws: ``ZMQError`` carrying the endpoint when connecting fails.
+    public func reconnect(_ endpoint: String) throws(ZMQError) {
+        do { try disconnect(endpoint) } catch where error.errno == ENOENT {}
+        try connect(endpoint)
+    }
+
     // MARK: - Sending
 
     /// Sends one frame, copying the bytes (`zmq_send`).

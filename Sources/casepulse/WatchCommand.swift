@@ -9,7 +9,8 @@ struct WatchCommand: ParsableCommand {
         discussion: """
             --json prints one line per change, {"sequence": N, "key": K, "value": V|null}, the snapshot's \
             entries first. The table shows one row per /m/ key under SUBTREE (as many as the terminal has \
-            lines, shallower keys first) and the /sys/ingest counters. Ends on SIGINT.
+            lines, shallower keys first) and the /sys/ingest counters. Ends on SIGINT, or with exit \
+            status 77 once the daemon has refused this client's key for 2 s (revoked by a reload).
             """)
 
     @Argument(help: ArgumentHelp("Key prefix to follow.", valueName: "SUBTREE"))

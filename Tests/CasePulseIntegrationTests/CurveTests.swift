@@ -112,11 +112,15 @@ import ZeroMQ
         }
     }
 
+    /// Whether a snapshot request with `keys` is answered: false when it times out (the handshake
+    /// cannot even start) or the daemon refuses the key.
     static func canRead(_ server: SecuredServer, keys: CurveClientKeys?) throws -> Bool {
         do {
             _ = try HashmapClient.snapshot(context: server.context, endpoint: server.snapshot, subtree: "/sys/", timeout: .seconds(2), curve: keys)
             return true
         } catch .snapshotTimeout {
+            return false
+        } catch .subscriberKeyRefused {
             return false
         }
     }
@@ -226,8 +230,7 @@ import ZeroMQ
 
     /// Runs the `casepulse` CLI built next to the daemon; returns its status and standard output.
     static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let cli = DaemonProcess.binary.deletingLastPathComponent().appendingPathComponent("casepulse")
-        let run = try CompletedProcess.run(cli, arguments)
+        let run = try CompletedProcess.run(DaemonProcess.cliBinary, arguments)
         return (run.status, run.stdout, run.stderr)
     }
 

@@ -87,18 +87,41 @@ import ZeroMQ
         return answer.contains { if case .keyValue(key: "/sys/ingest", _, _) = $0 { true } else { false } }
     }
 
+    /// The value of `key` in a snapshot answer, if it holds the key.
+    static func value(of key: String, in answer: [ClusteredHashmap.Command]) -> String? {
+        for command in answer {
+            if case .keyValue(key, _, let value) = command { return value }
+        }
+        return nil
+    }
+
     @Test func aRevokedKeysSnapshotRequestIsRefusedOnItsOpenConnection() async throws {
         let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
         let revoked = try Self.snapshotConnection("wall", on: server)
         let kept = try Self.snapshotConnection("dashboard", on: server)
         #expect(Self.isFigures(try Self.ask(revoked)), "answered while listed")
-        #expect(Self.isFigures(try Self.ask(kept)))
+        let before = try Self.ask(kept)
+        #expect(Self.isFigures(before))
+        #expect(Self.value(of: "/sys/snapshots", in: before) == #"{"refused":0}"#)
+        let health = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/sys/", curve: try server.keys("dashboard"))
+        defer { health.close() }
+        #expect(health.values["/sys/snapshots"] == #"{"refused":0}"#)
 
         #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        // The reload dropped every subscriber: let the health watcher get back in first.
+        #expect(try health.poll(until: { _ in health.resynchronizations == 1 }, timeout: .seconds(10)))
         // (c) The same connection, opened before the reload: refused, not one figure.
         let refused = try Self.ask(revoked)
         #expect(refused == [.refused(reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist")])
-        #expect(Self.isFigures(try Self.ask(kept)), "a key still listed is answered")
+        // The refusal is published live under /sys/snapshots (an update newer than the watcher's
+        // snapshot, not a snapshot taken again), and is in every later snapshot.
+        #expect(try health.poll(until: { $0["/sys/snapshots"] == #"{"refused":1}"# }, timeout: .seconds(5)))
+        #expect(health.resynchronizations == 1)
+        let after = try Self.ask(kept)
+        #expect(Self.isFigures(after), "a key still listed is answered")
+        #expect(Self.value(of: "/sys/snapshots", in: after) == #"{"refused":1}"#)
         var counted: Int64 = 0
         for _ in 0..<50 where counted == 0 {
             counted = server.server.status.snapshotsRefused
@@ -142,8 +165,13 @@ import ZeroMQ
     }
 
     /// The daemon itself: SIGHUP after removing a key drops the connected subscriber, says so in
-    /// one notice line, and keeps serving the others (ipc endpoints).
-    @Test func sighupDropsARevokedSubscriberOfTheDaemon() throws {
+    /// one notice line, and keeps serving the others (ipc endpoints); a snapshot request on the
+    /// revoked key's open connection is refused and shows in `/sys/snapshots` and in `STATUS=`.
+    /// A real casepulsed with CURVE on ipc endpoints whose subscriber keys are `dashboard` and
+    /// `wall` (certificates in `root/clients`, public ones listed in `root/subscribers`), answering.
+    static func curveDaemon(environment: [String: String] = [:]) throws
+        -> (daemon: DaemonProcess, root: String, keys: [String: CurveClientKeys], context: Context)
+    {
         let scratch = try TemporaryDirectory(prefix: "casepulse-revoke")
         let root = scratch.path
         for directory in ["/producers", "/subscribers", "/clients"] {
@@ -154,13 +182,13 @@ import ZeroMQ
         var keys: [String: CurveClientKeys] = [:]
         for name in ["dashboard", "wall"] {
             let client = try CurveKeyPair.generate()
-            try CurveCertificate(name: name, publicKey: client.publicKey, secretKey: client.secretKey).write(to: root + "/subscribers")
+            try CurveCertificate(name: name, publicKey: client.publicKey, secretKey: client.secretKey).write(to: root + "/clients")
+            try FileManager.default.copyItem(atPath: "\(root)/clients/\(name).key", toPath: "\(root)/subscribers/\(name).key")
             keys[name] = CurveClientKeys(client: client, serverPublicKey: pair.publicKey)
         }
         let daemon = try DaemonProcess(
             arguments: ["--curve-cert", root + "/casepulsed.key_secret", "--subscriber-keys", root + "/subscribers"],
-            directory: scratch, waitUntilReady: false)
-        defer { daemon.terminate() }
+            directory: scratch, waitUntilReady: false, environment: environment)
         let context = try Context()
         var ready = false
         for _ in 0..<100 where !ready {
@@ -169,9 +197,22 @@ import ZeroMQ
                 curve: keys["dashboard"])) != nil
         }
         #expect(ready, "\(daemon.log)")
+        return (daemon, root, keys, context)
+    }
+
+    @Test func sighupDropsARevokedSubscriberOfTheDaemon() throws {
+        let notify = try NotifySocket()
+        let (daemon, root, keys, context) = try Self.curveDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        defer { daemon.terminate() }
         let revoked = try WatchedSubscriber(context: context, endpoint: daemon.publish, keys: keys["wall"])
         let kept = try WatchedSubscriber(context: context, endpoint: daemon.publish, keys: keys["dashboard"])
         #expect(try revoked.waitFor(.handshakeSucceeded) && kept.waitFor(.handshakeSucceeded))
+        let wallSnapshots = try Socket(context, .dealer)
+        defer { wallSnapshots.close(linger: 0) }
+        try wallSnapshots.setReceiveTimeout(5000)
+        try #require(keys["wall"]).apply(to: wallSnapshots)
+        try wallSnapshots.connect(daemon.snapshot)
+        #expect(Self.isFigures(try Self.ask(wallSnapshots)), "answered while listed")
 
         try FileManager.default.removeItem(atPath: root + "/subscribers/wall.key")
         kill(daemon.process.processIdentifier, SIGHUP)
@@ -179,5 +220,138 @@ import ZeroMQ
         #expect(try revoked.waitFor(.handshakeFailedAuth))
         #expect(try kept.waitFor(.handshakeSucceeded, count: 2), "reconnected")
         #expect(daemon.log.contains("1 subscriber key revoked: dropped every peer of the updates socket ipc://"), "\(daemon.log)")
+
+        // Asking again on the connection opened before the reload: refused, and counted where an
+        // operator looks — the /sys/snapshots key and systemd's status line.
+        #expect(try Self.ask(wallSnapshots).first == .refused(
+            reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist"))
+        var figures: String?
+        for _ in 0..<50 where figures != #"{"refused":1}"# {
+            figures = try? HashmapClient.snapshot(
+                context: context, endpoint: daemon.snapshot, subtree: "/sys/snapshots", timeout: .seconds(2),
+                curve: keys["dashboard"]).entries["/sys/snapshots"]?.value
+            if figures != #"{"refused":1}"# { usleep(100_000) }
+        }
+        #expect(figures == #"{"refused":1}"#, "\(daemon.log)")
+        var status: String?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while status == nil, ContinuousClock.now < deadline {
+            status = notify.receive(timeout: .milliseconds(500))?.assignments.first {
+                $0.hasPrefix("STATUS=") && $0.hasSuffix(", 1 snapshot refused")
+            }
+        }
+        #expect(status != nil, "no STATUS= line counting the refused snapshot; log:\n\(daemon.log)")
+    }
+
+    /// Polls `client` until it fails or `bound` passes; the failure, if any.
+    static func failure(of client: HashmapClient, within bound: Duration) -> CasePulseClientError? {
+        let deadline = ContinuousClock.now + bound
+        while ContinuousClock.now < deadline {
+            do { _ = try client.poll(timeout: .milliseconds(100)) } catch { return error }
+        }
+        return nil
+    }
+
+    /// A ``HashmapClient`` whose key a reload removes does not retry its handshake forever: once
+    /// its reconnects have been refused for the grace it ends with one clear error naming the
+    /// endpoint and its key. A client whose key stays carries on.
+    @Test func aRevokedHashmapClientEndsWithItsKeyRefused() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
+        let wall = try server.keys("wall")
+        let revoked = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: wall)
+        let kept = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: try server.keys("dashboard"))
+        defer {
+            revoked.close()
+            kept.close()
+        }
+        try Self.send("k1", to: server)
+        #expect(try revoked.poll(until: { $0["/m/all/@all"]?.contains(#""filed":1,"#) == true }, timeout: .seconds(5)))
+        #expect(!revoked.isKeyRefused)
+
+        #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        let revokedAt = ContinuousClock.now
+        let failure = Self.failure(of: revoked, within: .seconds(10))
+        let took = ContinuousClock.now - revokedAt
+        guard case .subscriberKeyRefused(let endpoint, let clientKey, let evidence)? = failure else {
+            Issue.record("the revoked client did not end with its key refused within 10 s: \(String(describing: failure))")
+            return
+        }
+        #expect(endpoint == server.publish)
+        #expect(clientKey == wall.client.publicKeyZ85)
+        #expect(evidence.hasPrefix("ZAP status 400 on every handshake for "), "\(evidence)")
+        #expect(took >= HashmapClient.defaultKeyRefusalGrace && took < .seconds(6), "ended \(took) after the reload")
+        #expect("\(CasePulseClientError.subscriberKeyRefused(endpoint: endpoint, clientKey: clientKey, evidence: evidence))"
+            == "the server at \(server.publish) refused this client's key (CURVE authentication failed: \(evidence)); "
+            + "ask the operator to add the public key \(wall.client.publicKeyZ85) to casepulsed's --subscriber-keys directory and reload it")
+
+        try Self.send("k2", to: server)
+        #expect(try kept.poll(until: { $0["/m/all/@all"]?.contains(#""filed":2,"#) == true }, timeout: .seconds(10)))
+        await server.stop()
+    }
+
+    /// A key left out by one reload and put back by the next (a key file replaced, a directory
+    /// rewritten) within the grace costs the client nothing but a snapshot taken again.
+    @Test func aKeyPutBackWithinTheGraceIsRiddenOut() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard", "wall"])
+        let wall = try server.keys("wall")
+        let client = try HashmapClient(
+            context: server.context, snapshotEndpoint: server.snapshot, publishEndpoint: server.publish,
+            subtree: "/m/all/", curve: wall, keyRefusalGrace: .seconds(3))
+        defer { client.close() }
+
+        #expect(try Self.revoke("wall", from: server).subscribersRemoved == ["wall"])
+        let revokedAt = ContinuousClock.now
+        var refused = false
+        while !refused, ContinuousClock.now < revokedAt + .seconds(2) {
+            _ = try client.poll(timeout: .milliseconds(50))
+            refused = client.isKeyRefused
+        }
+        #expect(refused, "its reconnects are refused while the key is out")
+        try FileManager.default.copyItem(atPath: server.root + "/clients/wall.key", toPath: server.root + "/subscribers/wall.key")
+        #expect(try server.security.reload().subscribersAdded == ["wall"])
+
+        // Well past the grace, counted from the first refusal: still running, back in, following.
+        try Self.send("p1", to: server)
+        #expect(try client.poll(until: { $0["/m/all/@all"]?.contains(#""filed":1,"#) == true }, timeout: .seconds(10)))
+        #expect(!client.isKeyRefused)
+        if let failure = Self.failure(of: client, within: revokedAt + .seconds(5) - .now) {
+            Issue.record("a key put back within the grace ended the client: \(failure)")
+        }
+        await server.stop()
+    }
+
+    /// `casepulse watch` with a key the daemon then revokes on SIGHUP ends within a few seconds
+    /// with exit status 77 and one line naming the endpoint and the key to list; `casepulse
+    /// snapshot` with that key ends the same way.
+    @Test func aRevokedWatchEndsWithOneLineAndExitStatus77() throws {
+        let (daemon, root, keys, _) = try Self.curveDaemon()
+        defer { daemon.terminate() }
+        let wall = try #require(keys["wall"]).client.publicKeyZ85
+        let curve = ["--curve-cert", root + "/clients/wall.key_secret", "--server-key", root + "/casepulsed.key"]
+        let watch = try BackgroundProcess(
+            DaemonProcess.cliBinary,
+            ["watch", "/sys/", "--json", "--snapshot", daemon.snapshot, "--publish", daemon.publish] + curve,
+            directory: daemon.directory)
+        #expect(watch.waitForOutput(timeout: .seconds(15)) { $0.contains(#""key":"/sys/ingest""#) }, "stderr: \(watch.errors)")
+
+        try FileManager.default.removeItem(atPath: root + "/subscribers/wall.key")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let status = watch.waitForExit(timeout: .seconds(10))
+        #expect(status == 77, "still running or wrong status; stderr: \(watch.errors)")
+        let lines = watch.errors.split(separator: "\n")
+        #expect(lines.count == 1, "\(watch.errors)")
+        let expected = "casepulse: the server at \(daemon.publish) refused this client's key (CURVE authentication failed: "
+            + "ZAP status 400 on every handshake for "
+        #expect(lines.first?.hasPrefix(expected) == true, "\(watch.errors)")
+        #expect(lines.first?.hasSuffix("ask the operator to add the public key \(wall) to casepulsed's --subscriber-keys directory and reload it") == true)
+
+        let snapshot = try CompletedProcess.run(
+            DaemonProcess.cliBinary, ["snapshot", "/sys/", "--snapshot", daemon.snapshot, "--timeout", "5"] + curve)
+        #expect(snapshot.status == 77)
+        #expect(snapshot.stderr.hasPrefix("casepulse: the server at \(daemon.snapshot) refused this client's key"), "\(snapshot.stderr)")
     }
 }

@@ -71,6 +71,34 @@ import Testing
         #expect(second.assignments == ["WATCHDOG=1", "STATUS=serving: 40 events/s, 40 accepted, 0 refused, 7 keys, seq 0, last gap jn-app: 5…7"])
     }
 
+    @Test func refusedSnapshotRequestsShowInTheStatusOnceThereAreAny() throws {
+        var status = ServerStatus()
+        status.accepted = 12
+        status.keys = 40
+        status.sequence = 9
+        let quiet = "serving: 0 events/s, 12 accepted, 0 refused, 40 keys, seq 9, no gaps"
+        #expect(ServiceStatusReporter.statusLine(status, eventsPerSecond: 0) == quiet)
+        status.snapshotsRefused = 1
+        #expect(ServiceStatusReporter.statusLine(status, eventsPerSecond: 0) == quiet + ", 1 snapshot refused")
+        status.snapshotsRefused = 3
+        status.lastGap = "jn-app: 5…7"
+        #expect(ServiceStatusReporter.statusLine(status, eventsPerSecond: 0)
+            == "serving: 0 events/s, 12 accepted, 0 refused, 40 keys, seq 9, last gap jn-app: 5…7, 3 snapshots refused")
+
+        // A refusal alone (nothing else moved) is a change of status: systemd hears of it.
+        let socket = try NotifySocket()
+        let reporter = ServiceStatusReporter(notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path]))
+        let start = ContinuousClock.now
+        status.snapshotsRefused = 0
+        reporter.tick(status, now: start)
+        let before = try #require(socket.receive(timeout: .seconds(2)))
+        #expect(before.assignments == ["STATUS=serving: 0 events/s, 12 accepted, 0 refused, 40 keys, seq 9, last gap jn-app: 5…7"])
+        status.snapshotsRefused = 4
+        reporter.tick(status, now: start + .seconds(1))
+        let refused = try #require(socket.receive(timeout: .seconds(2)))
+        #expect(refused.assignments == ["STATUS=serving: 0 events/s, 12 accepted, 0 refused, 40 keys, seq 9, last gap jn-app: 5…7, 4 snapshots refused"])
+    }
+
     @Test func aShortWatchdogMakesTheTicksShorter() {
         let notifier = SystemdNotifier(environment: ["WATCHDOG_USEC": "600000"])
         #expect(ServiceStatusReporter(notifier: notifier).tickIntervalMilliseconds == 300)

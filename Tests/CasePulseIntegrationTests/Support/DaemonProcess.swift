@@ -36,6 +36,9 @@ final class DaemonProcess {
         return testBundle.deletingLastPathComponent().appendingPathComponent("casepulsed")
     }
 
+    /// The `casepulse` CLI built next to ``binary`` (Deploy/test.sh builds both).
+    static var cliBinary: URL { binary.deletingLastPathComponent().appendingPathComponent("casepulse") }
+
     /// Starts the daemon with `arguments` after the endpoint flags, and waits until its snapshot
     /// endpoint answers. `environment` adds to (or overrides) the test process's environment.
     /// `directory` nil: a fresh one of its own.

@@ -5,8 +5,9 @@ import ZeroMQ
 
 /// A CHP server the test steers, on real sockets (a ROUTER and an XPUB on loopback tcp, run by a
 /// thread of its own): it answers `ICANHAZ?` from the keys it holds, publishes what it is told
-/// to — or holds a change back, as a lost update — sends `HUGZ` every 100 ms, and drops its
-/// subscribers the way casepulsed does (unbind and bind again).
+/// to — or holds a change back, as a lost update — sends `HUGZ` every 100 ms, drops its
+/// subscribers the way casepulsed does (unbind and bind again), and can refuse snapshot requests
+/// as casepulsed refuses a revoked key's (`["NACK", "unauthorized", …]`).
 final class FakeCloneServer: Sendable {
     let snapshot: String
     let publish: String
@@ -25,6 +26,7 @@ final class FakeCloneServer: Sendable {
         var dropRequested = false
         var dropsDone = 0
         var snapshotRequests = 0
+        var refusingSnapshots = false
         var stopping = false
     }
 
@@ -79,8 +81,14 @@ final class FakeCloneServer: Sendable {
         while shared.state.withLock({ $0.dropsDone }) == before { usleep(5_000) }
     }
 
-    /// How many `ICANHAZ?` were answered.
+    /// How many `ICANHAZ?` were answered (refusals included).
     var snapshotRequests: Int { shared.state.withLock { $0.snapshotRequests } }
+
+    /// Whether snapshot requests are answered `["NACK", "unauthorized", …]` instead of figures.
+    var refusesSnapshots: Bool {
+        get { shared.state.withLock { $0.refusingSnapshots } }
+        set { shared.state.withLock { $0.refusingSnapshots = newValue } }
+    }
 
     func stop() {
         shared.state.withLock { $0.stopping = true }
@@ -96,9 +104,14 @@ final class FakeCloneServer: Sendable {
             while let request = try router.receiveMultipart(dontWait: true) {
                 guard request.count == 3 else { continue }
                 let subtree = String(decoding: request[2], as: UTF8.self)
-                let (entries, sequence) = state.withLock { state in
+                let (entries, sequence, refusing) = state.withLock { state in
                     state.snapshotRequests += 1
-                    return (state.entries, state.sequence)
+                    return (state.entries, state.sequence, state.refusingSnapshots)
+                }
+                if refusing {
+                    _ = try router.send(multipart: [request[0]] + ClusteredHashmap.refusalFrames(
+                        reason: "unauthorized", detail: "the key of this connection is not in the subscriber allowlist"))
+                    continue
                 }
                 for (key, entry) in entries where key.hasPrefix(subtree) {
                     _ = try router.send(multipart: [request[0]] + ClusteredHashmap.keyValueFrames(key: key, sequence: entry.sequence, value: entry.value))
