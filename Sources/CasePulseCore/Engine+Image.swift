@@ -124,17 +124,13 @@ extension Engine {
             regionNodeIDs[code] = id
         }
 
-        // Parties are their texts in the arena, each indexed again as it was first.
+        // Parties are their texts in the arena, each interned again in order: a text already
+        // interned would get its earlier id.
         let parties = try input.count(atMost: Int(Int32.max), "parties")
         for id in 0..<parties {
             let text = TextRef(bits: try input.u64())
             guard !text.isNone, texts.holds(text) else { throw ImageError.corrupt("party \(id) names no text") }
-            let key = TextIndex.key(texts.string(text))
-            guard partyIndex.find(key, id: { partyTexts[Int($0)] }, in: texts) == nil else {
-                throw ImageError.corrupt("party names repeat")
-            }
-            partyIndex.insert(key, number: Int32(id))
-            partyTexts.append(text)
+            guard party(text) == UInt32(id) else { throw ImageError.corrupt("party names repeat") }
         }
 
         let lists = try input.count(atMost: Int(Int32.max), "seen-id lists")

@@ -381,30 +381,28 @@ public final class Engine {
         return id
     }
 
-    /// The interned id of the beneficiary party whose text is at `subject`. An ASCII subject (nearly
-    /// all: enterprise codes, ID numbers) is looked up by its bytes and, when new, indexed as the
-    /// case's own text: no copy, no `String`.
+    /// The interned id of the beneficiary party whose text is at `subject`, added when new. An
+    /// ASCII subject (nearly all: enterprise codes, ID numbers) is looked up by its bytes and, when
+    /// new, indexed as the case's own text: no copy, no `String`. Any other is looked up as
+    /// ``TextIndex`` keys it, and kept as its own text too unless the index compares it by its
+    /// ASCII form, which is then added.
     func party(_ subject: TextRef) -> UInt32 {
         let found: (id: Int32?, hash: UInt64)? = texts.withBytes(subject) { bytes in
             guard TextIndex.isASCII(bytes) else { return nil }
             let hash = StableHash.of(bytes: bytes)
             return (partyIndex.find(ascii: bytes, hash: hash, id: { partyTexts[Int($0)] }, in: texts), hash)
         }
-        guard let found else { return party(named: texts.string(subject)) }
-        if let id = found.id { return UInt32(id) }
         let id = partyTexts.count
-        partyIndex.insert(number: Int32(id), hash: found.hash)
-        partyTexts.append(subject)
-        return UInt32(id)
-    }
-
-    /// The interned id of the beneficiary party `name`, added (its text with it) when new.
-    func party(named name: String) -> UInt32 {
-        let key = TextIndex.key(name)
-        if let id = partyIndex.find(key, id: { partyTexts[Int($0)] }, in: texts) { return UInt32(id) }
-        let id = partyTexts.count
+        if let found {
+            if let known = found.id { return UInt32(known) }
+            partyIndex.insert(number: Int32(id), hash: found.hash)
+            partyTexts.append(subject)
+            return UInt32(id)
+        }
+        let key = TextIndex.key(texts.string(subject))
+        if let known = partyIndex.find(key, id: { partyTexts[Int($0)] }, in: texts) { return UInt32(known) }
         partyIndex.insert(key, number: Int32(id))
-        partyTexts.append(texts.append(TextIndex.text(of: key)))
+        if case .bytes(let folded, _) = key { partyTexts.append(texts.append(folded)) } else { partyTexts.append(subject) }
         return UInt32(id)
     }
 
