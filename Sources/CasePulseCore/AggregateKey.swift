@@ -19,9 +19,8 @@ struct SlotRun: Sendable {
     var indices: Range<Int> { Int(first)..<Int(past) }
 }
 
-/// The cache key of the slots one placement touches: its day, region and agency.
+/// The cache key of the slots one placement touches: its day and interned (region, agency).
 struct PlacementKey: Hashable, Sendable {
     var day: UInt32
-    var region: RegionCode
-    var agency: UInt32
+    var place: UInt32
 }

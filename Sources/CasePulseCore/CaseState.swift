@@ -1,28 +1,36 @@
-/// Where and when one counted event of a case is placed: 32 bytes, its id in the engine's
-/// ``TextArena``.
+/// Where and when one counted event of a case is placed: 24 bytes, its id in the engine's
+/// ``TextArena`` and its (region, agency) an interned ``Place``.
 struct Placement: Sendable {
     /// Event time, nanoseconds since the Unix epoch.
     var at: Int64 = 0
     /// The event id, the tie-breaker for equal times.
     var id = TextRef.none
-    /// Region of the event, ``RegionCode/packed``.
-    var region: UInt64 = 0
     /// Local day of `at` in the engine's zone, as `Window.day` code.
     var day: UInt32 = 0
-    /// Interned agency.
-    var agency: UInt32 = 0
+    /// The event's interned (region, agency): an index into ``Engine/places``.
+    var place: UInt32 = 0
 
-    /// The region of the event.
-    var regionCode: RegionCode { RegionCode(packed: region) }
+    /// Its (day, place): the key of its day window's slot list, and of its entry while figures are
+    /// deferred.
+    var dayKey: PlacementKey { PlacementKey(day: day, place: place) }
 
-    /// Its (day, region, agency): the key of its day window's slot list, and of its entry while
-    /// figures are deferred.
-    var dayKey: PlacementKey { PlacementKey(day: day, region: regionCode, agency: agency) }
-
-    /// Whether `other` counts under exactly the same keys: the same region, local day and agency.
+    /// Whether `other` counts under exactly the same keys: the same local day and place.
     func sharesKeys(with other: Placement) -> Bool {
-        region == other.region && day == other.day && agency == other.agency
+        day == other.day && place == other.place
     }
+}
+
+/// A region and an agency that events were placed at, interned by the engine: a case's three
+/// placements name theirs in four bytes each instead of twelve, and the slot lists of a day are
+/// keyed by (day, place) in eight bytes.
+struct Place: Hashable, Sendable {
+    /// The region, ``RegionCode/packed``.
+    var region: UInt64
+    /// The interned agency.
+    var agency: UInt32
+
+    /// The region.
+    var regionCode: RegionCode { RegionCode(packed: region) }
 }
 
 /// What the engine remembers of one case, in one fixed-size value with no references: the three

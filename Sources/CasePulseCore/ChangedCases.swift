@@ -45,8 +45,10 @@ public struct ChangedCases: Sendable {
     }
 
     var slices: [Slice] = []
-    /// The engine's interned agency names as of the last copy (a record names its agency).
+    /// The engine's interned agency names and places as of the last copy (a record names its
+    /// region and agency).
     var agencyNames: [String] = []
+    var places: [Place] = []
 
     /// An empty set, to take changed cases into.
     public init() {}
@@ -73,19 +75,21 @@ public struct ChangedCases: Sendable {
             let slice = slices[entry.slice]
             try body(entry.key, Self.record(
                 caseID: slice.texts.string(slice.caseIDs[entry.position]), state: slice.states[entry.position],
-                seen: slice.seen(at: entry.position), text: slice.texts.string, agencyNames: agencyNames))
+                seen: slice.seen(at: entry.position), text: slice.texts.string, places: places, agencyNames: agencyNames))
         }
     }
 
-    /// The record of a case in `state`, its texts read by `text`, its agencies named from
-    /// `agencyNames`.
+    /// The record of a case in `state`, its texts read by `text`, its places from `places` and
+    /// their agencies named from `agencyNames`.
     static func record(
-        caseID: String, state: CaseState, seen: [UInt64], text: (TextRef) -> String, agencyNames: [String]
+        caseID: String, state: CaseState, seen: [UInt64], text: (TextRef) -> String, places: [Place],
+        agencyNames: [String]
     ) -> CaseRecord {
         func event(_ placement: Placement, _ type: EventType) -> CaseEvent {
-            CaseEvent(
+            let place = places[Int(placement.place)]
+            return CaseEvent(
                 id: text(placement.id), producer: "", type: type, caseID: caseID, at: placement.at,
-                region: placement.regionCode, agency: agencyNames[Int(placement.agency)])
+                region: place.regionCode, agency: agencyNames[Int(place.agency)])
         }
         func party(_ ref: TextRef) -> String? { ref.isNone ? nil : text(ref) }
         var filing: CaseEvent?

@@ -75,16 +75,21 @@ final class DeferredFigures {
         lastEntry = 0
     }
 
-    /// The entries, ordered by month, place, agency and day: the entries of one (month, place,
-    /// agency) next to each other, so that their sum goes to the keys they share (all time, the
-    /// year, the month) once, and entries next to each other share most of their keys.
-    func entriesInMonthOrder() -> [Int] {
+    /// The entries, ordered by month, region, agency and day (`places` names each entry's region
+    /// and agency): the entries of one (month, place) next to each other, so that their sum goes to
+    /// the keys they share (all time, the year, the month) once, and entries next to each other
+    /// share most of their keys — a region's places next to each other, sharing its parents' keys.
+    func entriesInMonthOrder(places: [Place]) -> [Int] {
+        var rank = [UInt32](repeating: 0, count: places.count)
+        let byRegion = places.indices.sorted { a, b in
+            places[a].region != places[b].region ? places[a].region < places[b].region : places[a].agency < places[b].agency
+        }
+        for (position, place) in byRegion.enumerated() { rank[place] = UInt32(position) }
         var order = Array(placements.indices)
         order.sort { a, b in
             let x = placements[a], y = placements[b]
             if x.day / 100 != y.day / 100 { return x.day < y.day }
-            if x.region != y.region { return x.region < y.region }
-            if x.agency != y.agency { return x.agency < y.agency }
+            if x.place != y.place { return rank[Int(x.place)] < rank[Int(y.place)] }
             return x.day < y.day
         }
         return order

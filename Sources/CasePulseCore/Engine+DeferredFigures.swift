@@ -27,7 +27,7 @@ extension Engine {
         let held = deferred
         // Emptied, its tables freed, however the settling ends.
         defer { held.removeAll() }
-        let order = held.entriesInMonthOrder()
+        let order = held.entriesInMonthOrder(places: places)
         var start = 0
         while start < order.count {
             let month = held.placements[order[start]]
@@ -37,9 +37,7 @@ extension Engine {
             while end < order.count {
                 let entry = order[end]
                 let placement = held.placements[entry]
-                guard placement.day / 100 == month.day / 100, placement.region == month.region,
-                    placement.agency == month.agency
-                else { break }
+                guard placement.day / 100 == month.day / 100, placement.place == month.place else { break }
                 let day = slots(for: placement).day
                 let figures = held.figures[entry]
                 add(figures, to: day)

@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 3
+    static let imageLayout: UInt32 = 4
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -41,6 +41,11 @@ extension Engine {
         for (code, id) in regionNodeIDs {
             try out.u64(code.packed)
             try out.u32(id)
+        }
+        try out.u64(UInt64(places.count))
+        for place in places {
+            try out.u64(place.region)
+            try out.u32(place.agency)
         }
         try out.u64(UInt64(partyTexts.count))
         for id in partyTexts.indices { try out.u64(partyTexts[id].bits) }
@@ -123,6 +128,13 @@ extension Engine {
             guard id > 0, Int(id) < regionPaths.count else { throw ImageError.corrupt("region node \(id)") }
             regionNodeIDs[code] = id
         }
+        let placeCount = try input.count(atMost: Int(Int32.max), "places")
+        for index in 0..<placeCount {
+            let place = Place(region: try input.u64(), agency: try input.u32())
+            guard Int(place.agency) < names.count, self.place(place) == UInt32(index) else {
+                throw ImageError.corrupt("place \(index)")
+            }
+        }
 
         // Parties are their texts in the arena, each interned again in order: a text already
         // interned would get its earlier id.
@@ -194,20 +206,19 @@ extension Engine {
     private static func write(_ placement: Placement, to out: ImageEncoder) throws {
         try out.i64(placement.at)
         try out.u64(placement.id.bits)
-        try out.u64(placement.region)
         try out.u32(placement.day)
-        try out.u32(placement.agency)
+        try out.u32(placement.place)
     }
 
     private func readPlacement(from input: ImageDecoder) throws -> Placement {
         var placement = Placement()
         placement.at = try input.i64()
         placement.id = TextRef(bits: try input.u64())
-        placement.region = try input.u64()
         placement.day = try input.u32()
-        placement.agency = try input.u32()
-        guard placement.id.isNone || texts.holds(placement.id), Int(placement.agency) < agencyNames.count else {
-            throw ImageError.corrupt("a case's event outside the texts or agencies")
+        placement.place = try input.u32()
+        // An event the case never had is all zeros but for its id: place 0 even with no place yet.
+        guard placement.id.isNone || texts.holds(placement.id), Int(placement.place) < max(places.count, 1) else {
+            throw ImageError.corrupt("a case's event outside the texts or places")
         }
         return placement
     }
@@ -251,7 +262,10 @@ extension Engine {
             state.filingParty.isNone || texts.holds(state.filingParty),
             state.rulingParty.isNone || texts.holds(state.rulingParty),
             Int(state.seenOverflow) <= lists, state.seenCount <= 3 || state.seenOverflow != 0,
-            state.beneficiary == CaseState.noParty || Int(state.beneficiary) < parties
+            state.beneficiary == CaseState.noParty || Int(state.beneficiary) < parties,
+            !state.flags.contains(.filed) || Int(state.filing.place) < places.count,
+            !state.flags.contains(.ruled) || Int(state.ruling.place) < places.count,
+            !state.flags.contains(.closed) || Int(state.closing.place) < places.count
         else { throw ImageError.corrupt("a case's state") }
         state.decision = kind
         state.reason = Reason(rawValue: reason)

@@ -7,7 +7,7 @@ extension Engine {
     func slots(for placement: Placement) -> (coarse: SlotRun, day: SlotRun) {
         let day = placement.day
         let dayKey = placement.dayKey
-        let coarseKey = PlacementKey(day: day / 100 * 100, region: placement.regionCode, agency: placement.agency)
+        let coarseKey = PlacementKey(day: day / 100 * 100, place: placement.place)
         let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: coarseSlots)
         let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: daySlots)
         return (coarse, daily)
@@ -17,14 +17,15 @@ extension Engine {
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
         in cache: ShardedDictionary<PlacementKey, SlotRun>
     ) -> SlotRun {
-        let regions = regionChain(placement.regionCode)
+        let place = places[Int(placement.place)]
+        let regions = regionChain(place.regionCode)
         let start = slotLists.count
         for window in windows {
             for region in regions {
                 slotLists.append(slot(AggregateKey(window: window, region: region, agency: 0)))
                 // An agency literally named `all` is the `@all` key itself: count it once.
-                if placement.agency != 0 {
-                    slotLists.append(slot(AggregateKey(window: window, region: region, agency: placement.agency)))
+                if place.agency != 0 {
+                    slotLists.append(slot(AggregateKey(window: window, region: region, agency: place.agency)))
                 }
             }
         }

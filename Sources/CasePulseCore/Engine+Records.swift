@@ -11,7 +11,7 @@ extension Engine {
         let state = caseStates[index]
         return ChangedCases.record(
             caseID: texts.string(caseIDs[index]), state: state, seen: seenHashes(of: state),
-            text: texts.string, agencyNames: agencyNames)
+            text: texts.string, places: places, agencyNames: agencyNames)
     }
 
     /// Restores a case from its record, adding its contributions to the figures. The case must be
@@ -131,6 +131,7 @@ extension Engine {
         cases.slices.append(slice)
         changedCases.removeLast(count)
         cases.agencyNames = agencyNames
+        cases.places = places
         return changedCases.isEmpty
     }
 

@@ -33,6 +33,12 @@ public final class Engine {
     /// The bytes and id of the agency last interned or looked up (see ``agency(_:)``).
     @exclusivity(unchecked) var lastAgency: [UInt8] = Array("all".utf8)
     @exclusivity(unchecked) var lastAgencyID: UInt32 = 0
+    /// The (region, agency) places events were placed at, numbered in order of first sight.
+    let placeIDs = ShardedDictionary<Place, UInt32>()
+    @exclusivity(unchecked) var places: [Place] = []
+    /// The place of the last placement made, and its number (see ``place(region:agency:)``).
+    @exclusivity(unchecked) var lastPlace: Place?
+    @exclusivity(unchecked) var lastPlaceID: UInt32 = 0
     /// Beneficiary parties by their texts, numbered in order of first sight; `partyTexts[id]` is
     /// where the text of party `id` is (a case's own subject, or its indexed form).
     let partyIndex = TextIndex()
@@ -338,8 +344,26 @@ public final class Engine {
     private func place(_ event: CaseEventView) -> Placement {
         let date = calendar.date(atUnixNanoseconds: event.at)
         return Placement(
-            at: event.at, id: texts.append(event.id), region: event.region.packed, day: Window.day(date).code,
-            agency: agency(event.agency))
+            at: event.at, id: texts.append(event.id), day: Window.day(date).code,
+            place: place(Place(region: event.region.packed, agency: agency(event.agency))))
+    }
+
+    /// The number of `place`, interned on first sight; the place of the previous call is
+    /// recognised without a look-up.
+    @inline(__always)
+    func place(_ place: Place) -> UInt32 {
+        if place == lastPlace { return lastPlaceID }
+        let id: UInt32
+        if let known = placeIDs[place] {
+            id = known
+        } else {
+            id = UInt32(places.count)
+            placeIDs[place] = id
+            places.append(place)
+        }
+        lastPlace = place
+        lastPlaceID = id
+        return id
     }
 
     /// Whether `event` comes before `placement` in (at, id) order, ids compared by UTF-8 bytes.

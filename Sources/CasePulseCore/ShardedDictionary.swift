@@ -228,7 +228,11 @@ extension AggregateKey: TableHashable {
 extension PlacementKey: TableHashable {
     @inline(__always)
     var tableHash: UInt64 {
-        let place = UInt64(day) << 32 | UInt64(agency)
-        return SplitMix64.mix(place ^ SplitMix64.mix(region.value &+ UInt64(region.length) << 56))
+        SplitMix64.mix(UInt64(day) << 32 | UInt64(place))
     }
+}
+
+extension Place: TableHashable {
+    @inline(__always)
+    var tableHash: UInt64 { SplitMix64.mix(region ^ SplitMix64.mix(UInt64(agency))) }
 }

@@ -158,6 +158,41 @@ import Testing
         #expect(throws: ImageError.calendarMismatch) { try Self.restored(from: blocks, configuration: retained) }
     }
 
+    /// A case voided before any event was placed names no place, in an engine that has none yet:
+    /// its image reads back, and the places interned after the restore are the ones it answers by.
+    @Test func anImageWhoseOnlyCaseWasVoidedBeforeAnyPlaceReadsBack() throws {
+        let original = Engine(configuration: Self.configuration)
+        original.apply(E.make("v1", .voided, case: "c1", at: "2022-10-02T09:00:00+08:00"))
+        original.publishChanges { _ in }
+        #expect(original.places.isEmpty)
+        let restored = try Self.restored(from: try Self.image(of: original, blockSize: 1 << 20))
+        #expect(restored.caseCount == 1)
+        let later = [
+            E.make("f1", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"),
+            E.make("f2", .filed, case: "c2", at: "2022-10-01T09:00:00+08:00", region: "370811", agency: "zfj"),
+            E.make("d2", .decided, case: "c2", at: "2022-10-02T09:00:00+08:00", agency: "scjg"),
+        ]
+        for event in later { #expect(restored.apply(event) == original.apply(event)) }
+        #expect(restored.values(under: "/m/") == original.values(under: "/m/"))
+        #expect(try #require(restored.aggregate(forKey: "/m/2022-10-02/370000/370800/370812/@scjg")).decided == 1)
+    }
+
+    /// A case whose event names a place the image's table does not hold is refused, not trapped on
+    /// at its first look-up.
+    @Test func anEventAtAPlaceTheImageDoesNotHoldIsRefused() throws {
+        let original = Engine(configuration: Self.configuration)
+        let filing = E.make("f1", .filed, case: "c1", at: "2022-10-02T09:00:00+08:00")
+        original.apply(filing)
+        var bytes = try Self.image(of: original, blockSize: 1 << 20).flatMap { $0 }
+        #expect(try Self.restored(from: [bytes]).caseCount == 1)
+        // The filing: i64 at, u64 id reference, u32 day, u32 place (0, the only place).
+        let at = withUnsafeBytes(of: filing.at.littleEndian, Array.init)
+        let start = try #require(bytes.indices.first { bytes[$0...].starts(with: at) })
+        #expect(bytes[(start + 20)..<(start + 24)].allSatisfy { $0 == 0 })
+        bytes[start + 20] = 1
+        #expect(throws: ImageError.self) { try Self.restored(from: [bytes]) }
+    }
+
     @Test func anEngineThatHoldsStateRefusesAnImage() throws {
         let original = Engine(configuration: Self.configuration)
         let events = Self.events(seed: 6)

@@ -358,6 +358,14 @@ struct E {
         #expect(rows.contains { $0.key == "/m/2022-10-09/@市场监管" })
     }
 
+    /// Every case holds one state, so each byte of it is a megabyte at a million cases: a place is
+    /// interned (region and agency in four bytes), so the three events that count take 24 bytes
+    /// each and the whole state 144.
+    @Test func aCaseStateTakes144Bytes() {
+        #expect(MemoryLayout<Placement>.stride == 24)
+        #expect(MemoryLayout<CaseState>.stride <= 144)
+    }
+
     @Test func anEmptyEngineHasNoFigures() {
         #expect(Self.walk(E.engine()).isEmpty)
     }
