@@ -34,12 +34,14 @@ struct Place: Hashable, Sendable {
 }
 
 /// What the engine remembers of one case, in one fixed-size value with no references: the three
-/// events that count (filing, decision, closing), whether it was voided, and the hashes of every
-/// event id seen in it, which is how a redelivery is told from a new event.
+/// events that count (filing, decision, closing), whether it was voided, and every event id seen
+/// in it, which is how a redelivery is told from a new event.
 ///
-/// Texts (event ids, parties) live in the engine's ``TextArena``; the first three id hashes are
-/// kept here and any more in a list of the engine's, so the common case (filed, decided, closed)
-/// costs no allocation at all.
+/// Texts (event ids, parties) live in the engine's ``TextArena``. The ids of the events that count
+/// are their placements' own, each with 32 bits of its hash here to tell most ids apart without
+/// reading the arena; the hashes of every other id seen (an event superseded or that never
+/// counted, a void, what came after it) are in a list of the engine's. So the common case (filed,
+/// decided, closed) keeps no hash of its own and costs no allocation at all.
 struct CaseState: Sendable {
     /// The filing that counts: the `filed` event with the smallest (at, id).
     var filing = Placement()
@@ -55,12 +57,12 @@ struct CaseState: Sendable {
     var filingParty = TextRef.none
     /// The decision's subject, or ``TextRef/none``.
     var rulingParty = TextRef.none
-    /// The first three id hashes seen, in order of arrival.
-    var seen: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    /// How many id hashes were seen (those past three are in the engine's overflow lists).
-    var seenCount: UInt32 = 0
-    /// One more than the index of the engine's overflow list of this case; 0 when it has none.
-    var seenOverflow: UInt32 = 0
+    /// The low 32 bits of the id hash (``StableHash``) of the filing, decision and closing that
+    /// count, valid where the flags say the event is present.
+    var idTags: (UInt32, UInt32, UInt32) = (0, 0, 0)
+    /// One more than the index of the engine's list of the id hashes of this case's events that do
+    /// not count (``Engine/otherIDs``); 0 when it has none.
+    var otherIDs: UInt32 = 0
     /// The interned party the decision counts as a beneficiary, or ``CaseState/noParty``.
     var beneficiary = CaseState.noParty
     /// Which of the events are present, whether the case was voided, the filing's channel.
@@ -87,16 +89,16 @@ struct CaseState: Sendable {
     /// Whether a `voided` event was seen.
     var voided: Bool { flags.contains(.voided) }
 
-    /// Every id hash seen, in order of arrival: the inline ones, then `overflow`, the list
-    /// ``seenOverflow`` names in whichever store holds this state (the engine, or a checkpoint's
-    /// copy).
-    func seenHashes(overflow: ContiguousArray<UInt64>?) -> [UInt64] {
+    /// Every id hash seen: those of the events that count, each worked out by `hash` from its id,
+    /// then `others`, the list ``otherIDs`` names in whichever store holds this state (the
+    /// engine, or a checkpoint's copy).
+    func seenHashes(others: ContiguousArray<UInt64>?, hash: (TextRef) -> UInt64) -> [UInt64] {
         var hashes: [UInt64] = []
-        hashes.reserveCapacity(Int(seenCount))
-        if seenCount > 0 { hashes.append(seen.0) }
-        if seenCount > 1 { hashes.append(seen.1) }
-        if seenCount > 2 { hashes.append(seen.2) }
-        if let overflow { hashes += overflow }
+        hashes.reserveCapacity(3 + (others?.count ?? 0))
+        if flags.contains(.filed) { hashes.append(hash(filing.id)) }
+        if flags.contains(.ruled) { hashes.append(hash(ruling.id)) }
+        if flags.contains(.closed) { hashes.append(hash(closing.id)) }
+        if let others { hashes += others }
         return hashes
     }
 }
@@ -120,4 +122,8 @@ enum StableHash {
         }
         return SplitMix64.mix(hash)
     }
+
+    /// The 32 bits of `hash` a ``CaseState`` keeps of the id of each event that counts.
+    @inline(__always)
+    static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash) }
 }

@@ -9,13 +9,13 @@
 public struct ChangedCases: Sendable {
     /// One slice of copies, in the order taken. Slices are kept apart so that taking one never
     /// moves the copies taken before it. A copy's texts are copied into the slice's own bytes and
-    /// its overflow of id hashes into the slice's own lists, so nothing in it points back into
+    /// its list of other ids' hashes into the slice's own lists, so nothing in it points back into
     /// the engine.
     struct Slice: Sendable {
         var caseIDs = ContiguousArray<TextRef>()
         var states = ContiguousArray<CaseState>()
         var texts = TextBytes()
-        var overflow = ContiguousArray<ContiguousArray<UInt64>>()
+        var otherIDs = ContiguousArray<ContiguousArray<UInt64>>()
 
         /// Copies case `caseID` in `state` out of `engine`.
         mutating func append(caseID: TextRef, state: CaseState, from engine: Engine) {
@@ -30,17 +30,19 @@ public struct ChangedCases: Sendable {
             copy.ruling.id = rebase(state.ruling.id, state.flags.contains(.ruled))
             copy.rulingParty = rebase(state.rulingParty, state.flags.contains(.ruled))
             copy.closing.id = rebase(state.closing.id, state.flags.contains(.closed))
-            if state.seenOverflow != 0 {
-                overflow.append(engine.seenOverflow[Int(state.seenOverflow) - 1])
-                copy.seenOverflow = UInt32(overflow.count)
+            if state.otherIDs != 0 {
+                otherIDs.append(engine.otherIDs[Int(state.otherIDs) - 1])
+                copy.otherIDs = UInt32(otherIDs.count)
             }
             states.append(copy)
         }
 
-        /// Every id hash seen in the copy at `position`, in order of arrival.
+        /// Every id hash seen in the copy at `position`: the events that count, then the others.
         func seen(at position: Int) -> [UInt64] {
             let state = states[position]
-            return state.seenHashes(overflow: state.seenOverflow == 0 ? nil : overflow[Int(state.seenOverflow) - 1])
+            return state.seenHashes(others: state.otherIDs == 0 ? nil : otherIDs[Int(state.otherIDs) - 1]) { id in
+                texts.withBytes(id) { StableHash.of(bytes: $0) }
+            }
         }
     }
 

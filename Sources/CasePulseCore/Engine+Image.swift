@@ -50,9 +50,9 @@ extension Engine {
         try out.u64(UInt64(partyTexts.count))
         for id in partyTexts.indices { try out.u64(partyTexts[id].bits) }
 
-        try out.u64(UInt64(seenOverflow.count))
-        for index in seenOverflow.indices {
-            let list = seenOverflow[index]
+        try out.u64(UInt64(otherIDs.count))
+        for index in otherIDs.indices {
+            let list = otherIDs[index]
             try out.u64(UInt64(list.count))
             try out.words(list)
         }
@@ -145,10 +145,10 @@ extension Engine {
             guard party(text) == UInt32(id) else { throw ImageError.corrupt("party names repeat") }
         }
 
-        let lists = try input.count(atMost: Int(Int32.max), "seen-id lists")
+        let lists = try input.count(atMost: Int(Int32.max), "lists of other ids")
         for _ in 0..<lists {
-            let count = try input.count(atMost: Int(Int32.max), "seen ids")
-            seenOverflow.append(try input.words(count: count))
+            let count = try input.count(atMost: Int(Int32.max), "other ids")
+            otherIDs.append(try input.words(count: count))
         }
 
         let cases = try input.count(atMost: Int(Int32.max) - 1, "cases")
@@ -231,11 +231,10 @@ extension Engine {
         try out.i64(state.waivedFen)
         try out.u64(state.filingParty.bits)
         try out.u64(state.rulingParty.bits)
-        try out.u64(state.seen.0)
-        try out.u64(state.seen.1)
-        try out.u64(state.seen.2)
-        try out.u32(state.seenCount)
-        try out.u32(state.seenOverflow)
+        try out.u32(state.idTags.0)
+        try out.u32(state.idTags.1)
+        try out.u32(state.idTags.2)
+        try out.u32(state.otherIDs)
         try out.u32(state.beneficiary)
         try out.u8(state.flags.rawValue)
         try out.u8(state.decision.rawValue)
@@ -251,9 +250,8 @@ extension Engine {
         state.waivedFen = try input.i64()
         state.filingParty = TextRef(bits: try input.u64())
         state.rulingParty = TextRef(bits: try input.u64())
-        state.seen = (try input.u64(), try input.u64(), try input.u64())
-        state.seenCount = try input.u32()
-        state.seenOverflow = try input.u32()
+        state.idTags = (try input.u32(), try input.u32(), try input.u32())
+        state.otherIDs = try input.u32()
         state.beneficiary = try input.u32()
         state.flags = CaseState.Flags(rawValue: try input.u8())
         let decision = try input.u8()
@@ -261,7 +259,7 @@ extension Engine {
         guard let kind = Decision(rawValue: decision), reason == 255 || Reason(rawValue: reason) != nil,
             state.filingParty.isNone || texts.holds(state.filingParty),
             state.rulingParty.isNone || texts.holds(state.rulingParty),
-            Int(state.seenOverflow) <= lists, state.seenCount <= 3 || state.seenOverflow != 0,
+            Int(state.otherIDs) <= lists,
             state.beneficiary == CaseState.noParty || Int(state.beneficiary) < parties,
             !state.flags.contains(.filed) || Int(state.filing.place) < places.count,
             !state.flags.contains(.ruled) || Int(state.ruling.place) < places.count,

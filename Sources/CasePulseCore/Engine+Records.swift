@@ -27,15 +27,37 @@ extension Engine {
         let index = internCase(key)
         markChanged(index)
         var state = CaseState()
+        // The ids of the events that count are theirs; every other id seen is remembered apart.
+        var counted: (UInt64?, UInt64?, UInt64?) = (nil, nil, nil)
         if record.voided {
             state.flags = [.voided]
         } else {
-            if let filing = record.filing { filing.withView { setFiling($0, in: &state) } }
-            if let decision = record.decision { decision.withView { setRuling($0, in: &state) } }
-            if let closing = record.closing { closing.withView { setClosing($0, in: &state) } }
+            if let filing = record.filing {
+                filing.withView { view in
+                    let hash = StableHash.of(bytes: view.id)
+                    setFiling(view, idHash: hash, in: &state)
+                    counted.0 = hash
+                }
+            }
+            if let decision = record.decision {
+                decision.withView { view in
+                    let hash = StableHash.of(bytes: view.id)
+                    setRuling(view, idHash: hash, in: &state)
+                    counted.1 = hash
+                }
+            }
+            if let closing = record.closing {
+                closing.withView { view in
+                    let hash = StableHash.of(bytes: view.id)
+                    setClosing(view, idHash: hash, in: &state)
+                    counted.2 = hash
+                }
+            }
             countRestored(&state)
         }
-        for hash in record.seen { remember(hash, in: &state) }
+        for hash in record.seen where hash != counted.0 && hash != counted.1 && hash != counted.2 {
+            remember(hash, in: &state)
+        }
         caseStates[index] = state
     }
 

@@ -26,8 +26,9 @@ public final class Engine {
     let caseChanged = SegmentedArray<Bool>()
     /// Case ids, event ids and parties, as bytes.
     let texts = TextArena()
-    /// The id hashes of cases that saw more than three events, past the first three.
-    let seenOverflow = SegmentedArray<ContiguousArray<UInt64>>()
+    /// The id hashes of the events of a case that do not count (``CaseState/otherIDs``): one list
+    /// for each case that has any.
+    let otherIDs = SegmentedArray<ContiguousArray<UInt64>>()
     @exclusivity(unchecked) var agencyIDs: [String: UInt32] = ["all": 0]
     @exclusivity(unchecked) var agencyNames: [String] = ["all"]
     /// The bytes and id of the agency last interned or looked up (see ``agency(_:)``).
@@ -244,39 +245,62 @@ public final class Engine {
         let idHash = StableHash.of(bytes: event.id)
         let index = caseNumber(event.caseID)
         var state = caseStates[index]
-        if hasSeen(idHash, in: state) { return .duplicate }
-        remember(idHash, in: &state)
+        if hasSeen(event.id, hash: idHash, in: state) { return .duplicate }
         defer { caseStates[index] = state }
         markChanged(index)
-        if state.voided { return .accepted }
+        if state.voided {
+            remember(idHash, in: &state)
+            return .accepted
+        }
 
         switch event.type {
         case .voided:
             if state.flags.contains(.filed) { countFiling(state, -1) }
             if state.flags.contains(.ruled) { uncountRuling(&state) }
             if state.flags.contains(.closed) { countClosing(state.closing, -1) }
+            let counted = state
+            rememberCounted(counted, in: &state)
+            remember(idHash, in: &state)
             state.flags = [.voided]
 
         case .filed:
-            if state.flags.contains(.filed), !precedes(event, state.filing) { break }
+            if state.flags.contains(.filed), !precedes(event, state.filing) {
+                remember(idHash, in: &state)
+                break
+            }
             // A favourable decision without a subject of its own benefits the filing's party.
             let inherits = state.flags.contains(.ruled) && state.decision.benefitsParty && state.rulingParty.isNone
             if inherits { uncountRuling(&state) }
-            if state.flags.contains(.filed) { countFiling(state, -1) }
-            setFiling(event, in: &state)
+            if state.flags.contains(.filed) {
+                countFiling(state, -1)
+                remember(hashOf: state.filing, in: &state)
+            }
+            setFiling(event, idHash: idHash, in: &state)
             countFiling(state, 1)
             if inherits { countRuling(&state) }
 
         case .decided:
-            if state.flags.contains(.ruled), !follows(event, state.ruling) { break }
-            if state.flags.contains(.ruled) { uncountRuling(&state) }
-            setRuling(event, in: &state)
+            if state.flags.contains(.ruled), !follows(event, state.ruling) {
+                remember(idHash, in: &state)
+                break
+            }
+            if state.flags.contains(.ruled) {
+                uncountRuling(&state)
+                remember(hashOf: state.ruling, in: &state)
+            }
+            setRuling(event, idHash: idHash, in: &state)
             countRuling(&state)
 
         case .closed:
-            if state.flags.contains(.closed), !precedes(event, state.closing) { break }
-            if state.flags.contains(.closed) { countClosing(state.closing, -1) }
-            setClosing(event, in: &state)
+            if state.flags.contains(.closed), !precedes(event, state.closing) {
+                remember(idHash, in: &state)
+                break
+            }
+            if state.flags.contains(.closed) {
+                countClosing(state.closing, -1)
+                remember(hashOf: state.closing, in: &state)
+            }
+            setClosing(event, idHash: idHash, in: &state)
             countClosing(state.closing, 1)
         }
         return .accepted
@@ -284,49 +308,67 @@ public final class Engine {
 
     // MARK: Ids seen
 
+    /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
+    /// events that count (told by 32 bits of its hash, then by its bytes) or one of the others.
     @inline(__always)
-    func hasSeen(_ hash: UInt64, in state: CaseState) -> Bool {
-        let count = Int(state.seenCount)
-        if count > 0, state.seen.0 == hash { return true }
-        if count > 1, state.seen.1 == hash { return true }
-        if count > 2, state.seen.2 == hash { return true }
-        guard state.seenOverflow != 0 else { return false }
-        return seenOverflow[Int(state.seenOverflow) - 1].contains(hash)
+    func hasSeen(_ id: UnsafeRawBufferPointer, hash: UInt64, in state: CaseState) -> Bool {
+        let tag = StableHash.tag(hash)
+        if state.flags.contains(.filed), state.idTags.0 == tag, sameID(id, state.filing.id) { return true }
+        if state.flags.contains(.ruled), state.idTags.1 == tag, sameID(id, state.ruling.id) { return true }
+        if state.flags.contains(.closed), state.idTags.2 == tag, sameID(id, state.closing.id) { return true }
+        guard state.otherIDs != 0 else { return false }
+        return otherIDs[Int(state.otherIDs) - 1].contains(hash)
     }
 
+    @inline(__always)
+    private func sameID(_ id: UnsafeRawBufferPointer, _ stored: TextRef) -> Bool {
+        id.count == stored.length && compareID(id, stored) == 0
+    }
+
+    /// Adds `hash` to the ids of `state`'s events that do not count.
     func remember(_ hash: UInt64, in state: inout CaseState) {
-        switch state.seenCount {
-        case 0: state.seen.0 = hash
-        case 1: state.seen.1 = hash
-        case 2: state.seen.2 = hash
-        default:
-            if state.seenOverflow == 0 {
-                seenOverflow.append([])
-                state.seenOverflow = UInt32(seenOverflow.count)
-            }
-            seenOverflow[Int(state.seenOverflow) - 1].append(hash)
+        if state.otherIDs == 0 {
+            otherIDs.append([])
+            state.otherIDs = UInt32(otherIDs.count)
         }
-        state.seenCount += 1
+        otherIDs[Int(state.otherIDs) - 1].append(hash)
     }
 
-    /// Every id hash seen in `state`, in order of arrival.
+    /// Adds the id of `placement`, an event that stops counting, to the ids that do not count.
+    private func remember(hashOf placement: Placement, in state: inout CaseState) {
+        remember(texts.withBytes(placement.id) { StableHash.of(bytes: $0) }, in: &state)
+    }
+
+    /// Adds the ids of every event that counts in `counted` to the ids that do not count in
+    /// `state` (a void: from then on, none counts).
+    private func rememberCounted(_ counted: CaseState, in state: inout CaseState) {
+        if counted.flags.contains(.filed) { remember(hashOf: counted.filing, in: &state) }
+        if counted.flags.contains(.ruled) { remember(hashOf: counted.ruling, in: &state) }
+        if counted.flags.contains(.closed) { remember(hashOf: counted.closing, in: &state) }
+    }
+
+    /// Every id hash seen in `state`: the events that count, then the others.
     func seenHashes(of state: CaseState) -> [UInt64] {
-        state.seenHashes(overflow: state.seenOverflow == 0 ? nil : seenOverflow[Int(state.seenOverflow) - 1])
+        state.seenHashes(others: state.otherIDs == 0 ? nil : otherIDs[Int(state.otherIDs) - 1]) { id in
+            texts.withBytes(id) { StableHash.of(bytes: $0) }
+        }
     }
 
     // MARK: Placing an event
 
     /// Makes `event` the filing that counts in `state`; counting it is the caller's.
-    func setFiling(_ event: CaseEventView, in state: inout CaseState) {
+    func setFiling(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
         state.filing = place(event)
+        state.idTags.0 = StableHash.tag(idHash)
         state.filingParty = event.subject.map { texts.append($0) } ?? .none
         state.flags.insert(.filed)
         if event.channel == .online { state.flags.insert(.online) } else { state.flags.remove(.online) }
     }
 
     /// Makes `event` the decision that counts in `state`; counting it is the caller's.
-    func setRuling(_ event: CaseEventView, in state: inout CaseState) {
+    func setRuling(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
         state.ruling = place(event)
+        state.idTags.1 = StableHash.tag(idHash)
         state.decision = event.decision ?? .standard
         state.reason = event.reason
         state.fineFen = event.fineFen
@@ -336,8 +378,9 @@ public final class Engine {
     }
 
     /// Makes `event` the closing that counts in `state`; counting it is the caller's.
-    func setClosing(_ event: CaseEventView, in state: inout CaseState) {
+    func setClosing(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
         state.closing = place(event)
+        state.idTags.2 = StableHash.tag(idHash)
         state.flags.insert(.closed)
     }
 

@@ -39,9 +39,9 @@ extension Engine {
         settleFigures()
         var parties = 0
         for slot in aggregates.indices { parties += aggregates[slot].parties.allocatedBytes }
-        var overflow = 0
-        for index in seenOverflow.indices {
-            overflow += 32 + seenOverflow[index].capacity * MemoryLayout<UInt64>.stride
+        var others = 0
+        for index in otherIDs.indices {
+            others += 32 + otherIDs[index].capacity * MemoryLayout<UInt64>.stride
         }
         // Their texts are the cases' own, in `texts` (a few indexed forms aside).
         let partyNames = partyIndex.allocatedBytes + partyTexts.allocatedBytes
@@ -50,7 +50,7 @@ extension Engine {
             .init(name: "case states", bytes: caseStates.allocatedBytes),
             .init(name: "case ids and change marks", bytes: caseIDs.allocatedBytes + caseChanged.allocatedBytes),
             .init(name: "texts (ids, parties)", bytes: texts.allocatedBytes),
-            .init(name: "ids past a case's third", bytes: seenOverflow.allocatedBytes + overflow),
+            .init(name: "ids that do not count", bytes: otherIDs.allocatedBytes + others),
             .init(name: "beneficiary names", bytes: partyNames),
             .init(
                 name: "aggregates",

@@ -157,9 +157,14 @@ struct TextBytes: Sendable {
         return ref
     }
 
+    /// Calls `body` with the bytes of `ref`.
+    func withBytes<R>(_ ref: TextRef, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[ref.offset..<ref.offset + ref.length])) }
+    }
+
     /// The text of `ref`.
     func string(_ ref: TextRef) -> String {
-        bytes.withUnsafeBytes { String(decoding: $0[ref.offset..<ref.offset + ref.length], as: UTF8.self) }
+        withBytes(ref) { String(decoding: $0, as: UTF8.self) }
     }
 }
 

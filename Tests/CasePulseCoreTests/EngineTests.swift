@@ -163,6 +163,51 @@ struct E {
         #expect(engine.values()["/sys/ingest"] == #"{"received":4,"accepted":1,"duplicates":2,"rejected":1,"rejected_by_reason":{"malformed":0,"unsupported":0,"invalid":1,"unauthorized":0,"too_large":0}}"#)
     }
 
+    /// Every id a case saw is a duplicate when it comes again, whether its event counts, stopped
+    /// counting (superseded), never counted, voided the case or came after the void — and after a
+    /// checkpoint's record restored the case.
+    @Test func everyIdSeenIsADuplicateWhetherItsEventCountsOrNot() throws {
+        let events = [
+            E.make("f-late", .filed, case: "c1", at: "2022-10-01T10:00:00+08:00"),
+            E.make("f-early", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"),  // supersedes f-late
+            E.make("f-later", .filed, case: "c1", at: "2022-10-01T11:00:00+08:00"),  // never counts
+            E.make("d-1", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .noPenalty),
+            E.make("d-0", .decided, case: "c1", at: "2022-10-02T08:00:00+08:00"),  // never counts
+            E.make("d-2", .decided, case: "c1", at: "2022-10-02T10:00:00+08:00", decision: .reduced),  // supersedes d-1
+            E.make("k-2", .closed, case: "c1", at: "2022-10-03T10:00:00+08:00"),
+            E.make("k-1", .closed, case: "c1", at: "2022-10-03T09:00:00+08:00"),  // supersedes k-2
+            E.make("f-2", .filed, case: "c2", at: "2022-10-01T09:00:00+08:00"),
+            E.make("d-3", .decided, case: "c2", at: "2022-10-02T09:00:00+08:00"),
+            E.make("v-2", .voided, case: "c2", at: "2022-10-03T09:00:00+08:00"),
+            E.make("k-3", .closed, case: "c2", at: "2022-10-04T09:00:00+08:00"),  // after the void
+        ]
+        let engine = E.engine()
+        for event in events { #expect(engine.apply(event) == .accepted, "\(event.id)") }
+        let figures = engine.values(under: "/m/")
+        for event in events { #expect(engine.apply(event) == .duplicate, "\(event.id) again") }
+        #expect(engine.values(under: "/m/") == figures)
+        for caseID in ["c1", "c2"] {
+            #expect(Set(try #require(engine.record(ofCase: caseID)).seen).count == events.filter { $0.caseID == caseID }.count)
+        }
+
+        let restored = E.engine()
+        for caseID in ["c1", "c2"] { restored.restore(try #require(engine.record(ofCase: caseID))) }
+        #expect(restored.values(under: "/m/") == figures)
+        for event in events { #expect(restored.apply(event) == .duplicate, "\(event.id) after a restore") }
+        #expect(restored.apply(E.make("k-4", .closed, case: "c1", at: "2022-10-03T08:00:00+08:00")) == .accepted)
+    }
+
+    /// A case keeps 32 bits of the hash of each counting event's id, and tells ids apart by their
+    /// bytes when those bits match: these two ids share their low 32 bits and their length.
+    @Test func idsThatShareTheBitsACaseKeepsAreTwoEvents() throws {
+        #expect(StableHash.tag(StableHash.of("ev-096708")) == StableHash.tag(StableHash.of("ev-107933")))
+        #expect(StableHash.of("ev-096708") != StableHash.of("ev-107933"))
+        let engine = E.engine()
+        #expect(engine.apply(E.make("ev-096708", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00")) == .accepted)
+        #expect(engine.apply(E.make("ev-107933", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00")) == .accepted)
+        #expect(try #require(engine.aggregate(forKey: "/m/all/@all")).decided == 1)
+    }
+
     @Test func aDecisionWithoutSubjectBenefitsTheFilingsPartyEvenWhenTheFilingComesLater() throws {
         let engine = E.engine()
         engine.apply(E.make("d", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .reduced))
