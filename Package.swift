@@ -30,6 +30,8 @@ let package = Package(
         // warning on every build; <zmq.h> is on the default include path and the module map links
         // `zmq` itself, so pkg-config is not consulted.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        // <malloc.h> (glibc's malloc_trim), which Swift's Glibc module does not include.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "CEventParser",
             linkerSettings: [.linkedLibrary("simdjson")]
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "CasePulseServer",
             dependencies: [
-                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ",
+                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

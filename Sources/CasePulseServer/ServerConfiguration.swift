@@ -23,8 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// Largest event body accepted; larger ones are refused as `too_large`.
     public var maxEventBytes = 65_536
     /// Receive high-water mark of the ingest sockets (messages queued per connection). A queued
-    /// event costs the daemon about 600 bytes, so the default bounds a connection's backlog to
-    /// about 60 MB, and absorbs some 0.4 s of the daemon's full ingest rate.
+    /// event of the bench's 231 bytes costs the daemon about 460 bytes (its copy and libzmq's two
+    /// 64-byte message slots; zero-copy receive is off), so the default bounds a connection's
+    /// backlog to about 46 MB, and absorbs some 0.4 s of the daemon's full ingest rate.
     public var ingestHighWaterMark: Int32 = 100_000
     /// Most messages handled from one socket before the loop looks at the others.
     public var batchSize = 4096

@@ -6,6 +6,7 @@ import Logging
 import ZeroMQ
 
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #endif
 
@@ -245,8 +246,23 @@ final class ServerLoop {
             }
         }
         publishChanges()
+        returnFreedMemory()
         checkpointIfDue(force: true, final: true)
         report(status)
+    }
+
+    /// Gives the pages of freed memory back to the system before the clean stop's final
+    /// checkpoint, which allocates tens of megabytes of its own (the copies of the changed cases,
+    /// the sorted keys). glibc keeps what a thread frees in that thread's arena: the ingest backlog,
+    /// drained by now, stays resident in libzmq's I/O thread's arena (44 MiB after a full backlog
+    /// of 100,000 events), the last routine checkpoint's copies in its writer's. Without this the
+    /// final checkpoint's allocations came on top of them, and the stop was the daemon's peak.
+    private func returnFreedMemory() {
+        #if canImport(Glibc)
+        let started = ContinuousClock.now
+        malloc_trim(0)
+        logger.debug("freed memory returned to the system in \(ContinuousClock.now - started)")
+        #endif
     }
 
     /// The loop's figures now.

@@ -416,7 +416,7 @@ public final class StateStore {
         var cases = cutting ?? ChangedCases()
         cutting = nil
         _ = engine.takeChangedCases(into: &cases, limit: .max)
-        try finish(cases, engine: engine, final: final)
+        try finish(consume cases, engine: engine, final: final)
         return true
     }
 
@@ -440,7 +440,7 @@ public final class StateStore {
             cutting = cases
             return false
         }
-        try finish(cases, engine: engine, final: false)
+        try finish(consume cases, engine: engine, final: false)
         return true
     }
 
@@ -452,7 +452,9 @@ public final class StateStore {
 
     /// Commits the journal, takes the counters, moves the journal to the next epoch and writes the
     /// checkpoint (in the background unless `final`).
-    private func finish(_ cases: ChangedCases, engine: Engine, final: Bool) throws(StoreError) {
+    /// Takes `cases` over, so that the final checkpoint can let them go once their records are
+    /// written, before it writes the figures.
+    private func finish(_ cases: consuming ChangedCases, engine: Engine, final: Bool) throws(StoreError) {
         try commit()
         let countersChanged = engine.takeCountersChanged()
         // A clean stop's engine image is written on a thread of its own while this one writes the
@@ -465,8 +467,8 @@ public final class StateStore {
         // canonical equivalence, SQLite's primary key compares bytes. The records are sorted as
         // Swift orders strings, by the Unicode scalars of their NFC form, which for NFC strings is
         // the order of their UTF-8 bytes, SQLite's order — and a plain memcmp for native strings.
-        let checkpoint = Checkpoint(
-            cases: cases,
+        var checkpoint = Checkpoint(
+            cases: consume cases,
             counters: countersChanged || final ? (engine.ingest, engine.producers) : nil,
             retentionFloor: engine.retentionFloor,
             sequenceReserved: reservedSequence,
@@ -477,7 +479,7 @@ public final class StateStore {
         try journal.rotate(create: !final)
         eventsSinceCheckpoint = 0
         if final {
-            try writer.writeNow(checkpoint, figures: engine)
+            try writer.writeNow(&checkpoint, figures: engine)
         } else {
             writer.submit(checkpoint)
         }

@@ -63,6 +63,31 @@ public final class Context: @unchecked Sendable {
         }
     }
 
+    /// `ZMQ_ZERO_COPY_RECV`: libzmq 4.3's header lists it with the draft API, but stable builds
+    /// honour it too.
+    static let zeroCopyReceiveOption: Int32 = 10
+
+    /// Whether sockets created from now on receive without a copy (`ZMQ_ZERO_COPY_RECV`, on by
+    /// default): each frame of up to 8 KiB then stays inside the receive buffer it was read into,
+    /// and keeps that whole buffer alive until the frame is closed. `false` when the loaded libzmq
+    /// does not know the option.
+    public var receivesWithoutCopy: Bool {
+        zmq_ctx_get(handle, Self.zeroCopyReceiveOption) == 1
+    }
+
+    /// Turns zero-copy receive (`ZMQ_ZERO_COPY_RECV`) on or off for sockets created from now on.
+    ///
+    /// With it on (libzmq's default), a socket reads up to 8 KiB at a time into a buffer of about
+    /// 18 KiB (the bytes and a table of reference counts), and every frame read from it points into
+    /// that buffer: a queued frame of 200 bytes keeps the whole buffer alive. With it off, each
+    /// frame is copied into an allocation of its own size. Off suits a socket whose receive queue
+    /// may hold many small frames; the copy costs little next to handling the frame.
+    ///
+    /// - Throws: ``ZMQError`` (`EINVAL`) if the loaded libzmq does not know the option.
+    public func setReceivesWithoutCopy(_ enabled: Bool) throws(ZMQError) {
+        try setOption(Self.zeroCopyReceiveOption, enabled ? 1 : 0)
+    }
+
     /// The version of the libzmq library loaded at run time (`zmq_version`).
     public static var version: (major: Int32, minor: Int32, patch: Int32) {
         var major: Int32 = 0

@@ -23,6 +23,37 @@ import Glibc
         #expect(throws: ZMQError.self) { try Context(ioThreads: -1) }
     }
 
+    @Test func zeroCopyReceiveIsOnByDefaultAndCanBeTurnedOff() throws {
+        let context = try Context()
+        #expect(context.receivesWithoutCopy)
+        try context.setReceivesWithoutCopy(false)
+        #expect(!context.receivesWithoutCopy)
+        try context.setReceivesWithoutCopy(true)
+        #expect(context.receivesWithoutCopy)
+    }
+
+    @Test func framesArriveWholeWithoutZeroCopyReceive() throws {
+        let context = try Context()
+        try context.setReceivesWithoutCopy(false)
+        let pull = try Socket(context, .pull)
+        let push = try Socket(context, .push)
+        defer {
+            push.close(linger: 0)
+            pull.close(linger: 0)
+        }
+        try pull.bind("tcp://127.0.0.1:*")
+        try push.connect(try pull.lastEndpoint)
+        try pull.setReceiveTimeout(5000)
+        // Small frames (each copied out of the receive buffer) and one larger than that buffer.
+        let frames: [[UInt8]] = (0..<200).map { index in (0..<(index % 40 + 1)).map { UInt8(($0 + index) & 0xFF) } }
+            + [[UInt8](repeating: 7, count: 20_000)]
+        for frame in frames { _ = try push.send(frame) }
+        for frame in frames {
+            let received = try pull.receiveMultipart()
+            #expect(received == [frame])
+        }
+    }
+
     @Test func shutdownMakesSocketsFailWithETERM() throws {
         let context = try Context()
         let socket = try Socket(context, .pull)
