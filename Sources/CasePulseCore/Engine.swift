@@ -37,7 +37,7 @@ public final class Engine {
     /// The (region, agency) places events were placed at, numbered in order of first sight.
     let placeIDs = ShardedDictionary<Place, UInt32>()
     @exclusivity(unchecked) var places: [Place] = []
-    /// The place of the last placement made, and its number (see ``place(region:agency:)``).
+    /// The place of the last placement made, and its number (see ``place(_:)``).
     @exclusivity(unchecked) var lastPlace: Place?
     @exclusivity(unchecked) var lastPlaceID: UInt32 = 0
     /// Beneficiary parties by their texts, numbered in order of first sight; `partyTexts[id]` is
