@@ -20,7 +20,8 @@ extension Engine {
     ///
     /// The state is built as folding the record's filing, decision and closing in that order would
     /// build it, and each contribution is counted once, without looking the case up again for
-    /// each event or hashing its id: a restart restores every case this way.
+    /// each event: a restart restores every case this way. Only the ids of the events that count
+    /// are hashed, to tell them from the other ids the record lists.
     public func restore(_ record: CaseRecord) {
         let key = TextIndex.key(record.caseID)
         guard existingCase(key) == nil else { return }
@@ -28,31 +29,18 @@ extension Engine {
         markChanged(index)
         var state = CaseState()
         // The ids of the events that count are theirs; every other id seen is remembered apart.
+        func counting(_ event: CaseEvent?, _ set: (CaseEventView, UInt64, inout CaseState) -> Void) -> UInt64? {
+            event?.withView { view in
+                let hash = StableHash.of(bytes: view.id)
+                set(view, hash, &state)
+                return hash
+            }
+        }
         var counted: (UInt64?, UInt64?, UInt64?) = (nil, nil, nil)
         if record.voided {
             state.flags = [.voided]
         } else {
-            if let filing = record.filing {
-                filing.withView { view in
-                    let hash = StableHash.of(bytes: view.id)
-                    setFiling(view, idHash: hash, in: &state)
-                    counted.0 = hash
-                }
-            }
-            if let decision = record.decision {
-                decision.withView { view in
-                    let hash = StableHash.of(bytes: view.id)
-                    setRuling(view, idHash: hash, in: &state)
-                    counted.1 = hash
-                }
-            }
-            if let closing = record.closing {
-                closing.withView { view in
-                    let hash = StableHash.of(bytes: view.id)
-                    setClosing(view, idHash: hash, in: &state)
-                    counted.2 = hash
-                }
-            }
+            counted = (counting(record.filing, setFiling), counting(record.decision, setRuling), counting(record.closing, setClosing))
             countRestored(&state)
         }
         for hash in record.seen where hash != counted.0 && hash != counted.1 && hash != counted.2 {

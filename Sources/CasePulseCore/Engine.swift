@@ -258,8 +258,8 @@ public final class Engine {
             if state.flags.contains(.filed) { countFiling(state, -1) }
             if state.flags.contains(.ruled) { uncountRuling(&state) }
             if state.flags.contains(.closed) { countClosing(state.closing, -1) }
-            let counted = state
-            rememberCounted(counted, in: &state)
+            // From now on none counts: their ids join the others.
+            for hash in state.seenHashes(others: nil, hash: hash(ofID:)) { remember(hash, in: &state) }
             remember(idHash, in: &state)
             state.flags = [.voided]
 
@@ -336,22 +336,17 @@ public final class Engine {
 
     /// Adds the id of `placement`, an event that stops counting, to the ids that do not count.
     private func remember(hashOf placement: Placement, in state: inout CaseState) {
-        remember(texts.withBytes(placement.id) { StableHash.of(bytes: $0) }, in: &state)
+        remember(hash(ofID: placement.id), in: &state)
     }
 
-    /// Adds the ids of every event that counts in `counted` to the ids that do not count in
-    /// `state` (a void: from then on, none counts).
-    private func rememberCounted(_ counted: CaseState, in state: inout CaseState) {
-        if counted.flags.contains(.filed) { remember(hashOf: counted.filing, in: &state) }
-        if counted.flags.contains(.ruled) { remember(hashOf: counted.ruling, in: &state) }
-        if counted.flags.contains(.closed) { remember(hashOf: counted.closing, in: &state) }
+    /// The ``StableHash`` of the id at `ref` in the arena.
+    func hash(ofID ref: TextRef) -> UInt64 {
+        texts.withBytes(ref) { StableHash.of(bytes: $0) }
     }
 
     /// Every id hash seen in `state`: the events that count, then the others.
     func seenHashes(of state: CaseState) -> [UInt64] {
-        state.seenHashes(others: state.otherIDs == 0 ? nil : otherIDs[Int(state.otherIDs) - 1]) { id in
-            texts.withBytes(id) { StableHash.of(bytes: $0) }
-        }
+        state.seenHashes(others: state.otherIDs == 0 ? nil : otherIDs[Int(state.otherIDs) - 1], hash: hash(ofID:))
     }
 
     // MARK: Placing an event
