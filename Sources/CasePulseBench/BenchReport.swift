@@ -17,6 +17,10 @@ public struct BenchReport: Sendable {
     var checkpointEvents: Int
     /// Latency at the first rate on a fresh daemon, whose tables grow while it is measured.
     var freshLatency: LatencyRun.Figures?
+    /// The journal alone at the first rate: events made durable, no daemon (``JournalCeiling``).
+    var journalLatency: LatencyRun.Figures?
+    /// Latency at the first rate on a fresh daemon with `--fsync off`.
+    var unsyncedLatency: LatencyRun.Figures?
     /// Journal replay.
     var replay: ReplayRun.Figures
     /// Restart of the largest state until the snapshot endpoint answers.
@@ -39,6 +43,9 @@ public struct BenchReport: Sendable {
             out += "| casepulsed best-effort ingest, `--fsync batch`, until `/sys/ingest` has all \(largest.events.grouped) | \(Self.rate(largest.eventsPerSecond)) ev/s | \(Self.fixed(ratio, 2)) × ceiling (target ≥ 0.70) |\n"
         }
         let held = largest.map { " on the restarted \($0.cases.grouped)-case state" } ?? ""
+        if let journalLatency {
+            out += "| the journal alone at \(Self.rate(journalLatency.rate))/s: event → durable, group commit (`pwrite` + `fdatasync`) with no sockets, decoding or engine (\(journalLatency.events.grouped) events) | \(Self.percentileCells(journalLatency)) | floor of the `--fsync batch` rows |\n"
+        }
         for latency in latencies {
             out += Self.latencyRow(latency, where: held)
         }
@@ -48,6 +55,9 @@ public struct BenchReport: Sendable {
         }
         if let freshLatency {
             out += Self.latencyRow(freshLatency, where: " on a fresh daemon (tables growing)")
+        }
+        if let unsyncedLatency {
+            out += Self.latencyRow(unsyncedLatency, where: " on a fresh daemon with `--fsync off` (no disk flush: the daemon's own path)")
         }
         out += Self.replayRow(replay, ceiling: ceiling)
         if let largest {
@@ -101,7 +111,17 @@ public struct BenchReport: Sendable {
 
     static func latencyRow(_ latency: LatencyRun.Figures, where place: String) -> String {
         let target = latency.rate <= 10_000 ? " (target p99 ≤ 1 ms)" : ""
-        return "| event → KVPUB latency at \(rate(latency.rate))/s, `--publish-interval 0`\(place) (\(latency.events.grouped) events) | p50 \(micros(latency.p50)), p99 \(micros(latency.p99)), p99.9 \(micros(latency.p999)), max \(micros(latency.max)) | p99 \(fixed(latency.p99 / 1000, 2)) ms\(target) |\n"
+        return "| event → KVPUB latency at \(rate(latency.rate))/s, `--publish-interval 0`\(place) (\(latency.events.grouped) events) | \(percentileCells(latency)) | p99 \(fixed(latency.p99 / 1000, 2)) ms\(target) |\n"
+    }
+
+    /// `p50 305 µs, p99 2.41 ms, p99.9 3.35 ms, max 20.1 ms`.
+    static func percentileCells(_ latency: LatencyRun.Figures) -> String {
+        "p50 \(micros(latency.p50)), p99 \(micros(latency.p99)), p99.9 \(micros(latency.p999)), max \(micros(latency.max))"
+    }
+
+    /// The progress line of a latency run: `p50 305 µs p99 2.41 ms p99.9 3.35 ms max 20.1 ms`.
+    static func percentiles(_ latency: LatencyRun.Figures) -> String {
+        "p50 \(micros(latency.p50)) p99 \(micros(latency.p99)) p99.9 \(micros(latency.p999)) max \(micros(latency.max))"
     }
 
     static func rate(_ value: Double) -> String {

@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Order: the ceiling; the daemon at a quarter, a half and all of the cases (each a fresh daemon
 /// and state directory); restart of the largest state with `--publish-interval 0`, and latency at
-/// each steady rate on it, then a sustained run at the first rate that spans checkpoints; latency at
-/// the first rate on a fresh daemon; journal replay in process.
+/// each steady rate on it (after the journal alone at the first rate), then a sustained run at the
+/// first rate that spans checkpoints; latency at the first rate on a fresh daemon, and on another
+/// with `--fsync off`; journal replay in process.
 public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
     public static func run(_ options: BenchOptions, progress: (String) -> Void) throws -> BenchReport {
@@ -47,9 +48,19 @@ public enum BenchRunner {
         progress("  serving after \(BenchReport.fixed(restart.seconds, 2)) s")
         var latencies: [LatencyRun.Figures] = []
         var sustained: LatencyRun.Figures?
+        var journal: LatencyRun.Figures?
         var caseOffset = 50_000_000
         do {
             defer { if restart.daemon.isRunning { restart.daemon.stop() } }
+            // The disk's floor under the latency runs, right before them and on the same disk.
+            if let rate = options.latencyRates.first {
+                let count = max(100, Int(rate * options.latencySeconds))
+                progress("journal alone: \(count) events at \(Int(rate))/s, made durable")
+                journal = try JournalCeiling.measure(
+                    stateDirectory: work.appendingPathComponent("state-journal").path, rate: rate, count: count,
+                    warmup: count / 10)
+                if let journal { progress("  " + BenchReport.percentiles(journal)) }
+            }
             for rate in options.latencyRates {
                 latencies.append(try latency(on: restart.daemon, rate: rate, count: nil, options, caseOffset: &caseOffset, progress))
             }
@@ -88,12 +99,26 @@ public enum BenchRunner {
                 freshLatency = try latency(on: fresh, rate: rate, count: nil, options, caseOffset: &caseOffset, progress)
             }
         }
+        // The same without the disk: what the daemon's own path (sockets, threads, decoding,
+        // engine) adds, for comparison with the journal alone.
+        var unsyncedLatency: LatencyRun.Figures?
+        if let rate = options.latencyRates.first {
+            let unsynced = try DaemonProcess(
+                binary: options.daemonBinary, basePort: options.basePort,
+                stateDirectory: work.appendingPathComponent("state-latency-unsynced").path, publishIntervalMilliseconds: 0,
+                checkpointEvents: options.checkpointEvents, fsync: "off", log: log)
+            try unsynced.start()
+            defer { if unsynced.isRunning { unsynced.stop() } }
+            progress("on a fresh daemon, --fsync off:")
+            unsyncedLatency = try latency(on: unsynced, rate: rate, count: nil, options, caseOffset: &caseOffset, progress)
+        }
 
         let replay = try replay(options, in: work, progress: progress)
 
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
             sustainedLatency: sustained, checkpointEvents: options.checkpointEvents, freshLatency: freshLatency,
+            journalLatency: journal, unsyncedLatency: unsyncedLatency,
             replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes,
             crashRestartSeconds: rebuilt.seconds)
     }
@@ -158,7 +183,7 @@ public enum BenchRunner {
         let count = count ?? max(100, Int(rate * options.latencySeconds))
         progress("latency: \(count) events at \(Int(rate))/s")
         let figures = try LatencyRun.measure(daemon: daemon, rate: rate, count: count, warmup: count / 10, caseOffset: caseOffset)
-        progress("  p50 \(BenchReport.micros(figures.p50)) p99 \(BenchReport.micros(figures.p99)) p99.9 \(BenchReport.micros(figures.p999))")
+        progress("  " + BenchReport.percentiles(figures))
         caseOffset += count
         return figures
     }

@@ -19,7 +19,7 @@ final class DaemonProcess {
     /// checkpointing every `checkpointEvents` events.
     init(
         binary: String, basePort: Int, stateDirectory: String, publishIntervalMilliseconds: Int, checkpointEvents: Int,
-        log: URL
+        fsync: String = "batch", log: URL
     ) throws {
         snapshot = "tcp://127.0.0.1:\(basePort)"
         publish = "tcp://127.0.0.1:\(basePort + 1)"
@@ -28,7 +28,7 @@ final class DaemonProcess {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
-            "--state-dir", stateDirectory, "--fsync", "batch", "--day-retention", "0",
+            "--state-dir", stateDirectory, "--fsync", fsync, "--day-retention", "0",
             "--publish-interval", String(publishIntervalMilliseconds), "--checkpoint-events", String(checkpointEvents),
             "--log-level", "notice",
         ]

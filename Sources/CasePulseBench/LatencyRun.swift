@@ -81,7 +81,7 @@ enum LatencyRun {
         done.wait()
         sender.close()
         if let error = state.withLock({ $0.error }) { throw BenchError("latency subscriber: \(error)") }
-        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var histogram = histogram()
         var missing = 0
         for index in warmup..<count {
             let received = times.received[index]
@@ -89,9 +89,19 @@ enum LatencyRun {
             histogram.record(received > times.sent[index] ? received - times.sent[index] : 0)
         }
         if missing > 0 { throw BenchError("\(missing) events at \(Int(rate))/s never showed in an update") }
+        return figures(histogram, rate: rate, sent: count)
+    }
+
+    /// An empty histogram of latencies in nanoseconds, up to a minute, three significant digits.
+    static func histogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// The percentiles of `histogram` (nanoseconds) for a run of `sent` events at `rate`.
+    static func figures(_ histogram: Histogram<UInt64>, rate: Double, sent: Int) -> Figures {
         func micros(_ value: UInt64) -> Double { Double(value) / 1000 }
         return Figures(
-            rate: rate, sent: count, events: count - warmup, p50: micros(histogram.valueAtPercentile(50)),
+            rate: rate, sent: sent, events: Int(histogram.totalCount), p50: micros(histogram.valueAtPercentile(50)),
             p99: micros(histogram.valueAtPercentile(99)), p999: micros(histogram.valueAtPercentile(99.9)),
             max: micros(histogram.max))
     }
