@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages casepulse builds against, when they are missing.
-# Sourced by Deploy/test.sh and Deploy/demo.sh; safe to run on its own. Debian 12.
+# Installs the system packages casepulse builds against, when they are missing, and any packages
+# named as arguments. Run by Deploy/test.sh and Deploy/demo.sh; safe to run on its own. Debian 12.
 set -euo pipefail
 
 # groff-base: the test suite renders the man pages (Deploy/man) and fails on any groff warning.
-needed=(libzmq3-dev libsimdjson-dev libsqlite3-dev systemd groff-base)
+needed=(libzmq3-dev libsimdjson-dev libsqlite3-dev systemd groff-base "$@")
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

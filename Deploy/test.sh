@@ -4,7 +4,8 @@
 # (the Jining acceptance feed, the SIGKILL crash test) run at production speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Deploy/dependencies.sh
+# python3-zmq: the CURVE tests check our certificates and handshakes against pyzmq (/usr/bin/python3).
+Deploy/dependencies.sh python3-zmq
 swift build -c release --product casepulsed
 swift build -c release --product casepulse  # the CLI tests run it next to the daemon
 daemon="$(swift build -c release --show-bin-path)/casepulsed"
