@@ -52,9 +52,11 @@ public enum BenchRunner {
         var caseOffset = 50_000_000
         do {
             defer { if restart.daemon.isRunning { restart.daemon.stop() } }
-            // The disk's floor under the latency runs, right before them and on the same disk.
+            // The disk's floor under the latency runs, right before them and on the same disk, as
+            // long as the longest of them: this VM's disk stalls a sync for 0.1-0.5 s a few times a
+            // minute, which a 2-second sample mostly misses.
             if let rate = options.latencyRates.first {
-                let count = max(100, Int(rate * options.latencySeconds))
+                let count = max(100, Int(rate * options.latencySeconds), options.sustainedEvents)
                 progress("journal alone: \(count) events at \(Int(rate))/s, made durable")
                 journal = try JournalCeiling.measure(
                     stateDirectory: work.appendingPathComponent("state-journal").path, rate: rate, count: count,
