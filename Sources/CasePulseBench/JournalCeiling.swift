@@ -31,7 +31,9 @@ enum JournalCeiling {
             let now = MonotonicClock.nanoseconds()
             let fallen = min(count, Int(Double(now - start) / period) + 1)
             guard fallen > next else {
-                MonotonicClock.sleep(nanoseconds: due(next) - now)
+                // `due` rounds down, so the next event may already be due by a nanosecond.
+                let wake = due(next)
+                if wake > now { MonotonicClock.sleep(nanoseconds: wake - now) }
                 continue
             }
             for index in next..<fallen { feed.withBody(index) { store.append(body: $0) } }
