@@ -19,7 +19,8 @@ public struct BenchOptions: Sendable {
     /// `--checkpoint-events` of every daemon the bench starts, and what the report judges the
     /// sustained run by.
     public var checkpointEvents: Int
-    /// First of the loopback ports used (the daemon takes four from here, the ceiling the fifth).
+    /// First of the loopback ports used: the daemons take the first four, the ceiling the port 10
+    /// above it, the transport latency relay the two after that.
     public var basePort: Int
     /// Where state directories and daemon logs go (a fresh directory under it).
     public var workDirectory: String

@@ -19,6 +19,9 @@ public struct BenchReport: Sendable {
     var freshLatency: LatencyRun.Figures?
     /// The journal alone at the first rate: events made durable, no daemon (``JournalCeiling``).
     var journalLatency: LatencyRun.Figures?
+    /// The transport alone at the first rate: events through a relay that does no work
+    /// (``TransportLatency``).
+    var transportLatency: LatencyRun.Figures? = nil
     /// Latency at the first rate on a fresh daemon with `--fsync off`.
     var unsyncedLatency: LatencyRun.Figures?
     /// Journal replay.
@@ -43,6 +46,9 @@ public struct BenchReport: Sendable {
             out += "| casepulsed best-effort ingest, `--fsync batch`, until `/sys/ingest` has all \(largest.events.grouped) | \(Self.rate(largest.eventsPerSecond)) ev/s | \(Self.fixed(ratio, 2)) × ceiling (target ≥ 0.70) |\n"
         }
         let held = largest.map { " on the restarted \($0.cases.grouped)-case state" } ?? ""
+        if let transportLatency {
+            out += "| the transport alone at \(Self.rate(transportLatency.rate))/s: event → a relay that does no work (SUB → PUB on its own thread and context) → SUB, tcp loopback (\(transportLatency.events.grouped) events) | \(Self.percentileCells(transportLatency)) | floor of every latency row |\n"
+        }
         if let journalLatency {
             out += "| the journal alone at \(Self.rate(journalLatency.rate))/s: event → durable, group commit (`pwrite` + `fdatasync`) with no sockets, decoding or engine (\(journalLatency.events.grouped) events) | \(Self.percentileCells(journalLatency)) | floor of the `--fsync batch` rows |\n"
         }

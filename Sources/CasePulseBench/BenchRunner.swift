@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Order: the ceiling; the daemon at a quarter, a half and all of the cases (each a fresh daemon
 /// and state directory); restart of the largest state with `--publish-interval 0`, and latency at
-/// each steady rate on it (after the journal alone at the first rate), then a sustained run at the
-/// first rate that spans checkpoints; latency at the first rate on a fresh daemon, and on another
+/// each steady rate on it (after the transport alone and the journal alone at the first rate),
+/// then a sustained run at the first rate that spans checkpoints; latency at the first rate on a
+/// fresh daemon, and on another
 /// with `--fsync off`; journal replay in process.
 public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
@@ -49,12 +50,24 @@ public enum BenchRunner {
         var latencies: [LatencyRun.Figures] = []
         var sustained: LatencyRun.Figures?
         var journal: LatencyRun.Figures?
+        var transport: LatencyRun.Figures?
         var caseOffset = 50_000_000
         do {
             defer { if restart.daemon.isRunning { restart.daemon.stop() } }
             // The disk's floor under the latency runs, right before them and on the same disk, as
             // long as the longest of them: this VM's disk stalls a sync for 0.1-0.5 s a few times a
             // minute, which a 2-second sample mostly misses.
+            // The machine's and the transport's floor: the same events through a relay that
+            // does no work, as many as a short latency run.
+            if let rate = options.latencyRates.first {
+                let count = max(100, Int(rate * options.latencySeconds))
+                progress("transport alone: \(count) events at \(Int(rate))/s through a relay that does no work")
+                let figures = try TransportLatency.measure(
+                    rate: rate, count: count, warmup: count / 10, ingestPort: options.basePort + 11,
+                    publishPort: options.basePort + 12)
+                transport = figures
+                progress("  " + BenchReport.percentiles(figures))
+            }
             if let rate = options.latencyRates.first {
                 let count = max(100, Int(rate * options.latencySeconds), options.sustainedEvents)
                 progress("journal alone: \(count) events at \(Int(rate))/s, made durable")
@@ -120,7 +133,7 @@ public enum BenchRunner {
         return BenchReport(
             bodyBytes: feed.bodySizes, ceiling: ceiling, ceilingEvents: largest, sizes: sizes, latencies: latencies,
             sustainedLatency: sustained, checkpointEvents: options.checkpointEvents, freshLatency: freshLatency,
-            journalLatency: journal, unsyncedLatency: unsyncedLatency,
+            journalLatency: journal, transportLatency: transport, unsyncedLatency: unsyncedLatency,
             replay: replay, restartSeconds: restart.seconds, restartPeakBytes: restart.peakResidentBytes,
             crashRestartSeconds: rebuilt.seconds)
     }

@@ -81,15 +81,22 @@ enum LatencyRun {
         done.wait()
         sender.close()
         if let error = state.withLock({ $0.error }) { throw BenchError("latency subscriber: \(error)") }
+        let (figures, missing) = figures(times, sent: count, warmup: warmup, rate: rate)
+        if missing > 0 { throw BenchError("\(missing) events at \(Int(rate))/s never showed in an update") }
+        return figures
+    }
+
+    /// The percentiles of the events of `times` from `warmup` on (of `sent`, sent at `rate`), and
+    /// how many of them never arrived.
+    static func figures(_ times: LatencyTimes, sent: Int, warmup: Int, rate: Double) -> (Figures, missing: Int) {
         var histogram = histogram()
         var missing = 0
-        for index in warmup..<count {
+        for index in warmup..<sent {
             let received = times.received[index]
             if received == 0 { missing += 1; continue }
             histogram.record(received > times.sent[index] ? received - times.sent[index] : 0)
         }
-        if missing > 0 { throw BenchError("\(missing) events at \(Int(rate))/s never showed in an update") }
-        return figures(histogram, rate: rate, sent: count)
+        return (figures(histogram, rate: rate, sent: sent), missing)
     }
 
     /// An empty histogram of latencies in nanoseconds, up to a minute, three significant digits.

@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
         help: "--checkpoint-events of every casepulsed started; the sustained run spans a checkpoint if it sends at least this many.")
     var checkpointEvents = BenchOptions.defaultCheckpointEvents
 
-    @Option(name: .customLong("port"), help: "First of the loopback ports used (five).")
+    @Option(name: .customLong("port"), help: "First of the loopback ports used (P to P+3, P+10 to P+12).")
     var port = 27_600
 
     @Option(name: .customLong("work-dir"), help: ArgumentHelp("Where state directories go.", valueName: "DIR"))
