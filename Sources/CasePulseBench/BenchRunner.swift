@@ -6,8 +6,7 @@ import Foundation
 /// and state directory); restart of the largest state with `--publish-interval 0`, and latency at
 /// each steady rate on it (after the transport alone and the journal alone at the first rate),
 /// then a sustained run at the first rate that spans checkpoints; latency at the first rate on a
-/// fresh daemon, and on another
-/// with `--fsync off`; journal replay in process.
+/// fresh daemon, and on another with `--fsync off`; journal replay in process.
 public enum BenchRunner {
     /// Runs the benchmark; `progress` receives one line per step.
     public static func run(_ options: BenchOptions, progress: (String) -> Void) throws -> BenchReport {
@@ -54,11 +53,8 @@ public enum BenchRunner {
         var caseOffset = 50_000_000
         do {
             defer { if restart.daemon.isRunning { restart.daemon.stop() } }
-            // The disk's floor under the latency runs, right before them and on the same disk, as
-            // long as the longest of them: this VM's disk stalls a sync for 0.1-0.5 s a few times a
-            // minute, which a 2-second sample mostly misses.
-            // The machine's and the transport's floor: the same events through a relay that
-            // does no work, as many as a short latency run.
+            // The machine's and the transport's floor under the latency runs: the same events
+            // through a relay that does no work, as many as a short latency run.
             if let rate = options.latencyRates.first {
                 let count = max(100, Int(rate * options.latencySeconds))
                 progress("transport alone: \(count) events at \(Int(rate))/s through a relay that does no work")
@@ -68,6 +64,9 @@ public enum BenchRunner {
                 transport = figures
                 progress("  " + BenchReport.percentiles(figures))
             }
+            // The disk's floor under the latency runs, right before them and on the same disk, as
+            // long as the longest of them: this VM's disk stalls a sync for 0.1-0.5 s a few times a
+            // minute, which a 2-second sample mostly misses.
             if let rate = options.latencyRates.first {
                 let count = max(100, Int(rate * options.latencySeconds), options.sustainedEvents)
                 progress("journal alone: \(count) events at \(Int(rate))/s, made durable")
