@@ -21,7 +21,7 @@ public struct BenchReport: Sendable {
     var journalLatency: LatencyRun.Figures?
     /// The transport alone at the first rate: events through a relay that does no work
     /// (``TransportLatency``).
-    var transportLatency: LatencyRun.Figures? = nil
+    var transportLatency: LatencyRun.Figures?
     /// Latency at the first rate on a fresh daemon with `--fsync off`.
     var unsyncedLatency: LatencyRun.Figures?
     /// Journal replay.

@@ -10,8 +10,8 @@ import ZeroMQ
 /// The path has the daemon's hops but one (the daemon hands its updates to a publish thread) and
 /// none of its work, so its percentiles are the floor of the latency rows, as the transport
 /// ceiling is the roof of ingest: what this machine's scheduling and loopback TCP cost an event
-/// that crosses the threads of three ZeroMQ contexts at this rate. Messages keep their order on the one
-/// connection, so the relay's `n`-th message out is event `n`.
+/// that crosses the threads of three ZeroMQ contexts at this rate. Messages keep their order on
+/// the one connection, so the relay's `n`-th message out is event `n`.
 enum TransportLatency {
     /// Relays `count` events sent at `rate` per second from the sender to the receiver through a
     /// relay bound on loopback at `ingestPort` (its SUB) and `publishPort` (its PUB), or at ports
