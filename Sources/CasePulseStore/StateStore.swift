@@ -204,6 +204,11 @@ public final class StateStore {
     /// matches and reads back whole, else the case records; then the counters and the journal.
     public func recover(configuration: EngineConfiguration) throws(StoreError) -> (Engine, Recovery) {
         var recovery = Recovery()
+        // The journal's first two files, ready before events arrive so that neither the first
+        // commit nor the first checkpoint creates one, are written while the state is read.
+        let preparation = JournalPreparation(directory: directory.path, epochs: [journal.epoch, journal.epoch + 1], fsync: fsync)
+        // On every path: no file is still being written once the recovery is over.
+        defer { try? preparation.wait() }
         let engine: Engine
         do {
             engine = try queue.read { db throws -> Engine in
@@ -328,10 +333,7 @@ public final class StateStore {
         folding.finish()
         engine.settleFigures()
         engine.raiseSequence(to: journalReserved)
-        // The journal's first two files, ready before events arrive, so that neither the first
-        // commit nor the first checkpoint creates one.
-        try Journal.prepare(directory: directory.path, epoch: journal.epoch, fsync: fsync)
-        try Journal.prepare(directory: directory.path, epoch: journal.epoch + 1, fsync: fsync)
+        try preparation.wait()
         eventsSinceCheckpoint = recovery.journalEvents
         reservedSequence = engine.sequence
         // Also forgets the image's token: an image is used at most once, so none is ever read

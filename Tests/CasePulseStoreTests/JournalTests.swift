@@ -313,4 +313,25 @@ import Glibc
         #expect(recovery.journalEvents == 0 && recovery.warnings.isEmpty)
         #expect(store.journal.epoch == 2)
     }
+
+    /// The next two files are prepared while the journal is replayed: once the recovery returns,
+    /// both are whole (header and every zero written), not still being written.
+    @Test func aRecoveryReturnsWithTheJournalsNextTwoFilesWhole() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            try Self.journal(Self.events(1...4), into: store, engine: engine, live: Engine(configuration: Self.configuration))
+        }
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (_, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents > 0)
+        let epoch = store.journal.epoch
+        for next in [epoch, epoch + 1] {
+            let file = try Data(contentsOf: URL(fileURLWithPath: Journal.path(directory: directory, epoch: next)))
+            #expect(file.count == Journal.allocationStep)
+            #expect(Array(file.prefix(Journal.fileHeaderSize)) == Journal.header(epoch: next))
+            #expect(file.dropFirst(Journal.fileHeaderSize).allSatisfy { $0 == 0 })
+        }
+    }
 }
