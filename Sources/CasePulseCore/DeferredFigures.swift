@@ -85,13 +85,14 @@ final class DeferredFigures {
             places[a].region != places[b].region ? places[a].region < places[b].region : places[a].agency < places[b].agency
         }
         for (position, place) in byRegion.enumerated() { rank[place] = UInt32(position) }
-        var order = Array(placements.indices)
-        order.sort { a, b in
-            let x = placements[a], y = placements[b]
-            if x.day / 100 != y.day / 100 { return x.day < y.day }
-            if x.place != y.place { return rank[Int(x.place)] < rank[Int(y.place)] }
-            return x.day < y.day
+        // Sorted by one 64-bit word per entry — month (below 2^24 for any four-digit year), rank,
+        // day of the month — beside its index: no comparison reaches back into the placements.
+        var keyed = placements.indices.map { entry -> (key: UInt64, entry: Int) in
+            let placement = placements[entry]
+            let key = UInt64(placement.day / 100) << 40 | UInt64(rank[Int(placement.place)]) << 8 | UInt64(placement.day % 100)
+            return (key, entry)
         }
-        return order
+        keyed.sort { $0.key < $1.key }
+        return keyed.map(\.entry)
     }
 }

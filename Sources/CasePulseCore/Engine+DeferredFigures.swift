@@ -22,55 +22,64 @@ extension Engine {
     /// every other key (all time, the year, the month: three quarters of them), so their sum goes
     /// to those once. Beneficiaries are counted per entry, in both.
     public func settleFigures() {
+        settleFigures(handingOff: { $0.apply() }, waitingUntilApplied: {})
+    }
+
+    /// Settles as ``settleFigures()`` does, with the adding handed off: this thread finds or makes
+    /// the slots of every entry's keys and marks them changed, and gives the additions, in
+    /// batches, to `handOff`, which must have each ``SettleBatch/apply()``d, in the order given —
+    /// on another thread, while this one finds the next batch's slots. `wait` returns once every
+    /// batch handed off is applied; the settling calls it before it returns (on every path) and
+    /// frees the deferred tables only then.
+    ///
+    /// The halves cost about the same (at 1,000,000 events, some 0.15 s of finding and 0.12 s of
+    /// adding), so on two cores settling takes about half as long. A batch is handed off once it
+    /// holds `batchWords` words of slot numbers, at the end of a group (tests make it small). Day
+    /// keys are found one by one, their lists not kept (``forEachDaySlot(day:place:chain:_:)``).
+    /// The engine must not be used by anything else until this returns.
+    public func settleFigures(
+        handingOff handOff: (SettleBatch) -> Void, waitingUntilApplied wait: () -> Void, batchWords: Int = 1 << 15
+    ) {
         guard defers else { return }
         defers = false
         let held = deferred
-        // Emptied, its tables freed, however the settling ends.
+        // Emptied, its tables freed, however the settling ends — once no batch reads them.
         defer { held.removeAll() }
+        defer { wait() }
         let order = held.entriesInMonthOrder(places: places)
+        var batch = SettleBatch(held: held, capacity: batchWords + 64)
         var start = 0
         while start < order.count {
             let month = held.placements[order[start]]
             let coarse = slots(for: month).coarse
-            var sum = Aggregate()
+            batch.beginGroup(coarse: coarse, in: slotLists)
+            let place = places[Int(month.place)]
+            let chain = regionChain(place.regionCode)
             var end = start
             while end < order.count {
                 let entry = order[end]
                 let placement = held.placements[entry]
                 guard placement.day / 100 == month.day / 100, placement.place == month.place else { break }
-                let day = slots(for: placement).day
-                let figures = held.figures[entry]
-                add(figures, to: day)
-                sum.add(countsOf: figures)
-                for word in held.parties[entry] {
-                    let (party, delta) = DeferredFigures.party(of: word)
-                    count(party: party, delta, in: day)
-                    count(party: party, delta, in: coarse)
+                batch.append(entry: entry)
+                forEachDaySlot(day: placement.day, place: place, chain: chain) { slot in
+                    batch.appendDaySlot(slot)
+                    touch(slot)
                 }
                 end += 1
             }
-            add(sum, to: coarse)
+            touch(coarse)
             start = end
+            if batch.count >= batchWords || start == order.count {
+                // Every slot the batch names exists by now.
+                batch.segments = aggregates.segmentBases
+                handOff(batch)
+                batch = SettleBatch(held: held, capacity: batchWords + 64)
+            }
         }
     }
 
-    /// Adds `figures`' counts and amounts to every key of `run`, and marks them changed.
-    private func add(_ figures: Aggregate, to run: SlotRun) {
-        for index in run.indices {
-            let slot = slotLists[index]
-            aggregates[Int(slot)].add(countsOf: figures)
-            touch(slot)
-        }
-    }
-
-    /// Counts `party` `delta` times more (or, negative, fewer) among the beneficiaries of every key
-    /// of `run`, and marks them changed.
-    private func count(party: UInt32, _ delta: Int32, in run: SlotRun) {
-        let sign: Int32 = delta > 0 ? 1 : -1
-        for index in run.indices {
-            let slot = slotLists[index]
-            for _ in 0..<delta.magnitude { count(party: party, sign, in: slot) }
-            touch(slot)
-        }
+    /// Marks every key of `run` changed.
+    private func touch(_ run: SlotRun) {
+        for index in run.indices { touch(slotLists[index]) }
     }
 }

@@ -13,6 +13,20 @@ extension Engine {
         return (coarse, daily)
     }
 
+    /// Calls `body` with the slot of each day-window key of a placement on `day` at `place`
+    /// (whose region path is `chain`): the keys of the day part of ``slots(for:)``, in its order,
+    /// found or made one by one and not kept as a list. For a rebuild's settling, which visits
+    /// each (day, place) once: a list kept for each would cost it two look-ups of a map of
+    /// hundreds of thousands, and some 60 bytes per case, for days no live event may reach again.
+    @inline(__always)
+    func forEachDaySlot(day: UInt32, place: Place, chain: [UInt32], _ body: (Int32) -> Void) {
+        guard keepsDay(day) else { return }
+        for region in chain {
+            body(slot(AggregateKey(window: day, region: region, agency: 0)))
+            if place.agency != 0 { body(slot(AggregateKey(window: day, region: region, agency: place.agency))) }
+        }
+    }
+
     private func slots(
         windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
         in cache: ShardedDictionary<PlacementKey, SlotRun>
@@ -36,6 +50,7 @@ extension Engine {
 
     /// Forgets the cached slot lists (their slots are about to change: retention, or a restore).
     func forgetSlotLists(keepingCapacity: Bool) {
+        recentSlots.removeAll()
         coarseSlots.removeAll(keepingCapacity: keepingCapacity)
         daySlots.removeAll(keepingCapacity: keepingCapacity)
         slotLists.removeAll()
@@ -69,7 +84,11 @@ extension Engine {
     }
 
     func slot(_ key: AggregateKey) -> Int32 {
-        if let slot = slotIDs[key] { return slot }
+        if let slot = recentSlots.slot(of: key) { return slot }
+        if let slot = slotIDs[key] {
+            recentSlots.remember(key, slot: slot)
+            return slot
+        }
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
@@ -84,6 +103,7 @@ extension Engine {
             slotDirty.append(false)
         }
         slotIDs[key] = slot
+        recentSlots.remember(key, slot: slot)
         return slot
     }
 

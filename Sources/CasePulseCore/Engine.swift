@@ -63,6 +63,9 @@ public final class Engine {
     /// Slots of the all, year and month windows of a (month, region, agency): shared by every day
     /// of the month, so a new day of a known place looks up only its ten day-window keys.
     let coarseSlots = ShardedDictionary<PlacementKey, SlotRun>()
+    /// The slots of recently looked-up keys, in front of ``slotIDs``; emptied with the slot lists
+    /// (``forgetSlotLists(keepingCapacity:)``), before any key is removed.
+    @exclusivity(unchecked) var recentSlots = RecentSlots()
     /// Slots of the day window of a (day, region, agency).
     let daySlots = ShardedDictionary<PlacementKey, SlotRun>()
     /// The slot lists ``coarseSlots`` and ``daySlots`` name, one after another: one array for all

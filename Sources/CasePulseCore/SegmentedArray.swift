@@ -53,6 +53,12 @@ final class SegmentedArray<Element> {
     /// Bytes the segments take (allocated, whether filled or not).
     var allocatedBytes: Int { segments.count * Self.segmentSize * MemoryLayout<Element>.stride }
 
+    /// Where the segments are now: element `i` below the current ``count`` is at
+    /// `segmentBases[i >> segmentShift] + i & (segmentSize - 1)` until the array is emptied. For
+    /// another thread to change elements already appended while the owner appends more, which
+    /// never moves them.
+    var segmentBases: [UnsafeMutablePointer<Element>] { segments }
+
     /// Appends `element`, allocating a new segment when the last one is full.
     func append(_ element: Element) {
         let offset = count & (Self.segmentSize - 1)

@@ -1,5 +1,6 @@
 import CasePulseCore
 import CasePulseWire
+import Dispatch
 import Foundation
 import GRDB
 
@@ -331,7 +332,19 @@ public final class StateStore {
             }
         }
         folding.finish()
-        engine.settleFigures()
+        // The slots of every entry's keys are found here, the additions made meanwhile on a
+        // thread of their own, at most four batches behind.
+        let adding = DispatchQueue(label: "casepulse.settle")
+        let behind = DispatchSemaphore(value: 4)
+        engine.settleFigures(
+            handingOff: { batch in
+                behind.wait()
+                adding.async {
+                    batch.apply()
+                    behind.signal()
+                }
+            },
+            waitingUntilApplied: { adding.sync {} })
         engine.raiseSequence(to: journalReserved)
         try preparation.wait()
         eventsSinceCheckpoint = recovery.journalEvents

@@ -2,6 +2,7 @@
 import CasePulseTestKit
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 
 /// Figures deferred during a rebuild (`deferFigures()` … `settleFigures()`) end exactly where
@@ -21,25 +22,55 @@ import Testing
         return result
     }
 
+    /// The events of `seed` (shuffled by `shuffleSeed`, with duplicates) applied directly, and to an
+    /// engine that applies part of them directly and publishes, then defers the rest (`split`):
+    /// decisions taken back while deferred remove beneficiaries counted before.
+    static func directAndDeferred(_ seed: UInt64, _ shuffleSeed: UInt64) -> (direct: Engine, deferred: Engine, split: Int) {
+        let events = RandomCaseEvents.shuffledWithDuplicates(RandomCaseEvents(seed: seed).events(), seed: shuffleSeed)
+        let direct = Engine(configuration: configuration)
+        for event in events { direct.apply(event) }
+        let split = Int(shuffleSeed % UInt64(events.count + 1))
+        let deferred = Engine(configuration: configuration)
+        for event in events.prefix(split) { deferred.apply(event) }
+        deferred.publishChanges { _ in }
+        deferred.deferFigures()
+        for event in events.dropFirst(split) { deferred.apply(event) }
+        return (direct, deferred, split)
+    }
+
     @Test func deferredEventsEndWhereDirectOnesDo() async {
         await propertyCheck(count: 200, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
-            let events = RandomCaseEvents.shuffledWithDuplicates(RandomCaseEvents(seed: seed).events(), seed: shuffleSeed)
-            let direct = Engine(configuration: Self.configuration)
-            for event in events { direct.apply(event) }
-            // Part of the events directly and published, the rest deferred: decisions taken back
-            // while deferred remove beneficiaries counted before.
-            let split = Int(shuffleSeed % UInt64(events.count + 1))
-            let deferred = Engine(configuration: Self.configuration)
-            for event in events.prefix(split) { deferred.apply(event) }
-            deferred.publishChanges { _ in }
-            deferred.deferFigures()
+            let (direct, deferred, split) = Self.directAndDeferred(seed, shuffleSeed)
             #expect(deferred.defersFigures)
-            for event in events.dropFirst(split) { deferred.apply(event) }
             deferred.settleFigures()
             #expect(!deferred.defersFigures)
             #expect(Self.aggregates(of: deferred) == Self.aggregates(of: direct), "seed \(seed) split \(split)")
             #expect(deferred.values(under: "/m/") == direct.values(under: "/m/"), "seed \(seed) split \(split)")
             #expect(deferred.ingest == direct.ingest)
+        }
+    }
+
+    /// Settled on two threads — this one finding the keys, another adding to them, a batch per
+    /// (month, place) group or per few — the figures end where settling on one thread ends.
+    @Test func additionsHandedToAnotherThreadEndWhereDirectOnesDo() async {
+        await propertyCheck(count: 150, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
+            let (direct, engine, split) = Self.directAndDeferred(seed, shuffleSeed)
+            let entries = engine.deferred.placements.count
+            let adding = DispatchQueue(label: "settle-test")
+            let batches = Mutex(0)
+            engine.settleFigures(
+                handingOff: { batch in
+                    adding.async {
+                        batch.apply()
+                        batches.withLock { $0 += 1 }
+                    }
+                },
+                waitingUntilApplied: { adding.sync {} },
+                batchWords: Int(seed % 3) * 40)
+            #expect(!engine.defersFigures)
+            #expect((batches.withLock { $0 } > 0) == (entries > 0))
+            #expect(Self.aggregates(of: engine) == Self.aggregates(of: direct), "seed \(seed) split \(split)")
+            #expect(engine.values(under: "/m/") == direct.values(under: "/m/"), "seed \(seed) split \(split)")
         }
     }
 

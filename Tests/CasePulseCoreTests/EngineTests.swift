@@ -364,6 +364,30 @@ struct E {
         #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 5)
         #expect(!engine.values(under: "/m/").keys.contains { $0.hasPrefix("/m/2022-10-01/") })
     }
+
+    /// The slots of recently looked-up keys are forgotten before the retention removes keys: no
+    /// removed key is remembered with the slot a new key may take.
+    @Test func aKeyTheRetentionRemovedIsNotRememberedWithItsSlot() {
+        let engine = E.engine(retention: 2)
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)
+        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00", region: "370812101"))
+        engine.apply(E.make("f2", .filed, case: "c2", at: "2022-10-02T09:00:00+08:00", region: "370812101"))
+        engine.publishChanges { _ in }
+        let keys = engine.slotKeys.indices.map { engine.slotKeys[$0] }
+        let remembered = keys.filter { engine.recentSlots.slot(of: $0) != nil }
+        #expect(remembered.count > keys.count / 2)
+        #expect(remembered.allSatisfy { engine.recentSlots.slot(of: $0) == engine.slotIDs[$0] })
+        engine.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
+        let removed = keys.filter { engine.slotIDs[$0] == nil }
+        #expect(removed.count == 10, "the day window of 2022-10-01: five region levels, two agencies")
+        #expect(removed.contains { remembered.contains($0) }, "the removed keys were remembered before")
+        #expect(removed.allSatisfy { engine.recentSlots.slot(of: $0) == nil })
+        // Their slots go to new keys; the remembered slots are still each key's own.
+        engine.publishChanges { _ in }
+        engine.apply(E.make("f3", .filed, case: "c3", at: "2022-10-03T09:00:00+08:00", region: "370829", agency: "zrzy"))
+        let now = engine.slotKeys.indices.map { engine.slotKeys[$0] }
+        #expect(now.allSatisfy { engine.recentSlots.slot(of: $0) == nil || engine.recentSlots.slot(of: $0) == engine.slotIDs[$0] })
+    }
 }
 
 /// The final checkpoint's walk over the figures: every existing key once, in the byte order of
