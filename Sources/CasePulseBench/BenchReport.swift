@@ -47,10 +47,10 @@ public struct BenchReport: Sendable {
         }
         let held = largest.map { " on the restarted \($0.cases.grouped)-case state" } ?? ""
         if let transportLatency {
-            out += "| the transport alone at \(Self.rate(transportLatency.rate))/s: event → a relay that does no work (SUB → PUB on its own thread and context) → SUB, tcp loopback (\(transportLatency.events.grouped) events) | \(Self.percentileCells(transportLatency)) | floor of every latency row |\n"
+            out += "| the transport alone at \(Self.rate(transportLatency.rate))/s: event → a relay that does no work (SUB → PUB on its own thread and context) → SUB, tcp loopback (\(transportLatency.events.grouped) events) | \(Self.percentiles(transportLatency)) | floor of every latency row |\n"
         }
         if let journalLatency {
-            out += "| the journal alone at \(Self.rate(journalLatency.rate))/s: event → durable, group commit (`pwrite` + `fdatasync`) with no sockets, decoding or engine (\(journalLatency.events.grouped) events) | \(Self.percentileCells(journalLatency)) | floor of the `--fsync batch` rows |\n"
+            out += "| the journal alone at \(Self.rate(journalLatency.rate))/s: event → durable, group commit (`pwrite` + `fdatasync`) with no sockets, decoding or engine (\(journalLatency.events.grouped) events) | \(Self.percentiles(journalLatency)) | floor of the `--fsync batch` rows |\n"
         }
         for latency in latencies {
             out += Self.latencyRow(latency, where: held)
@@ -117,17 +117,14 @@ public struct BenchReport: Sendable {
 
     static func latencyRow(_ latency: LatencyRun.Figures, where place: String) -> String {
         let target = latency.rate <= 10_000 ? " (target p99 ≤ 1 ms)" : ""
-        return "| event → KVPUB latency at \(rate(latency.rate))/s, `--publish-interval 0`\(place) (\(latency.events.grouped) events) | \(percentileCells(latency)) | p99 \(fixed(latency.p99 / 1000, 2)) ms\(target) |\n"
+        return "| event → KVPUB latency at \(rate(latency.rate))/s, `--publish-interval 0`\(place) (\(latency.events.grouped) events) | \(percentiles(latency)) | p99 \(fixed(latency.p99 / 1000, 2)) ms\(target) |\n"
     }
 
-    /// `p50 305 µs, p99 2.41 ms, p99.9 3.35 ms, max 20.1 ms`.
-    static func percentileCells(_ latency: LatencyRun.Figures) -> String {
-        "p50 \(micros(latency.p50)), p99 \(micros(latency.p99)), p99.9 \(micros(latency.p999)), max \(micros(latency.max))"
-    }
-
-    /// The progress line of a latency run: `p50 305 µs p99 2.41 ms p99.9 3.35 ms max 20.1 ms`.
-    static func percentiles(_ latency: LatencyRun.Figures) -> String {
-        "p50 \(micros(latency.p50)) p99 \(micros(latency.p99)) p99.9 \(micros(latency.p999)) max \(micros(latency.max))"
+    /// `p50 305 µs, p99 2.41 ms, p99.9 3.35 ms, max 20.1 ms` as a table cell; with `separator`
+    /// `" "`, a latency run's progress line.
+    static func percentiles(_ latency: LatencyRun.Figures, separator: String = ", ") -> String {
+        [("p50", latency.p50), ("p99", latency.p99), ("p99.9", latency.p999), ("max", latency.max)]
+            .map { "\($0) \(micros($1))" }.joined(separator: separator)
     }
 
     static func rate(_ value: Double) -> String {

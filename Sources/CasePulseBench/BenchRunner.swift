@@ -62,7 +62,7 @@ public enum BenchRunner {
                     rate: rate, count: count, warmup: count / 10, ingestPort: options.basePort + 11,
                     publishPort: options.basePort + 12)
                 transport = figures
-                progress("  " + BenchReport.percentiles(figures))
+                progress("  " + BenchReport.percentiles(figures, separator: " "))
             }
             // The disk's floor under the latency runs, right before them and on the same disk, as
             // long as the longest of them: this VM's disk stalls a sync for 0.1-0.5 s a few times a
@@ -73,7 +73,7 @@ public enum BenchRunner {
                 journal = try JournalCeiling.measure(
                     stateDirectory: work.appendingPathComponent("state-journal").path, rate: rate, count: count,
                     warmup: count / 10)
-                if let journal { progress("  " + BenchReport.percentiles(journal)) }
+                if let journal { progress("  " + BenchReport.percentiles(journal, separator: " ")) }
             }
             for rate in options.latencyRates {
                 latencies.append(try latency(on: restart.daemon, rate: rate, count: nil, options, caseOffset: &caseOffset, progress))
@@ -197,7 +197,7 @@ public enum BenchRunner {
         let count = count ?? max(100, Int(rate * options.latencySeconds))
         progress("latency: \(count) events at \(Int(rate))/s")
         let figures = try LatencyRun.measure(daemon: daemon, rate: rate, count: count, warmup: count / 10, caseOffset: caseOffset)
-        progress("  " + BenchReport.percentiles(figures))
+        progress("  " + BenchReport.percentiles(figures, separator: " "))
         caseOffset += count
         return figures
     }
