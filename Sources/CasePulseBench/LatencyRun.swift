@@ -37,11 +37,7 @@ enum LatencyRun {
         let thread = Thread {
             do {
                 let context = try Context()
-                let socket = try Socket(context, .sub)
-                try socket.setReceiveHighWaterMark(0)
-                try socket.subscribe("/m/all/@all")
-                try socket.setLinger(0)
-                try socket.setReceiveTimeout(100)
+                let socket = try subscriber(context, topic: "/m/all/@all")
                 try socket.connect(endpoint)
                 usleep(300_000)  // let the subscription reach the daemon (slow joiner)
                 state.withLock { $0.subscribed = true }
@@ -97,6 +93,18 @@ enum LatencyRun {
             histogram.record(received > times.sent[index] ? received - times.sent[index] : 0)
         }
         return (figures(histogram, rate: rate, sent: sent), missing)
+    }
+
+    /// A SUB for the receiving end of a latency run, subscribed to `topic`: no high-water mark
+    /// (no event is dropped while it is timed), no linger, and receives that give up after 100 ms
+    /// so that its loop can notice a run that stalled.
+    static func subscriber(_ context: Context, topic: String) throws -> Socket {
+        let socket = try Socket(context, .sub)
+        try socket.setReceiveHighWaterMark(0)
+        try socket.subscribe(topic)
+        try socket.setLinger(0)
+        try socket.setReceiveTimeout(100)
+        return socket
     }
 
     /// An empty histogram of latencies in nanoseconds, up to a minute, three significant digits.

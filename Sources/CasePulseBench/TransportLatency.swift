@@ -33,11 +33,7 @@ enum TransportLatency {
         let relay = Thread {
             do {
                 let context = try Context()
-                let input = try Socket(context, .sub)
-                try input.setReceiveHighWaterMark(0)
-                try input.subscribe("")
-                try input.setLinger(0)
-                try input.setReceiveTimeout(100)
+                let input = try LatencyRun.subscriber(context, topic: "")
                 try input.bind(ingest)
                 let output = try Socket(context, .xpub)
                 try output.setSendHighWaterMark(0)
@@ -90,11 +86,7 @@ enum TransportLatency {
         let receiver = Thread {
             do {
                 let context = try Context()
-                let socket = try Socket(context, .sub)
-                try socket.setReceiveHighWaterMark(0)
-                try socket.subscribe("")
-                try socket.setLinger(0)
-                try socket.setReceiveTimeout(100)
+                let socket = try LatencyRun.subscriber(context, topic: "")
                 try socket.connect(endpoints.publish)
                 state.withLock { $0.subscribed = true }
                 let frames = (0..<2).map { _ in Message() }
