@@ -90,6 +90,17 @@ public struct BenchReport: Sendable {
         "| measure | figure | ratio / target |\n|---|---|---|\n" + replayRow(replay, ceiling: nil) + replayMemoryRow(replay)
     }
 
+    /// The engine alone (`casepulse bench --engine-only`) as markdown: its speed against the
+    /// ingest target's share of the transport ceiling, and the live engine's memory per case.
+    public static func liveApplyMarkdown(_ live: LiveApplyRun.Figures) -> String {
+        let perCase = Double(live.residentGrowthBytes) / Double(max(1, live.cases))
+        let tables = live.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, live.cases))" }
+        return "| measure | figure | ratio / target |\n|---|---|---|\n"
+            + "| the engine alone, live: \(live.events.grouped) events decoded in place, applied at once, published every \(LiveApplyRun.publishEvery.grouped) | \(rate(live.eventsPerSecond)) ev/s | \(fixed(1_000_000 / live.eventsPerSecond, 2)) µs per event |\n"
+            + "| memory per case of the live engine (VmRSS growth / \(live.cases.grouped) cases: its tables and the allocator's slack; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B (the daemon's peak adds its backlog and idle size) |\n"
+            + "| live engine tables per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(live.memory.totalBytes, live.cases)) | — |\n"
+    }
+
     static func replayRow(_ replay: ReplayRun.Figures, ceiling: Double?) -> String {
         let versusCeiling = ceiling.map { "; \(fixed(replay.eventsPerSecond / $0, 2)) × ceiling" } ?? ""
         return "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(rate(replay.eventsPerSecond)) ev/s | \(fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s\(versusCeiling) |\n"

@@ -144,6 +144,15 @@ public enum BenchRunner {
         return try replay(options, in: work, progress: progress)
     }
 
+    /// The engine alone as the ingest drives it (`casepulse bench --engine-only`), in this
+    /// process: `replayEvents` events decoded and applied live.
+    public static func liveApply(_ options: BenchOptions, progress: (String) -> Void) throws -> LiveApplyRun.Figures {
+        progress("engine alone: \(options.replayEvents) events decoded and applied live")
+        let figures = try LiveApplyRun.measure(events: options.replayEvents)
+        progress("  \(BenchReport.rate(figures.eventsPerSecond)) ev/s")
+        return figures
+    }
+
     /// Writes every dirty page to disk (`sync(2)`), untimed, between two measurements: a stopped
     /// daemon leaves hundreds of megabytes the kernel would otherwise write back (after about
     /// 30 s) while a later measurement runs — an engine image nothing will read, SQLite pages —

@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cases"), help: "Cases of the largest size (3 events each); also a quarter and a half.")
     var cases = 1_000_000
 
-    @Option(name: .customLong("replay-events"), help: "Journal events replayed.")
+    @Option(name: .customLong("replay-events"), help: "Journal events replayed (with --engine-only, events applied).")
     var replayEvents = 1_000_000
 
     @Option(name: .customLong("latency-seconds"), help: "Seconds of each steady-rate latency run.")
@@ -51,6 +51,10 @@ struct BenchCommand: ParsableCommand {
         name: .customLong("replay-only"),
         help: "Measure only the journal replay, in this process (no daemon, no sockets): seconds, and fit to run under a profiler.")
     var replayOnly = false
+    @Flag(
+        name: .customLong("engine-only"),
+        help: "Measure only the engine as the ingest drives it, in this process (no daemon, sockets or journal): --replay-events events decoded and applied live; speed and memory per case.")
+    var engineOnly = false
 
     func run() throws {
         try CommandFailure.reporting {
@@ -60,6 +64,11 @@ struct BenchCommand: ParsableCommand {
                 daemonBinary: binary, cases: cases, replayEvents: replayEvents, latencySeconds: latencySeconds,
                 latencyRates: rates, sustainedEvents: sustainedEvents, checkpointEvents: checkpointEvents, basePort: port,
                 workDirectory: workDirectory, keep: keep)
+            if engineOnly {
+                let live = try BenchRunner.liveApply(options) { Terminal.writeError($0 + "\n") }
+                Terminal.writeOutput(BenchReport.liveApplyMarkdown(live))
+                return
+            }
             if replayOnly {
                 let replay = try BenchRunner.replay(options) { Terminal.writeError($0 + "\n") }
                 Terminal.writeOutput(BenchReport.replayMarkdown(replay))

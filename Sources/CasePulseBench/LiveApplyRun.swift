@@ -1,0 +1,65 @@
+import CasePulseCore
+import CasePulseWire
+import Foundation
+
+/// The engine alone, driven as the daemon's ingest drives it but in this process and with no
+/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied at once
+/// (figures not deferred, as live events are), the changes published every ``publishEvery``
+/// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes
+/// them when no subscriber asked for the figures (every change numbered and its key named, no
+/// figures named), into a sink that only counts the key bytes. What the server thread spends on its own work, and what the live engine's tables take
+/// per case — the part of the daemon's peak that grows with cases.
+public enum LiveApplyRun {
+    /// Live-apply figures.
+    public struct Figures: Sendable {
+        /// Events applied.
+        public var events: Int
+        /// Seconds the decoding, applying and publishing took.
+        public var seconds: Double
+        /// Events applied per second.
+        public var eventsPerSecond: Double { Double(events) / seconds }
+        /// Cases the engine holds at the end.
+        public var cases: Int
+        /// Growth of this process's resident set (`VmRSS`) over the run: the engine's tables and
+        /// the allocator's slack.
+        public var residentGrowthBytes: Int
+        /// The engine's tables, table by table.
+        public var memory: EngineMemory
+    }
+
+    /// Events between two publishes.
+    static let publishEvery = 32_768
+
+    /// Applies `events` events of the benchmark's feed (three per case) to a new engine.
+    static func measure(events: Int) throws -> Figures {
+        let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
+        let decoder = EventDecoder()
+        var feed = BenchEventFeed(eventsPerCase: 3)
+        let residentBefore = DaemonProcess.statusField("VmRSS", pid: getpid())
+        let started = ContinuousClock.now
+        let engine = Engine(configuration: configuration)
+        var published = 0
+        for index in 0..<events {
+            let refusal: Refusal? = feed.withBody(index) { body in
+                switch decoder.decodeView(body, now: Int64(Int32.max)) {
+                case .success(let event):
+                    _ = engine.applyReportingGap(event)
+                    return nil
+                case .failure(let refusal): return refusal
+                }
+            }
+            if let refusal { throw BenchError("the benchmark's own event \(index) is refused: \(refusal)") }
+            if index % publishEvery == publishEvery - 1 || index == events - 1 {
+                engine.publishChanges(namingFigures: false, values: { key, _, _ in published &+= key.count })
+            }
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        let residentGrowth = DaemonProcess.statusField("VmRSS", pid: getpid()) - residentBefore
+        guard engine.ingest.accepted == Int64(events), published > 0 else {
+            throw BenchError("the engine accepted \(engine.ingest.accepted) of \(events) events")
+        }
+        return Figures(
+            events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth),
+            memory: engine.memory())
+    }
+}
