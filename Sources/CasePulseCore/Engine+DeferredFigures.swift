@@ -51,7 +51,7 @@ extension Engine {
         var start = 0
         while start < order.count {
             let month = held.placements[order[start]]
-            let coarse = slots(for: month).coarse
+            let coarse = coarseSlots(for: month)
             batch.beginGroup(coarse: coarse, in: slotLists)
             let place = places[Int(month.place)]
             let chain = regionChain(place.regionCode)

@@ -1,40 +1,15 @@
 extension Engine {
-    /// The slots of every key a placement counts under: windows × region path (with the root) ×
-    /// {all, own agency}, as two parts — the all, year and month windows, cached per (month,
-    /// region, agency), and the day window, cached per (day, region, agency) — so that a busy
-    /// place costs two look-ups and a new day of a known place ten key look-ups, not forty.
-    /// Each part is a run of ``slotLists``.
-    func slots(for placement: Placement) -> (coarse: SlotRun, day: SlotRun) {
+    /// The slots of the all, year and month windows of a placement's keys — its region path
+    /// with the root × {all, own agency} — cached per (month, region, agency) as a run of
+    /// ``slotLists``: a busy place finds them in one look-up, not thirty.
+    func coarseSlots(for placement: Placement) -> SlotRun {
         let day = placement.day
-        let dayKey = placement.dayKey
         let coarseKey = PlacementKey(day: day / 100 * 100, place: placement.place)
-        let coarse = coarseSlots[coarseKey] ?? slots(windows: [0, day / 10_000 * 10_000, day / 100 * 100], placement, coarseKey, in: coarseSlots)
-        let daily = daySlots[dayKey] ?? slots(windows: keepsDay(day) ? [day] : [], placement, dayKey, in: daySlots)
-        return (coarse, daily)
-    }
-
-    /// Calls `body` with the slot of each day-window key of a placement on `day` at `place`
-    /// (whose region path is `chain`): the keys of the day part of ``slots(for:)``, in its order,
-    /// found or made one by one and not kept as a list. For a rebuild's settling, which visits
-    /// each (day, place) once: a list kept for each would cost it two look-ups of a map of
-    /// hundreds of thousands, and some 60 bytes per case, for days no live event may reach again.
-    @inline(__always)
-    func forEachDaySlot(day: UInt32, place: Place, chain: [UInt32], _ body: (Int32) -> Void) {
-        guard keepsDay(day) else { return }
-        for region in chain {
-            body(slot(AggregateKey(window: day, region: region, agency: 0)))
-            if place.agency != 0 { body(slot(AggregateKey(window: day, region: region, agency: place.agency))) }
-        }
-    }
-
-    private func slots(
-        windows: [UInt32], _ placement: Placement, _ cacheKey: PlacementKey,
-        in cache: ShardedDictionary<PlacementKey, SlotRun>
-    ) -> SlotRun {
+        if let run = coarseSlots[coarseKey] { return run }
         let place = places[Int(placement.place)]
         let regions = regionChain(place.regionCode)
         let start = slotLists.count
-        for window in windows {
+        for window in [0, day / 10_000 * 10_000, day / 100 * 100] {
             for region in regions {
                 slotLists.append(slot(AggregateKey(window: window, region: region, agency: 0)))
                 // An agency literally named `all` is the `@all` key itself: count it once.
@@ -44,15 +19,54 @@ extension Engine {
             }
         }
         let run = SlotRun(start: start, end: slotLists.count)
-        cache[cacheKey] = run
+        coarseSlots[coarseKey] = run
         return run
+    }
+
+    /// Calls `body` with the slot of every key a placement counts under: windows × region path
+    /// (with the root) × {all, own agency} — the coarse part (``coarseSlots(for:)``), then the
+    /// day window's, from ``daySlots`` when the (day, place) was placed recently, found key by
+    /// key (and remembered) when not. A busy place costs two probes, a new (day, place) its ten
+    /// day keys.
+    @inline(__always)
+    func forEachSlot(of placement: Placement, _ body: (Int32) -> Void) {
+        let coarse = coarseSlots(for: placement)
+        for index in coarse.indices { body(slotLists[index]) }
+        let dayKey = placement.dayKey
+        if let run = daySlots.run(of: dayKey) {
+            for position in run { body(daySlots[position]) }
+            return
+        }
+        let place = places[Int(placement.place)]
+        let chain = regionChain(place.regionCode)
+        let run = daySlots.remember(dayKey) { remember in
+            forEachDaySlot(day: placement.day, place: place, chain: chain, remember)
+        }
+        if let run {
+            for position in run { body(daySlots[position]) }
+        } else {
+            forEachDaySlot(day: placement.day, place: place, chain: chain, body)
+        }
+    }
+
+    /// Calls `body` with the slot of each day-window key of a placement on `day` at `place`
+    /// (whose region path is `chain`), found or made one by one: what ``daySlots`` remembers for
+    /// the live path, and what a rebuild's settling, which visits each (day, place) once, uses
+    /// as it is.
+    @inline(__always)
+    func forEachDaySlot(day: UInt32, place: Place, chain: [UInt32], _ body: (Int32) -> Void) {
+        guard keepsDay(day) else { return }
+        for region in chain {
+            body(slot(AggregateKey(window: day, region: region, agency: 0)))
+            if place.agency != 0 { body(slot(AggregateKey(window: day, region: region, agency: place.agency))) }
+        }
     }
 
     /// Forgets the cached slot lists (their slots are about to change: retention, or a restore).
     func forgetSlotLists(keepingCapacity: Bool) {
         recentSlots.removeAll()
         coarseSlots.removeAll(keepingCapacity: keepingCapacity)
-        daySlots.removeAll(keepingCapacity: keepingCapacity)
+        daySlots.removeAll()
         slotLists.removeAll()
     }
 

@@ -66,11 +66,12 @@ public final class Engine {
     /// The slots of recently looked-up keys, in front of ``slotIDs``; emptied with the slot lists
     /// (``forgetSlotLists(keepingCapacity:)``), before any key is removed.
     @exclusivity(unchecked) var recentSlots = RecentSlots()
-    /// Slots of the day window of a (day, region, agency).
-    let daySlots = ShardedDictionary<PlacementKey, SlotRun>()
-    /// The slot lists ``coarseSlots`` and ``daySlots`` name, one after another: one array for all
-    /// of them, where an array each cost an object (some 50 bytes beyond its slots) per
-    /// (day, place, agency), and a retain and a release per look-up.
+    /// Slots of the day window of recently placed (day, region, agency) triples, in a table of a
+    /// fixed size; emptied with the slot lists.
+    @exclusivity(unchecked) var daySlots = DaySlotCache()
+    /// The slot lists ``coarseSlots`` names, one after another: one array for all of them, where
+    /// an array each cost an object (some 50 bytes beyond its slots) per (month, region, agency),
+    /// and a retain and a release per look-up.
     let slotLists = SegmentedArray<Int32>()
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     @exclusivity(unchecked) var oldestKeptDay: Int64?
@@ -590,15 +591,11 @@ public final class Engine {
             if party != CaseState.noParty { deferred.add(party: party, sign, at: entry) }
             return
         }
-        let (coarse, day) = slots(for: placement)
-        for index in coarse.indices { change(&aggregates[Int(slotLists[index])]) }
-        for index in day.indices { change(&aggregates[Int(slotLists[index])]) }
-        if party != CaseState.noParty {
-            for index in coarse.indices { count(party: party, sign, in: slotLists[index]) }
-            for index in day.indices { count(party: party, sign, in: slotLists[index]) }
+        forEachSlot(of: placement) { slot in
+            change(&aggregates[Int(slot)])
+            if party != CaseState.noParty { count(party: party, sign, in: slot) }
+            touch(slot)
         }
-        for index in coarse.indices { touch(slotLists[index]) }
-        for index in day.indices { touch(slotLists[index]) }
     }
 
     /// Counts `party` once more (`sign` > 0) or once less among the beneficiaries of `slot`.

@@ -5,13 +5,15 @@
 /// own two are shared with every other place of the day — the root's, the province's, the city's
 /// and the county's — and at a rebuild's settling, which makes the day keys of some 200,000
 /// (day, place) pairs per million events, those look-ups were a third of its time, each a likely
-/// cache miss in a map of hundreds of thousands of keys. A month's shared keys fit here.
+/// cache miss in a map of hundreds of thousands of keys. Live, they are what a (day, place) that
+/// ``DaySlotCache`` no longer holds looks up again. A year's shared day keys of a prefecture
+/// (365 days × 14 region nodes × 5 agencies) fit in its 32,768 entries (512 KiB).
 ///
 /// A key's slot never changes while the key exists, so an entry stays true until the key is
 /// removed: ``removeAll()`` must be called before any key leaves the map.
 struct RecentSlots {
     /// log2 of the entries.
-    static var bits: Int { 13 }
+    static var bits: Int { 15 }
 
     private struct Entry {
         var key: AggregateKey

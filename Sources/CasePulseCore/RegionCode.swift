@@ -58,8 +58,12 @@ public struct RegionCode: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
     }
 
+    /// The most levels a ``path`` has: province, city, county, town, village.
+    public static var maximumDepth: Int { 5 }
+
     /// The levels this code counts at, from the province down, each as a code of its own:
-    /// province, city (when `CC ≠ 00`), county (when `XX ≠ 00`), town (9 and 12 digits), village.
+    /// province, city (when `CC ≠ 00`), county (when `XX ≠ 00`), town (9 and 12 digits), village
+    /// — at most ``maximumDepth``.
     public var path: [RegionCode] {
         var levels: [RegionCode] = []
         levels.reserveCapacity(5)
