@@ -76,6 +76,7 @@ public struct BenchReport: Sendable {
             out += "| peak RSS per case at \(largest.cases.grouped) cases (VmHWM / cases, clean stop included; \(Int(ingest.rounded())) B once every event is in) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
         }
         out += Self.replayMemoryRow(replay)
+        out += Self.checkpointRow(replay)
         out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB, ingest | VmHWM MiB, with the stop | B/case over idle | SIGTERM stop s |\n|---|---|---|---|---|---|---|---|---|\n"
         for size in sizes {
             let perCase = Double(size.peakWithStopBytes - size.idleResidentBytes) / Double(size.cases)
@@ -88,6 +89,7 @@ public struct BenchReport: Sendable {
     /// memory it rebuilt.
     public static func replayMarkdown(_ replay: ReplayRun.Figures) -> String {
         "| measure | figure | ratio / target |\n|---|---|---|\n" + replayRow(replay, ceiling: nil) + replayMemoryRow(replay)
+            + checkpointRow(replay)
     }
 
     /// The engine alone (`casepulse bench --engine-only`) as markdown: its speed against the
@@ -104,6 +106,10 @@ public struct BenchReport: Sendable {
     static func replayRow(_ replay: ReplayRun.Figures, ceiling: Double?) -> String {
         let versusCeiling = ceiling.map { "; \(fixed(replay.eventsPerSecond / $0, 2)) × ceiling" } ?? ""
         return "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(rate(replay.eventsPerSecond)) ev/s | \(fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s\(versusCeiling) |\n"
+    }
+
+    static func checkpointRow(_ replay: ReplayRun.Figures) -> String {
+        "| the first checkpoint after the replay: \(replay.cases.grouped) cases copied off the engine and written as records | \(fixed(replay.checkpointSeconds, 2)) s | \(rate(Double(replay.cases) / replay.checkpointSeconds)) cases/s |\n"
     }
 
     static func replayMemoryRow(_ replay: ReplayRun.Figures) -> String {

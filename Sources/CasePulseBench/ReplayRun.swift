@@ -23,6 +23,10 @@ public enum ReplayRun {
         public var residentGrowthBytes: Int
         /// The rebuilt engine's tables, table by table.
         public var memory: EngineMemory
+        /// Seconds the first checkpoint after the replay took — every replayed case copied off the
+        /// engine and written as a record by the checkpoint writer, as a daemon's first checkpoint
+        /// after a crash does.
+        public var checkpointSeconds: Double
     }
 
     /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.
@@ -38,9 +42,14 @@ public enum ReplayRun {
         guard recovery.journalEvents == events, engine.caseCount == (events + 2) / 3 else {
             throw BenchError("replay rebuilt \(recovery.journalEvents) events and \(engine.caseCount) cases, expected \(events)")
         }
+        let memory = engine.memory()
+        let checkpointStarted = ContinuousClock.now
+        try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        let checkpointSeconds = (ContinuousClock.now - checkpointStarted).seconds
         return Figures(
             events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth),
-            memory: engine.memory())
+            memory: memory, checkpointSeconds: checkpointSeconds)
     }
 
     private static func write(events: Int, stateDirectory: String) throws {
