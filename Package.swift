@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "CasePulseCore", "CasePulseWire", "CCRC32C",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -129,6 +130,7 @@ let package = Package(
             dependencies: [
                 "CasePulseStore", "CasePulseCore", "CasePulseTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),

@@ -2,6 +2,7 @@ import CasePulseCore
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// Writes checkpoints into the state database on its own thread, one at a time, so that the server
@@ -103,8 +104,15 @@ final class CheckpointWriter: Sendable {
         do {
             try database.write { db in
                 let putCase = try db.cachedStatement(sql: "INSERT OR REPLACE INTO cases (case_id, record) VALUES (?, ?)")
-                try checkpoint.cases.forEachRecord(orderedBy: StateStore.canonical) { id, record in
-                    try putCase.execute(arguments: [id, Data(RecordCodec.encode(record))])
+                // Bound and stepped through SQLite's own API: each record is encoded into one
+                // reused buffer and bound with its key in place, where GRDB's arguments would cost
+                // a string, a `Data` and boxed values per case.
+                var record: [UInt8] = []
+                record.reserveCapacity(512)
+                try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical) { id, view in
+                    record.removeAll(keepingCapacity: true)
+                    RecordCodec.encode(view, into: &record)
+                    try record.withUnsafeBytes { try Self.insert(putCase, key: id, record: $0, db) }
                 }
                 checkpoint.cases = ChangedCases()
                 if let figures {
@@ -134,6 +142,29 @@ final class CheckpointWriter: Sendable {
 }
 
 /// What one checkpoint writes: cut off from the engine and the journal by the loop, in one step.
+extension CheckpointWriter {
+    /// Runs `statement`, an insert of two parameters, with `key` as text and `record` as a blob,
+    /// both bound without a copy (they outlive the step); throws SQLite's error.
+    static func insert(
+        _ statement: Statement, key: UnsafeRawBufferPointer, record: UnsafeRawBufferPointer, _ db: Database
+    ) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        // SQLITE_STATIC: SQLite reads the bytes in place, and is done with them once the step is.
+        let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+        var code = sqlite3_bind_text(handle, 1, key.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(key.count), isStatic)
+        if code == SQLITE_OK {
+            // A record is never empty, so its blob is never bound as NULL.
+            code = sqlite3_bind_blob(handle, 2, record.baseAddress, Int32(record.count), isStatic)
+        }
+        if code == SQLITE_OK { code = sqlite3_step(handle) }
+        let failure = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        if let failure { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: failure) }
+    }
+}
+
 struct Checkpoint: Sendable {
     /// The cases changed since the previous checkpoint.
     var cases: ChangedCases

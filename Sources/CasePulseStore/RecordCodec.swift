@@ -45,6 +45,35 @@ enum RecordCodec {
         return out
     }
 
+    /// Appends to `out` the record of a case lent by ``ChangedCases/forEachCase(canonicalizing:_:)``:
+    /// the same bytes ``encode(_:)`` makes of that case's ``CaseRecord``, written straight from its
+    /// fields.
+    static func encode(_ view: ChangedCaseView, into out: inout [UInt8]) {
+        out.append(version)
+        let filing = view.filing, decision = view.decision, closing = view.closing
+        var flags: UInt8 = view.voided ? 1 : 0
+        if filing != nil { flags |= 2 }
+        if decision != nil { flags |= 4 }
+        if closing != nil { flags |= 8 }
+        out.append(flags)
+        putVar(&out, UInt64(view.seenCount))
+        view.forEachSeenHash { putFixed(&out, $0) }
+        if let filing {
+            putPlacement(&out, filing)
+            out.append(view.filedOnline ? 0 : 1)
+            putOptional(&out, view.filingSubject)
+        }
+        if let decision {
+            putPlacement(&out, decision)
+            out.append(view.decided.rawValue)
+            out.append(view.reason?.rawValue ?? 255)
+            putFixed(&out, UInt64(bitPattern: view.fineFen))
+            putFixed(&out, UInt64(bitPattern: view.waivedFen))
+            putOptional(&out, view.decisionSubject)
+        }
+        if let closing { putPlacement(&out, closing) }
+    }
+
     static func decode(caseID: String, _ bytes: some Collection<UInt8>) throws(StoreError) -> CaseRecord {
         var reader = Reader(bytes: Array(bytes))
         do {
@@ -89,6 +118,25 @@ enum RecordCodec {
         putFixed(&out, event.region.value)
         out.append(event.region.length)
         putString(&out, event.agency)
+    }
+
+    private static func putPlacement(_ out: inout [UInt8], _ event: ChangedCaseView.Event) {
+        putFixed(&out, UInt64(bitPattern: event.at))
+        putBytes(&out, event.id)
+        putFixed(&out, event.region.value)
+        out.append(event.region.length)
+        putBytes(&out, event.agency)
+    }
+
+    private static func putBytes(_ out: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
+        putVar(&out, UInt64(bytes.count))
+        out.append(contentsOf: bytes)
+    }
+
+    private static func putOptional(_ out: inout [UInt8], _ bytes: UnsafeRawBufferPointer?) {
+        guard let bytes else { return out.append(0) }
+        putVar(&out, UInt64(bytes.count) + 1)
+        out.append(contentsOf: bytes)
     }
 
     static func putVar(_ out: inout [UInt8], _ value: UInt64) {
