@@ -97,7 +97,6 @@ public enum BenchRunner {
             publishIntervalMilliseconds: 0, checkpointEvents: options.checkpointEvents, log: log)
         rebuilt.daemon.stop()
         progress("  serving after \(BenchReport.fixed(rebuilt.seconds, 2)) s")
-        if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
         settle()
 
         let fresh = try DaemonProcess(
@@ -127,6 +126,10 @@ public enum BenchRunner {
             unsyncedLatency = try latency(on: unsynced, rate: rate, count: nil, options, caseOffset: &caseOffset, progress)
         }
 
+        // The large states go only now: deleting gigabytes (with the file system's discards)
+        // just before the fresh daemons would measure that, not them.
+        if !options.keep { for size in sizes { try? fileManager.removeItem(atPath: work.appendingPathComponent("state-\(size.cases)").path) } }
+        settle()
         let replay = try replay(options, in: work, progress: progress)
 
         return BenchReport(
