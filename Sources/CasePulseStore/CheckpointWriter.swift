@@ -141,7 +141,6 @@ final class CheckpointWriter: Sendable {
     }
 }
 
-/// What one checkpoint writes: cut off from the engine and the journal by the loop, in one step.
 extension CheckpointWriter {
     /// Runs `statement`, an insert of two parameters, with `key` as text and `record` as a blob,
     /// both bound without a copy (they outlive the step); throws SQLite's error.
@@ -150,12 +149,12 @@ extension CheckpointWriter {
     ) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        // SQLITE_STATIC: SQLite reads the bytes in place, and is done with them once the step is.
-        let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
-        var code = sqlite3_bind_text(handle, 1, key.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(key.count), isStatic)
+        // No destructor (SQLITE_STATIC): SQLite reads the bytes in place, and is done with them
+        // once the step is.
+        var code = sqlite3_bind_text(handle, 1, key.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(key.count), nil)
         if code == SQLITE_OK {
             // A record is never empty, so its blob is never bound as NULL.
-            code = sqlite3_bind_blob(handle, 2, record.baseAddress, Int32(record.count), isStatic)
+            code = sqlite3_bind_blob(handle, 2, record.baseAddress, Int32(record.count), nil)
         }
         if code == SQLITE_OK { code = sqlite3_step(handle) }
         let failure = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
@@ -165,6 +164,7 @@ extension CheckpointWriter {
     }
 }
 
+/// What one checkpoint writes: cut off from the engine and the journal by the loop, in one step.
 struct Checkpoint: Sendable {
     /// The cases changed since the previous checkpoint.
     var cases: ChangedCases
