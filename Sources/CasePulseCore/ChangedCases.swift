@@ -3,7 +3,9 @@
 /// engine goes on.
 ///
 /// Taking it costs one copy of each changed case's state (reference counts, no rendering); the
-/// records are built, one at a time, only by ``forEachRecord(orderedBy:_:)``. It can be taken in
+/// checkpoint writer encodes each case from a view of its copy
+/// (``forEachCase(canonicalizing:_:)``), and ``forEachRecord(orderedBy:_:)`` builds the records,
+/// one at a time, for everything else. It can be taken in
 /// slices (``Engine/takeChangedCases(into:limit:)``) while events go on: a case that changes again
 /// after its copy is copied again, and the later copy is the one that counts.
 public struct ChangedCases: Sendable {
