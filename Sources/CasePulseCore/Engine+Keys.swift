@@ -33,20 +33,18 @@ extension Engine {
         let coarse = coarseSlots(for: placement)
         for index in coarse.indices { body(slotLists[index]) }
         let dayKey = placement.dayKey
-        if let run = daySlots.run(of: dayKey) {
-            for position in run { body(daySlots[position]) }
-            return
-        }
-        let place = places[Int(placement.place)]
-        let chain = regionChain(place.regionCode)
-        let run = daySlots.remember(dayKey) { remember in
-            forEachDaySlot(day: placement.day, place: place, chain: chain, remember)
-        }
-        if let run {
+        if let run = daySlots.run(of: dayKey) ?? daySlots.remember(dayKey, { forEachDaySlot(of: placement, $0) }) {
             for position in run { body(daySlots[position]) }
         } else {
-            forEachDaySlot(day: placement.day, place: place, chain: chain, body)
+            forEachDaySlot(of: placement, body)
         }
+    }
+
+    /// ``forEachDaySlot(day:place:chain:_:)`` for a placement.
+    @inline(__always)
+    private func forEachDaySlot(of placement: Placement, _ body: (Int32) -> Void) {
+        let place = places[Int(placement.place)]
+        forEachDaySlot(day: placement.day, place: place, chain: regionChain(place.regionCode), body)
     }
 
     /// Calls `body` with the slot of each day-window key of a placement on `day` at `place`
