@@ -330,9 +330,9 @@ struct E {
         #expect(engine.aggregate(forKey: "/m/all/@all")?.filed == 3)
     }
 
-    /// Moving the retention forgets the cached slot lists of every place; events of the same
-    /// places afterwards count in the same keys, and the expired day's slots, reused by new keys,
-    /// are not counted by them.
+    /// Moving the retention forgets the cached slot lists of every place (the month lists and the
+    /// table of recent day slots); events of the same places afterwards count in the same keys,
+    /// and the expired day's slots, reused by new keys, are not counted by them.
     @Test func placesCountedBeforeTheRetentionMovedCountAlikeAfterIt() {
         let engine = E.engine(retention: 2)
         engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)
@@ -387,24 +387,6 @@ struct E {
         engine.apply(E.make("f3", .filed, case: "c3", at: "2022-10-03T09:00:00+08:00", region: "370829", agency: "zrzy"))
         let now = engine.slotKeys.indices.map { engine.slotKeys[$0] }
         #expect(now.allSatisfy { engine.recentSlots.slot(of: $0) == nil || engine.recentSlots.slot(of: $0) == engine.slotIDs[$0] })
-    }
-
-    /// The day slots of recent placements are forgotten before the retention removes keys: a late
-    /// event of an expired day counts in its month, not in the day keys that took the slots.
-    @Test func aLateEventOfAnExpiredDayCountsOnlyInTheWindowsKept() {
-        let engine = E.engine(retention: 2)
-        engine.advanceClock(toUnixSeconds: E.time("2022-10-02T12:00:00+08:00") / 1_000_000_000)
-        engine.apply(E.make("f1", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"))
-        engine.publishChanges { _ in }
-        engine.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
-        engine.publishChanges { _ in }
-        // The removed keys' slots go to the new day's keys.
-        engine.apply(E.make("f2", .filed, case: "c2", at: "2022-10-03T09:00:00+08:00"))
-        engine.apply(E.make("f3", .filed, case: "c3", at: "2022-10-01T10:00:00+08:00"))
-        #expect(engine.aggregate(forKey: "/m/2022-10-03/370000/370800/370812/@scjg")?.filed == 1)
-        #expect(engine.aggregate(forKey: "/m/2022-10-03/@all")?.filed == 1)
-        #expect(engine.aggregate(forKey: "/m/2022-10-01/@all") == nil)
-        #expect(engine.aggregate(forKey: "/m/2022-10/@all")?.filed == 3)
     }
 }
 
