@@ -63,9 +63,9 @@ extension Engine {
             try Self.write(caseStates[index], to: out)
         }
 
-        try out.u64(UInt64(caseIndex.shards.count))
-        for shard in caseIndex.shards.indices {
-            try Self.writeTable(caseIndex.shards[shard], count: caseIndex.shardCounts[shard], to: out)
+        try out.u64(UInt64(caseIndex.words.shards.count))
+        for shard in caseIndex.words.shards.indices {
+            try Self.writeTable(caseIndex.words.shards[shard], count: caseIndex.words.shardCounts[shard], to: out)
         }
         try out.u64(UInt64(caseIndex.others.count))
         try caseIndex.others.forEach { caseID, number in
@@ -74,7 +74,7 @@ extension Engine {
         }
 
         var live = [Bool](repeating: false, count: slotKeys.count)
-        slotIDs.forEach { _, slot in live[Int(slot)] = true }
+        slotIDs.forEach { slot in live[Int(slot)] = true }
         try out.u64(UInt64(slotKeys.count))
         for slot in slotKeys.indices {
             let key = slotKeys[slot]
@@ -160,13 +160,13 @@ extension Engine {
             caseChanged.append(false)
         }
 
-        let shards = try input.count(atMost: 1 << TextIndex.shardBits, "index shards")
-        guard shards == caseIndex.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
+        let shards = try input.count(atMost: 1 << WordTable.shardBits, "index shards")
+        guard shards == caseIndex.words.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
         for shard in 0..<shards {
             // A word names case number + 1.
             let (words, count) = try Self.readTable(from: input, "index shard", of: UInt64.self) { $0 & 0xFFFF_FFFF <= UInt64(cases) }
-            caseIndex.shards[shard] = words
-            caseIndex.shardCounts[shard] = count
+            caseIndex.words.shards[shard] = words
+            caseIndex.words.shardCounts[shard] = count
         }
         let others = try input.count(atMost: cases, "non-ASCII case ids")
         for _ in 0..<others {
@@ -176,7 +176,6 @@ extension Engine {
         }
 
         let slots = try input.count(atMost: Int(Int32.max), "keys")
-        var liveSlots = 0
         for slot in 0..<slots {
             let live = try input.u8()
             let key = AggregateKey(window: try input.u32(), region: try input.u32(), agency: try input.u32())
@@ -188,15 +187,14 @@ extension Engine {
             slotSequence.append(0)
             slotDirty.append(false)
             if live == 1 {
-                slotIDs[key] = Int32(slot)
-                liveSlots += 1
+                guard slotID(of: key) == nil else { throw ImageError.corrupt("key of slot \(slot) repeats") }
+                slotIDs.insert(number: Int32(slot), hash: key.tableHash)
                 // Counted as published by `markAllPublished()`, as a restore from records is.
                 touch(Int32(slot))
             } else {
                 freeSlots.append(Int32(slot))
             }
         }
-        guard slotIDs.count == liveSlots else { throw ImageError.corrupt("keys repeat") }
         guard try input.u32() == Self.imageEnd else { throw ImageError.corrupt("no end mark") }
         return cases
     }

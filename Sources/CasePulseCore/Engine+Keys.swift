@@ -97,7 +97,7 @@ extension Engine {
 
     func slot(_ key: AggregateKey) -> Int32 {
         if let slot = recentSlots.slot(of: key) { return slot }
-        if let slot = slotIDs[key] {
+        if let slot = slotID(of: key) {
             recentSlots.remember(key, slot: slot)
             return slot
         }
@@ -114,9 +114,14 @@ extension Engine {
             slotSequence.append(0)
             slotDirty.append(false)
         }
-        slotIDs[key] = slot
+        slotIDs.insert(number: slot, hash: key.tableHash)
         recentSlots.remember(key, slot: slot)
         return slot
+    }
+
+    /// The slot of `key` in the key map, if it has one.
+    func slotID(of key: AggregateKey) -> Int32? {
+        slotIDs.find(hash: key.tableHash) { slotKeys[Int($0)] == key }
     }
 
     /// The text form of a slot's key. Not kept: the publish path writes names as bytes, and

@@ -165,11 +165,12 @@ extension Engine {
         oldestKeptDay = oldest
         forgetSlotLists(keepingCapacity: true)
         var expired: [(key: AggregateKey, slot: Int32)] = []
-        slotIDs.forEach { key, slot in
+        slotIDs.forEach { slot in
+            let key = slotKeys[Int(slot)]
             if Window(code: key.window).isDay && !keepsDay(key.window) { expired.append((key, slot)) }
         }
         for (key, slot) in expired {
-            slotIDs[key] = nil
+            slotIDs.remove(hash: key.tableHash) { $0 == slot }
             aggregates[Int(slot)] = Aggregate()
             touch(slot)
             retiredSlots.append(slot)

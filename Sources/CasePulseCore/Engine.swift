@@ -48,7 +48,9 @@ public final class Engine {
     @exclusivity(unchecked) var regionNodeIDs: [RegionCode: UInt32] = [:]
     @exclusivity(unchecked) var regionPaths: [String] = [""]
 
-    let slotIDs = ShardedDictionary<AggregateKey, Int32>()
+    /// The slot of each live key, by the key's hash: the keys themselves are in ``slotKeys``
+    /// (``slotID(of:)``).
+    let slotIDs = WordTable()
     let slotKeys = SegmentedArray<AggregateKey>()
     let aggregates = SegmentedArray<Aggregate>()
     let slotSequence = SegmentedArray<UInt64>()

@@ -55,7 +55,8 @@ extension Engine {
             .init(
                 name: "aggregates",
                 bytes: aggregates.allocatedBytes + slotKeys.allocatedBytes + slotSequence.allocatedBytes
-                    + slotDirty.allocatedBytes + slotIDs.allocatedBytes),
+                    + slotDirty.allocatedBytes),
+            .init(name: "key map", bytes: slotIDs.allocatedBytes),
             .init(name: "beneficiaries per key", bytes: parties),
             .init(
                 name: "key lists per place and day",

@@ -14,24 +14,17 @@
 /// text of ASCII and these is indexed by its ASCII form. Any other non-ASCII text cannot equal an
 /// ASCII one and is kept in a small map of `String`s, which compares them as the contract says.
 ///
-/// Sharded like ``ShardedDictionary``: growing doubles one shard of 256, so no insertion stops the
+/// The words are a ``WordTable``: growing doubles one shard of 256, so no insertion stops the
 /// engine's writer for long. One owner, one thread.
 final class TextIndex {
-    static var shardBits: Int { 8 }
-    static var initialCapacity: Int { 8 }
-
-    /// Word tables, one per shard; the slot of a word is its tag masked, so growing needs no hash.
-    /// (Internal for ``Engine/writeImage(to:)``, which stores them as they are.)
-    @exclusivity(unchecked) var shards: [ContiguousArray<UInt64>]
-    @exclusivity(unchecked) var shardCounts: [Int]
+    /// The texts indexed by bytes (internal for ``Engine/writeImage(to:)``, which stores its
+    /// tables as they are).
+    let words = WordTable()
     /// Texts not indexed by bytes (see above).
     let others = ShardedDictionary<String, Int32>()
 
     /// An empty index.
-    init() {
-        shards = Array(repeating: [], count: 1 << Self.shardBits)
-        shardCounts = Array(repeating: 0, count: 1 << Self.shardBits)
-    }
+    init() {}
 
     /// The key a text is indexed by.
     enum Key {
@@ -72,7 +65,7 @@ final class TextIndex {
     /// look-up, for bytes at hand), looking at stored texts with `id(number)`.
     @inline(__always)
     func find(ascii bytes: UnsafeRawBufferPointer, hash: UInt64, id: (Int32) -> TextRef, in texts: TextArena) -> Int32? {
-        find(hash: hash) { number in texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 } }
+        words.find(hash: hash) { number in texts.withBytes(id(number)) { compareBytes($0, bytes) == 0 } }
     }
 
     /// Whether `bytes` are ASCII: then they are their text's one spelling, and index it themselves.
@@ -89,7 +82,7 @@ final class TextIndex {
         case .string(let text):
             others[text] = number
         case .bytes(_, let hash):
-            insert(number: number, hash: hash)
+            words.insert(number: number, hash: hash)
         }
     }
 
@@ -100,53 +93,13 @@ final class TextIndex {
         }
     }
 
-    @inline(__always)
-    private func find(hash: UInt64, _ matches: (Int32) -> Bool) -> Int32? {
-        let shard = Int(truncatingIfNeeded: hash >> 56)
-        let tag = hash & 0xFFFF_FFFF
-        return shards[shard].withUnsafeBufferPointer { words in
-            guard !words.isEmpty else { return nil }
-            let mask = words.count - 1
-            var index = Int(truncatingIfNeeded: tag) & mask
-            while true {
-                let word = words[index]
-                if word == 0 { return nil }
-                if word >> 32 == tag {
-                    let number = Int32(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1
-                    if matches(number) { return number }
-                }
-                index = (index + 1) & mask
-            }
-        }
-    }
-
     /// Adds `number` under the ``StableHash`` of its ASCII text, which is not in the index.
     func insert(number: Int32, hash: UInt64) {
-        let shard = Int(truncatingIfNeeded: hash >> 56)
-        // At most three quarters full, so probes stay short.
-        if (shardCounts[shard] + 1) * 4 > shards[shard].count * 3 {
-            let old = shards[shard]
-            var grown = ContiguousArray<UInt64>(repeating: 0, count: Swift.max(Self.initialCapacity, old.count * 2))
-            for word in old where word != 0 { Self.place(word, in: &grown) }
-            shards[shard] = grown
-        }
-        Self.place((hash & 0xFFFF_FFFF) << 32 | UInt64(UInt32(number) + 1), in: &shards[shard])
-        shardCounts[shard] += 1
-    }
-
-    @inline(__always)
-    private static func place(_ word: UInt64, in words: inout ContiguousArray<UInt64>) {
-        let mask = words.count - 1
-        var index = Int(truncatingIfNeeded: word >> 32) & mask
-        while words[index] != 0 { index = (index + 1) & mask }
-        words[index] = word
+        words.insert(number: number, hash: hash)
     }
 
     /// Bytes the index takes: its word tables and the map of other texts (not the arena's bytes).
     var allocatedBytes: Int {
-        shards.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride } + others.allocatedBytes
+        words.allocatedBytes + others.allocatedBytes
     }
-
-    /// Texts in the fullest shard (for tests: the split is even).
-    var largestShardCount: Int { shardCounts.max() ?? 0 }
 }

@@ -376,9 +376,9 @@ struct E {
         let keys = engine.slotKeys.indices.map { engine.slotKeys[$0] }
         let remembered = keys.filter { engine.recentSlots.slot(of: $0) != nil }
         #expect(remembered.count > keys.count / 2)
-        #expect(remembered.allSatisfy { engine.recentSlots.slot(of: $0) == engine.slotIDs[$0] })
+        #expect(remembered.allSatisfy { engine.recentSlots.slot(of: $0) == engine.slotID(of: $0) })
         engine.advanceClock(toUnixSeconds: E.time("2022-10-03T00:30:00+08:00") / 1_000_000_000)
-        let removed = keys.filter { engine.slotIDs[$0] == nil }
+        let removed = keys.filter { engine.slotID(of: $0) == nil }
         #expect(removed.count == 10, "the day window of 2022-10-01: five region levels, two agencies")
         #expect(removed.contains { remembered.contains($0) }, "the removed keys were remembered before")
         #expect(removed.allSatisfy { engine.recentSlots.slot(of: $0) == nil })
@@ -386,7 +386,7 @@ struct E {
         engine.publishChanges { _ in }
         engine.apply(E.make("f3", .filed, case: "c3", at: "2022-10-03T09:00:00+08:00", region: "370829", agency: "zrzy"))
         let now = engine.slotKeys.indices.map { engine.slotKeys[$0] }
-        #expect(now.allSatisfy { engine.recentSlots.slot(of: $0) == nil || engine.recentSlots.slot(of: $0) == engine.slotIDs[$0] })
+        #expect(now.allSatisfy { engine.recentSlots.slot(of: $0) == nil || engine.recentSlots.slot(of: $0) == engine.slotID(of: $0) })
     }
 }
 

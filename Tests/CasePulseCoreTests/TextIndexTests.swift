@@ -11,7 +11,7 @@ import Testing
         for number in stride(from: 0, to: count, by: 7) { #expect(engine.caseNumber("370812-2022-\(number)") == number) }
         #expect(engine.caseCount == count)
         #expect(engine.existingCase(TextIndex.key("370812-2022-\(count)")) == nil)
-        #expect(engine.caseIndex.largestShardCount < 2 * count / 256)
+        #expect(engine.caseIndex.words.largestShardCount < 2 * count / 256)
     }
 
     /// Case ids are compared as Swift strings: canonically equivalent spellings are one case,
