@@ -32,7 +32,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Events journaled between two checkpoints (one also runs every 60 s with events pending).
     public var checkpointEvents = 200_000
     /// Receive high-water mark of the ingest sockets, in messages per producer connection.
-    public var ingestHighWaterMark: Int32 = 100_000
+    public var ingestHighWaterMark: Int32 = 10_000
     /// Server secret certificate; CURVE on every endpoint (tcp and ipc) when set.
     public var curveCert: String?
     /// Directory of producers' public certificates.

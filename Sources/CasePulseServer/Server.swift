@@ -48,8 +48,9 @@ public final class Server: Service, Sendable {
         }
         // An event waiting in an ingest socket's queue then holds a copy of its own bytes (about
         // 460 B with libzmq's bookkeeping) rather than a share of the 18 KiB buffer it was read
-        // into (about 690 B): at the default `ingest-hwm` a full backlog takes some 46 MB instead
-        // of 69 MB, and that memory comes on top of the engine's at the daemon's peak.
+        // into (about 690 B): at the default `ingest-hwm` a full backlog takes some 4.6 MB instead
+        // of 6.9 MB per connection, and that memory comes on top of the engine's at the daemon's
+        // peak.
         do { try self.context.setReceivesWithoutCopy(false) } catch {
             logger.debug("libzmq keeps zero-copy receive on (\(error)): queued events cost more memory")
         }

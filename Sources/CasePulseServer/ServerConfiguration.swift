@@ -25,8 +25,10 @@ public struct ServerConfiguration: Sendable {
     /// Receive high-water mark of the ingest sockets (messages queued per connection). A queued
     /// event of the bench's 231 bytes costs the daemon about 460 bytes (its copy and libzmq's two
     /// 64-byte message slots; zero-copy receive is off), so the default bounds a connection's
-    /// backlog to about 46 MB, and absorbs some 0.4 s of the daemon's full ingest rate.
-    public var ingestHighWaterMark: Int32 = 100_000
+    /// backlog to about 4.6 MB: some 30 ms of the daemon's full ingest rate, or a second of a
+    /// 10,000 events/s producer held up. The bound is per connection: a hundred producers could
+    /// hold a hundred times as much.
+    public var ingestHighWaterMark: Int32 = 10_000
     /// Most messages handled from one socket before the loop looks at the others.
     public var batchSize = 4096
     /// The engine's calendar and retention.

@@ -61,7 +61,7 @@ import Testing
         let line = harness.reloader.reload()
         #expect(line == "reloaded configuration from \(harness.path): nothing changed; not applied, needs a restart: checkpoint-events, ingest-hwm")
         #expect(harness.reloader.configuration.checkpointEvents == 200_000)
-        #expect(harness.reloader.configuration.ingestHighWaterMark == 100_000)
+        #expect(harness.reloader.configuration.ingestHighWaterMark == 10_000)
         #expect(harness.commands.commands.withLock { $0 }.isEmpty)
     }
 

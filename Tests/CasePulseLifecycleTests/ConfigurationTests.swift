@@ -169,9 +169,9 @@ import Testing
     @Test func theCheckpointIntervalAndTheIngestHighWaterMarkComeFromEverySource() throws {
         let defaults = try ConfigurationLoader(environment: Self.home).load()
         #expect(defaults.checkpointEvents == 200_000)
-        #expect(defaults.ingestHighWaterMark == 100_000)
+        #expect(defaults.ingestHighWaterMark == 10_000)
         #expect(defaults.serverConfiguration.checkpointEvents == 200_000)
-        #expect(defaults.serverConfiguration.ingestHighWaterMark == 100_000)
+        #expect(defaults.serverConfiguration.ingestHighWaterMark == 10_000)
 
         let path = try file("checkpoint-events = 5000\ningest-hwm = 20000\n")
         let fromFile = try ConfigurationLoader(configFlag: path, environment: Self.home).load()
