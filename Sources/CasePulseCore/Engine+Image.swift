@@ -299,8 +299,9 @@ extension Engine {
     /// Writes a beneficiary table as it is held: its size, how many parties it counts, the table's
     /// words, then the repeated parties with their counts.
     private static func write(_ parties: PartyCounts, to out: ImageEncoder) throws {
-        try writeTable(ContiguousArray(parties.words.dropFirst()), count: parties.count, to: out)
-        let repeats = parties.repeats ?? [:]
+        let image = parties.image
+        try writeTable(image.table, count: image.count, to: out)
+        let repeats = image.repeats
         try out.u64(UInt64(repeats.count))
         for (party, count) in repeats {
             try out.u32(party)
@@ -311,23 +312,23 @@ extension Engine {
     /// Reads a table ``write(_:to:)`` wrote, checked as ``readTable(from:_:of:atMost:valid:)``
     /// checks, and every repeated party in the table, marked so, with a count of at least 2.
     private static func readParties(from input: ImageDecoder) throws -> PartyCounts {
-        var parties = PartyCounts()
         let (table, count) = try readTable(from: input, "beneficiary table", of: UInt32.self, atMost: 1 << 31) { word in
             word >> 1 != 0 && word >> 1 <= PartyCounts.partyLimit
         }
+        var parties = PartyCounts(imageTable: table, count: count)
         let repeated = table.reduce(0) { $0 + Int($1 & 1) }
-        if !table.isEmpty { parties.words = [UInt32(count)] + table }
         let repeats = try input.count(atMost: repeated, "repeated beneficiaries")
         guard repeats == repeated else { throw ImageError.corrupt("\(repeated) repeated beneficiaries, \(repeats) counts") }
+        var counts: [UInt32: UInt32] = [:]
         for _ in 0..<repeats {
             let party = try input.u32()
             let references = try input.u32()
-            guard references >= 2, party < PartyCounts.partyLimit, parties.isRepeated(party), parties.repeats?[party] == nil else {
+            guard references >= 2, party < PartyCounts.partyLimit, parties.isRepeated(party), counts[party] == nil else {
                 throw ImageError.corrupt("repeated beneficiary \(party) counted \(references) times")
             }
-            if parties.repeats == nil { parties.repeats = [:] }
-            parties.repeats?[party] = references
+            counts[party] = references
         }
+        parties.setRepeats(counts)
         return parties
     }
 

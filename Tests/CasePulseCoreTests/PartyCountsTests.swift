@@ -49,6 +49,50 @@ import Testing
         #expect(parties.references(of: 7) == 0 && parties.count == 999)
     }
 
+    /// One party named by one case is held inline, allocating nothing; a second case naming it or
+    /// a second party makes a table, and a table emptied is let go.
+    @Test func onePartyNamedByOneCaseAllocatesNothing() {
+        var parties = PartyCounts()
+        parties.add(42)
+        #expect(parties.allocatedBytes == 0 && parties.count == 1 && parties.references(of: 42) == 1)
+        #expect(parties.references(of: 41) == 0 && !parties.isRepeated(42))
+        parties.remove(41)
+        #expect(parties.count == 1)
+        parties.add(42)
+        #expect(parties.allocatedBytes > 0 && parties.count == 1 && parties.references(of: 42) == 2)
+        parties.remove(42)
+        parties.remove(42)
+        #expect(parties.isEmpty && parties.allocatedBytes == 0)
+        parties.add(7)
+        parties.add(8)
+        #expect(parties.allocatedBytes > 0 && parties.count == 2)
+        parties.remove(8)
+        #expect(parties.references(of: 7) == 1 && parties.count == 1)
+        parties.remove(7)
+        #expect(parties.isEmpty && parties.allocatedBytes == 0)
+    }
+
+    /// An engine image stores a party held inline as the one-party table it used to be, and reads
+    /// such a table back inline; tables of more parties, and repeats, read back as they were.
+    @Test func imagesHoldAnInlinePartyAsItsSmallestTable() {
+        var one = PartyCounts()
+        one.add(1_234)
+        var table = PartyCounts()
+        table.add(1_234)
+        table.add(99)
+        table.remove(99)
+        #expect(one.image.table == table.image.table && one.image.count == 1)
+        var read = PartyCounts(imageTable: one.image.table, count: one.image.count)
+        read.setRepeats([:])
+        #expect(read == one && read.allocatedBytes == 0)
+        var repeated = PartyCounts()
+        repeated.add(5)
+        repeated.add(5)
+        var readRepeated = PartyCounts(imageTable: repeated.image.table, count: repeated.image.count)
+        readRepeated.setRepeats(repeated.image.repeats)
+        #expect(readRepeated == repeated && readRepeated.references(of: 5) == 2)
+    }
+
     /// Equality is by parties and counts, not by where they sit in the table.
     @Test func equalityIgnoresOrder() {
         var forward = PartyCounts()
