@@ -193,6 +193,24 @@ import Testing
         #expect(throws: ImageError.self) { try Self.restored(from: [bytes]) }
     }
 
+    /// An image that lists one key for two live slots is refused: the key map keeps no keys of
+    /// its own, so the restore looks each key up before it takes it.
+    @Test func anImageThatRepeatsAKeyIsRefused() throws {
+        let original = Engine(configuration: Self.configuration)
+        original.apply(E.make("f1", .filed, case: "c1", at: "2022-10-02T09:00:00+08:00"))
+        original.publishChanges { _ in }
+        var bytes = try Self.image(of: original, blockSize: 1 << 20).flatMap { $0 }
+        #expect(try Self.restored(from: [bytes]).values(under: "/m/") == original.values(under: "/m/"))
+        // Each slot: u8 live, u32 window, u32 region node, u32 agency, then its figures.
+        func record(_ key: AggregateKey) -> [UInt8] {
+            [1] + [key.window, key.region, key.agency].flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        }
+        let first = record(original.slotKeys[0]), second = record(original.slotKeys[1])
+        let start = try #require(bytes.indices.first { bytes[$0...].starts(with: second) })
+        bytes.replaceSubrange(start..<(start + second.count), with: first)
+        #expect(throws: ImageError.self) { try Self.restored(from: [bytes]) }
+    }
+
     @Test func anEngineThatHoldsStateRefusesAnImage() throws {
         let original = Engine(configuration: Self.configuration)
         let events = Self.events(seed: 6)
