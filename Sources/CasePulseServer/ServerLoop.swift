@@ -255,7 +255,8 @@ final class ServerLoop {
     /// checkpoint, which allocates tens of megabytes of its own (the copies of the changed cases,
     /// the sorted keys). glibc keeps what a thread frees in that thread's arena: the ingest backlog,
     /// drained by now, stays resident in libzmq's I/O thread's arena (44 MiB after a full backlog
-    /// of 100,000 events), the last routine checkpoint's copies in its writer's. Without this the
+    /// of 100,000 events, when that was `ingest-hwm`'s default), the last routine checkpoint's
+    /// copies in its writer's. Without this the
     /// final checkpoint's allocations came on top of them, and the stop was the daemon's peak.
     private func returnFreedMemory() {
         #if canImport(Glibc)
