@@ -2,9 +2,9 @@
 ///
 /// A key that counts one party named by one case — most keys of one day and one town — holds it
 /// inline and allocates nothing (at a million cases a third of the keys, whose one-party tables
-/// took 57 bytes each). Otherwise one array of 32-bit words: `words[0]` is the number of distinct parties, and the rest an
-/// open-addressing table, probed linearly, of `(party + 1) << 1 | repeated`, where `0` is an empty
-/// word. A party that one case names — nearly all of them — costs one word and nothing else; the
+/// took 57 bytes each). Otherwise one array of 32-bit words: `words[0]` is the number of distinct
+/// parties, and the rest an open-addressing table, probed linearly, of
+/// `(party + 1) << 1 | repeated`, where `0` is an empty word. A party that one case names — nearly all of them — costs one word and nothing else; the
 /// count of a party that more than one case names is kept in `repeats`, a map that most aggregates
 /// never allocate. Parties are below ``partyLimit``; the engine interns at most one per case, and
 /// numbers cases with `Int32`.
