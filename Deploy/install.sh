@@ -11,6 +11,7 @@
 #   PREFIX=/usr DESTDIR=/tmp/stage Deploy/install.sh --no-build   # staging, as package-deb.sh does
 #
 # Options: --no-build (use the binaries already in .build/release, or in $BIN_DIR), --no-systemctl.
+# VERSION=x.y.z names that version in the man pages' headers (package-deb.sh passes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,12 @@ if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+version=${VERSION:-}
+if [ -n "$version" ] && ! [[ "$version" =~ ^[0-9A-Za-z.+~-]+$ ]]; then
+    echo "install.sh: VERSION=$version is not a version (digits, letters and . + ~ -)" >&2
+    exit 2
+fi
+
 if [ "$build" -eq 1 ]; then
     Deploy/dependencies.sh
     swift build -c release --static-swift-stdlib
@@ -47,7 +54,12 @@ install -d -m 0755 "$DESTDIR$PREFIX/bin" "$DESTDIR$UNIT_DIR" "$DESTDIR/etc/casep
 install -m 0755 -s "$bin/casepulsed" "$bin/casepulse" "$DESTDIR$PREFIX/bin/"
 for page in Deploy/man/casepulse.1 Deploy/man/casepulsed.8; do
     target="$DESTDIR$MANDIR/man${page##*.}/$(basename "$page").gz"
-    gzip -9nc "$page" >"$target"
+    if [ -n "$version" ]; then
+        # The .TH line's fourth field, "casepulse 0.1.0", names the version installed.
+        sed "/^\.TH /s/\"casepulse [^\"]*\"/\"casepulse $version\"/" "$page" | gzip -9nc >"$target"
+    else
+        gzip -9nc "$page" >"$target"
+    fi
     chmod 0644 "$target"
 done
 sed "s|^ExecStart=/usr/bin/casepulsed|ExecStart=$PREFIX/bin/casepulsed|" Deploy/casepulsed.service \

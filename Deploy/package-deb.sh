@@ -24,7 +24,7 @@ if [ -z "$build_flag" ]; then
     Deploy/dependencies.sh
     swift build -c release --static-swift-stdlib
 fi
-PREFIX=/usr DESTDIR="$root" UNIT_DIR=/lib/systemd/system Deploy/install.sh --no-build >/dev/null
+VERSION="$version" PREFIX=/usr DESTDIR="$root" UNIT_DIR=/lib/systemd/system Deploy/install.sh --no-build >/dev/null
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/casepulsed" "$root/usr/bin/casepulse"
 
 doc="$root/usr/share/doc/$name"

@@ -1,0 +1,59 @@
+import CasePulseTestKit
+import Foundation
+import Testing
+
+/// `Deploy/install.sh` staged into a temporary `DESTDIR`, with stand-in binaries: the man pages it
+/// installs name the version it was given (`package-deb.sh` passes its own), and a version that is
+/// not one is refused before anything is installed.
+@Suite struct InstallScriptTests {
+    /// The source tree this test was built from.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs `install.sh --no-build` into `directory/stage` with `version` (none when `nil`);
+    /// returns its exit status and standard error.
+    static func install(into directory: String, version: String?) throws -> (status: Int32, stderr: String) {
+        let binaries = "\(directory)/bin"
+        try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
+        // ELF executables, which `install -s` can strip.
+        for name in ["casepulsed", "casepulse"] where !FileManager.default.fileExists(atPath: "\(binaries)/\(name)") {
+            try FileManager.default.copyItem(atPath: "/bin/true", toPath: "\(binaries)/\(name)")
+        }
+        // An empty VERSION is no version, as install.sh reads it.
+        let run = try CompletedProcess.run(
+            root.appendingPathComponent("Deploy/install.sh"), ["--no-build"],
+            environment: ["BIN_DIR": binaries, "PREFIX": "/usr", "DESTDIR": "\(directory)/stage", "VERSION": version ?? ""])
+        return (run.status, run.stderr)
+    }
+
+    /// The `.TH` line of an installed, gzipped man page.
+    static func header(of page: String) throws -> String {
+        let text = try CompletedProcess.run(URL(fileURLWithPath: "/bin/gzip"), ["-dc", page]).stdout
+        return text.split(separator: "\n").first { $0.hasPrefix(".TH ") }.map(String.init) ?? ""
+    }
+
+    @Test func theManPagesNameTheVersionInstalled() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-install"), directory = scratch.path
+        let (status, stderr) = try Self.install(into: directory, version: "9.8.7~rc1")
+        #expect(status == 0, "\(stderr)")
+        let man = "\(directory)/stage/usr/share/man"
+        #expect(try Self.header(of: "\(man)/man8/casepulsed.8.gz").contains("\"casepulse 9.8.7~rc1\" \"System Administration\""))
+        #expect(try Self.header(of: "\(man)/man1/casepulse.1.gz").contains("\"casepulse 9.8.7~rc1\" \"User Commands\""))
+    }
+
+    @Test func withoutAVersionThePagesAreInstalledAsTheyAre() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-install"), directory = scratch.path
+        #expect(try Self.install(into: directory, version: nil).status == 0)
+        let source = try String(contentsOf: Self.root.appendingPathComponent("Deploy/man/casepulsed.8"), encoding: .utf8)
+        let header = try Self.header(of: "\(directory)/stage/usr/share/man/man8/casepulsed.8.gz")
+        #expect(!header.isEmpty && source.contains(header))
+    }
+
+    @Test func aVersionThatIsNotOneIsRefusedBeforeAnythingIsInstalled() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-install"), directory = scratch.path
+        let (status, stderr) = try Self.install(into: directory, version: "1\"; rm -rf x")
+        #expect(status == 2)
+        #expect(stderr.contains("is not a version"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/stage"))
+    }
+}
