@@ -9,7 +9,9 @@
 /// needs no hash. Removal shifts the following words back (``LinearProbing``), so no tombstones
 /// pile up. One owner, one thread.
 final class WordTable {
+    /// Bits of the hash (its top ones) that pick a shard.
     static var shardBits: Int { 8 }
+    /// Words of a shard's first table.
     static var initialCapacity: Int { 8 }
 
     /// Word tables, one per shard (internal for ``Engine/writeImage(to:)``, which stores them as
