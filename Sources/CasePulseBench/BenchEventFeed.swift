@@ -1,3 +1,6 @@
+import CasePulseCore
+import Foundation
+
 /// Event messages for the benchmark: the same ~230-byte `case.v1` JSON bodies for every
 /// measurement, rendered into one reusable buffer by patching fixed-width digit fields of a
 /// template, so producing a message costs a few dozen byte stores and no allocation.
@@ -11,6 +14,11 @@ public struct BenchEventFeed {
     /// Added to every case number, so that separate runs against one daemon never share a case.
     public let caseOffset: Int
     private var templates: [BenchTemplate]
+
+    /// The calendar the feed's events are counted under when this process runs the engine itself:
+    /// their own zone (+08:00), and every day kept, as the bench's daemons run (`--day-retention 0`).
+    public static let engineConfiguration = EngineConfiguration(
+        timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
 
     /// The body bytes of the most recent ``render(_:)``.
     public private(set) var body: [UInt8] = []

@@ -96,28 +96,34 @@ public struct BenchReport: Sendable {
     /// ingest target's share of the transport ceiling, and the live engine's memory per case.
     public static func liveApplyMarkdown(_ live: LiveApplyRun.Figures) -> String {
         let perCase = Double(live.residentGrowthBytes) / Double(max(1, live.cases))
-        let tables = live.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, live.cases))" }
         return "| measure | figure | ratio / target |\n|---|---|---|\n"
             + "| the engine alone, live: \(live.events.grouped) events decoded in place, applied at once, published every \(LiveApplyRun.publishEvery.grouped) | \(rate(live.eventsPerSecond)) ev/s | \(fixed(1_000_000 / live.eventsPerSecond, 2)) µs per event |\n"
             + "| memory per case of the live engine (VmRSS growth / \(live.cases.grouped) cases: its tables and the allocator's slack; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B (the daemon's peak adds its backlog and idle size) |\n"
-            + "| live engine tables per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(live.memory.totalBytes, live.cases)) | — |\n"
+            + tablesRow(live, named: "live engine tables")
     }
 
     static func replayRow(_ replay: ReplayRun.Figures, ceiling: Double?) -> String {
-        let versusCeiling = ceiling.map { "; \(fixed(replay.eventsPerSecond / $0, 2)) × ceiling" } ?? ""
-        return "| replay of the journal (read, decode, apply), \(replay.events.grouped) events | \(rate(replay.eventsPerSecond)) ev/s | \(fixed(replay.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s\(versusCeiling) |\n"
+        let run = replay.engine
+        let versusCeiling = ceiling.map { "; \(fixed(run.eventsPerSecond / $0, 2)) × ceiling" } ?? ""
+        return "| replay of the journal (read, decode, apply), \(run.events.grouped) events | \(rate(run.eventsPerSecond)) ev/s | \(fixed(run.eventsPerSecond / 2_000_000, 2)) × target 2M ev/s\(versusCeiling) |\n"
     }
 
     static func checkpointRow(_ replay: ReplayRun.Figures) -> String {
-        "| the first checkpoint after the replay: \(replay.cases.grouped) cases copied off the engine and written as records | \(fixed(replay.checkpointSeconds, 2)) s | \(rate(Double(replay.cases) / replay.checkpointSeconds)) cases/s |\n"
+        "| the first checkpoint after the replay: \(replay.engine.cases.grouped) cases copied off the engine and written as records | \(fixed(replay.checkpointSeconds, 2)) s | \(rate(Double(replay.engine.cases) / replay.checkpointSeconds)) cases/s |\n"
     }
 
     static func replayMemoryRow(_ replay: ReplayRun.Figures) -> String {
-        guard replay.cases > 0 else { return "" }
-        let perCase = Double(replay.residentGrowthBytes) / Double(replay.cases)
-        let tables = replay.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, replay.cases))" }
-        return "| memory per case of the replay in process (VmRSS growth / \(replay.cases.grouped) cases: the engine, the allocator's slack and the replay's deferred figures; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
-            + "| engine tables per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(replay.memory.totalBytes, replay.cases)) | — |\n"
+        let run = replay.engine
+        guard run.cases > 0 else { return "" }
+        let perCase = Double(run.residentGrowthBytes) / Double(run.cases)
+        return "| memory per case of the replay in process (VmRSS growth / \(run.cases.grouped) cases: the engine, the allocator's slack and the replay's deferred figures; no ingest backlog) | \(Int(perCase.rounded())) B | target ≤ 400 B |\n"
+            + tablesRow(run, named: "engine tables")
+    }
+
+    /// The row of `run`'s engine tables per case, table by table, and their total.
+    static func tablesRow(_ run: EngineRunFigures, named name: String) -> String {
+        let tables = run.memory.tables.map { "\($0.name) \(perCaseBytes($0.bytes, run.cases))" }
+        return "| \(name) per case, allocated (\(tables.joined(separator: ", "))) | \(perCaseBytes(run.memory.totalBytes, run.cases)) | — |\n"
     }
 
     /// `bytes` shared out over `cases`, as whole bytes: `483 B`.

@@ -198,7 +198,7 @@ public enum BenchRunner {
         progress("replay: \(options.replayEvents) journal events")
         let replay = try ReplayRun.measure(
             events: options.replayEvents, stateDirectory: work.appendingPathComponent("state-replay").path)
-        progress("  \(BenchReport.rate(replay.eventsPerSecond)) ev/s")
+        progress("  \(BenchReport.rate(replay.engine.eventsPerSecond)) ev/s")
         return replay
     }
 

@@ -19,8 +19,7 @@ enum JournalCeiling {
     static func measure(stateDirectory: String, rate: Double, count: Int, warmup: Int) throws -> LatencyRun.Figures {
         let store = try StateStore(directory: stateDirectory, fsync: .batch)
         // As a daemon's start does: the journal's first files made ready before any event.
-        let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
-        _ = try store.recover(configuration: configuration)
+        _ = try store.recover(configuration: BenchEventFeed.engineConfiguration)
         var feed = BenchEventFeed(eventsPerCase: 1)
         var histogram = LatencyRun.histogram()
         let period = 1e9 / rate

@@ -11,33 +11,18 @@ import Foundation
 /// per case — the part of the daemon's peak that grows with cases.
 public enum LiveApplyRun {
     /// Live-apply figures.
-    public struct Figures: Sendable {
-        /// Events applied.
-        public var events: Int
-        /// Seconds the decoding, applying and publishing took.
-        public var seconds: Double
-        /// Events applied per second.
-        public var eventsPerSecond: Double { Double(events) / seconds }
-        /// Cases the engine holds at the end.
-        public var cases: Int
-        /// Growth of this process's resident set (`VmRSS`) over the run: the engine's tables and
-        /// the allocator's slack.
-        public var residentGrowthBytes: Int
-        /// The engine's tables, table by table.
-        public var memory: EngineMemory
-    }
+    public typealias Figures = EngineRunFigures
 
     /// Events between two publishes.
     static let publishEvery = 32_768
 
     /// Applies `events` events of the benchmark's feed (three per case) to a new engine.
     static func measure(events: Int) throws -> Figures {
-        let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
         let decoder = EventDecoder()
         var feed = BenchEventFeed(eventsPerCase: 3)
         let residentBefore = DaemonProcess.statusField("VmRSS", pid: getpid())
         let started = ContinuousClock.now
-        let engine = Engine(configuration: configuration)
+        let engine = Engine(configuration: BenchEventFeed.engineConfiguration)
         var published = 0
         for index in 0..<events {
             let refusal: Refusal? = feed.withBody(index) { body in

@@ -9,20 +9,9 @@ import Foundation
 public enum ReplayRun {
     /// Replay figures.
     public struct Figures: Sendable {
-        /// Events replayed.
-        public var events: Int
-        /// Seconds the recovery took.
-        public var seconds: Double
-        /// Events replayed per second.
-        public var eventsPerSecond: Double { Double(events) / seconds }
-        /// Cases the replay rebuilt.
-        public var cases: Int
-        /// Growth of this process's resident set (`VmRSS`) while the engine was rebuilt: the
-        /// engine's own memory, SQLite's page cache and what the allocator kept of the replay's
-        /// deferred figures, without any ingest backlog.
-        public var residentGrowthBytes: Int
-        /// The rebuilt engine's tables, table by table.
-        public var memory: EngineMemory
+        /// The replay: events replayed, the seconds the recovery took, the cases it rebuilt, the
+        /// resident set's growth meanwhile and the rebuilt engine's tables.
+        public var engine: EngineRunFigures
         /// Seconds the first checkpoint after the replay took — every replayed case copied off the
         /// engine and written as a record by the checkpoint writer, as a daemon's first checkpoint
         /// after a crash does.
@@ -32,11 +21,10 @@ public enum ReplayRun {
     /// Journals `events` events (three per case) into `stateDirectory` and times their recovery.
     static func measure(events: Int, stateDirectory: String) throws -> Figures {
         try write(events: events, stateDirectory: stateDirectory)
-        let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, dayRetentionDays: 0)
         let residentBefore = DaemonProcess.statusField("VmRSS", pid: getpid())
         let started = ContinuousClock.now
         let store = try StateStore(directory: stateDirectory, fsync: .batch)
-        let (engine, recovery) = try store.recover(configuration: configuration)
+        let (engine, recovery) = try store.recover(configuration: BenchEventFeed.engineConfiguration)
         let seconds = (ContinuousClock.now - started).seconds
         let residentGrowth = DaemonProcess.statusField("VmRSS", pid: getpid()) - residentBefore
         guard recovery.journalEvents == events, engine.caseCount == (events + 2) / 3 else {
@@ -48,8 +36,10 @@ public enum ReplayRun {
         try store.waitForCheckpoint()
         let checkpointSeconds = (ContinuousClock.now - checkpointStarted).seconds
         return Figures(
-            events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth),
-            memory: memory, checkpointSeconds: checkpointSeconds)
+            engine: EngineRunFigures(
+                events: events, seconds: seconds, cases: engine.caseCount, residentGrowthBytes: max(0, residentGrowth),
+                memory: memory),
+            checkpointSeconds: checkpointSeconds)
     }
 
     private static func write(events: Int, stateDirectory: String) throws {

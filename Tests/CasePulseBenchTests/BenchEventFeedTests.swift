@@ -69,8 +69,9 @@ extension String {
             bodyBytes: (244, 231), ceiling: 1_000_000, ceilingEvents: 300, sizes: [Self.size(cases: 100, peak: 30_000, withStop: 50_000)],
             latencies: [], sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil,
             replay: ReplayRun.Figures(
-                events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000,
-                memory: EngineMemory(tables: [.init(name: "case states", bytes: 13_600), .init(name: "texts", bytes: 8_000)], cases: 100),
+                engine: EngineRunFigures(
+                    events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000,
+                    memory: EngineMemory(tables: [.init(name: "case states", bytes: 13_600), .init(name: "texts", bytes: 8_000)], cases: 100)),
                 checkpointSeconds: 0.25),
             restartSeconds: 1, restartPeakBytes: 0, crashRestartSeconds: 3.5)
         let table = report.markdown

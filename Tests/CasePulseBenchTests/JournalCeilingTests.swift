@@ -33,7 +33,7 @@ import Testing
         let latency = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 300, p99: 2_410, p999: 3_350, max: 20_100)
         let journal = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 150, p99: 310, p999: 1_500, max: 9_000)
         let unsynced = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 220, p99: 480, p999: 900, max: 1_200)
-        let replay = ReplayRun.Figures(events: 0, seconds: 1, cases: 0, residentGrowthBytes: 0, memory: EngineMemory(tables: [], cases: 0), checkpointSeconds: 1)
+        let replay = ReplayRun.Figures(engine: EngineRunFigures(events: 0, seconds: 1, cases: 0, residentGrowthBytes: 0, memory: EngineMemory(tables: [], cases: 0)), checkpointSeconds: 1)
         let report = BenchReport(
             bodyBytes: (244, 231), ceiling: 1_000_000, ceilingEvents: 100, sizes: [], latencies: [latency],
             sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil, journalLatency: journal,

@@ -12,7 +12,7 @@ import Testing
         let options = BenchOptions(daemonBinary: "/nonexistent", replayEvents: 3_000, workDirectory: parent.path)
         var lines: [String] = []
         let figures = try BenchRunner.replay(options) { lines.append($0) }
-        #expect(figures.events == 3_000 && figures.cases == 1_000 && figures.eventsPerSecond > 0)
+        #expect(figures.engine.events == 3_000 && figures.engine.cases == 1_000 && figures.engine.eventsPerSecond > 0)
         let table = BenchReport.replayMarkdown(figures)
         #expect(table.contains("| replay of the journal (read, decode, apply), 3,000 events |"))
         #expect(table.contains("/ 1,000 cases"))

@@ -23,7 +23,7 @@ import Testing
         let transport = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 94, p99: 180, p999: 1_410, max: 3_740)
         let journal = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 150, p99: 310, p999: 1_500, max: 9_000)
         let latency = LatencyRun.Figures(rate: 10_000, sent: 100, events: 90, p50: 300, p99: 610, p999: 3_350, max: 20_100)
-        let replay = ReplayRun.Figures(events: 0, seconds: 1, cases: 0, residentGrowthBytes: 0, memory: .init(tables: [], cases: 0), checkpointSeconds: 1)
+        let replay = ReplayRun.Figures(engine: EngineRunFigures(events: 0, seconds: 1, cases: 0, residentGrowthBytes: 0, memory: .init(tables: [], cases: 0)), checkpointSeconds: 1)
         let report = BenchReport(
             bodyBytes: (244, 231), ceiling: 1_000_000, ceilingEvents: 100, sizes: [], latencies: [latency],
             sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil, journalLatency: journal,
