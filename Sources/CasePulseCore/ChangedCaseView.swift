@@ -66,9 +66,7 @@ public struct ChangedCaseView {
     /// The closing that counts, if any.
     public var closing: Event? { state.flags.contains(.closed) ? event(state.closing) : nil }
 
-    private func bytes(_ ref: TextRef) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: texts[ref.offset..<ref.offset + ref.length])
-    }
+    private func bytes(_ ref: TextRef) -> UnsafeRawBufferPointer { ref.bytes(in: texts) }
 
     private func party(_ ref: TextRef) -> UnsafeRawBufferPointer? { ref.isNone ? nil : bytes(ref) }
 

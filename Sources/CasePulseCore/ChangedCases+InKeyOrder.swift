@@ -20,8 +20,7 @@ extension ChangedCases {
         for (number, slice) in slices.enumerated() {
             slice.texts.bytes.withUnsafeBytes { texts in
                 for position in slice.caseIDs.indices {
-                    let ref = slice.caseIDs[position]
-                    let id = UnsafeRawBufferPointer(rebasing: texts[ref.offset..<ref.offset + ref.length])
+                    let id = slice.caseIDs[position].bytes(in: texts)
                     let start = keys.count
                     if TextIndex.isASCII(id) {
                         keys.append(contentsOf: id)

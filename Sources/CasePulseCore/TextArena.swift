@@ -31,6 +31,12 @@ struct TextRef: Sendable, Equatable {
 
     /// Length in bytes.
     var length: Int { Int(truncatingIfNeeded: bits & 0xFFFF) }
+
+    /// Its bytes in `texts`, the bytes of the ``TextBytes`` that handed it out.
+    @inline(__always)
+    func bytes(in texts: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: texts[offset..<offset + length])
+    }
 }
 
 /// The engine's store of case texts — case ids, event ids, parties — as UTF-8 bytes packed one
@@ -159,7 +165,7 @@ struct TextBytes: Sendable {
 
     /// Calls `body` with the bytes of `ref`.
     func withBytes<R>(_ ref: TextRef, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[ref.offset..<ref.offset + ref.length])) }
+        try bytes.withUnsafeBytes { try body(ref.bytes(in: $0)) }
     }
 
     /// The text of `ref`.
