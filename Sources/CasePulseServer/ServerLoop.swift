@@ -39,9 +39,10 @@ final class ServerLoop {
     /// The subscriptions as the loop last took them from the publish thread, and their version.
     private var subscriptions = SubscriptionFilter()
     private var subscriptionsVersion: UInt64 = 0
-    /// Until then every change goes to the publish thread, which filters with the subscriptions as
-    /// of the moment it sends: set by each snapshot request (see ``publishChanges()``).
-    private var handEverythingUntil = ContinuousClock.now
+    /// While one is open every change goes to the publish thread, which filters with the
+    /// subscriptions as of the moment it sends: opened by each snapshot request (see
+    /// ``publishChanges()``).
+    private var snapshotWindows = SnapshotWindows()
     private let ingest: Socket
     private let reliable: Socket?
     private let poller = Poller()
@@ -466,10 +467,11 @@ final class ServerLoop {
         if let current = publishing.subscriptions(changedSince: &subscriptionsVersion) { subscriptions = current }
         // Every change is numbered (snapshots carry the numbers); only what some subscriber
         // asked for is named and handed to the publish thread. The loop's copy of the
-        // subscriptions can lag the socket by a wake-up of the publish thread, so for a while after
-        // a snapshot request — a Clone client subscribes, then asks — everything is handed over
-        // and the publish thread, which reads the subscriptions just before it sends, decides.
-        let everything = now < handEverythingUntil
+        // subscriptions can lag the socket by a wake-up of the publish thread, so after a snapshot
+        // request — a Clone client subscribes, then asks — everything is handed over until the
+        // copy covers the request's subtree, and the publish thread, which reads the subscriptions
+        // just before it sends, decides.
+        let everything = snapshotWindows.isOpen(at: now, covering: subscriptions)
         let filter = subscriptions
         engine.publishChanges(namingFigures: everything || filter.mayMatchFigures, values: { key, sequence, value in
             if everything || filter.matches(key) { outgoing.append(key: key, sequence: sequence, value: value) }
@@ -512,7 +514,7 @@ final class ServerLoop {
             // Publish what is pending first, so the snapshot's sequence numbers and the updates a
             // subscriber holds agree (Clone pattern: discard updates not newer than the snapshot).
             publishChanges()
-            handEverythingUntil = now + .seconds(5)
+            snapshotWindows.open(subtree: request[2], at: now)
             let identity = request[0]
             let subtree = String(decoding: request[2], as: UTF8.self)
             var sent = 0
