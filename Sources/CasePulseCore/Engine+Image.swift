@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 4
+    static let imageLayout: UInt32 = 5
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -229,14 +229,14 @@ extension Engine {
         try out.i64(state.waivedFen)
         try out.u64(state.filingParty.bits)
         try out.u64(state.rulingParty.bits)
-        try out.u32(state.idTags.0)
-        try out.u32(state.idTags.1)
-        try out.u32(state.idTags.2)
         try out.u32(state.otherIDs)
         try out.u32(state.beneficiary)
         try out.u8(state.flags.rawValue)
         try out.u8(state.decision.rawValue)
         try out.u8(state.reason?.rawValue ?? 255)
+        try out.u8(state.idTags.0)
+        try out.u8(state.idTags.1)
+        try out.u8(state.idTags.2)
     }
 
     private func readCaseState(from input: ImageDecoder, parties: Int, lists: Int) throws -> CaseState {
@@ -248,12 +248,12 @@ extension Engine {
         state.waivedFen = try input.i64()
         state.filingParty = TextRef(bits: try input.u64())
         state.rulingParty = TextRef(bits: try input.u64())
-        state.idTags = (try input.u32(), try input.u32(), try input.u32())
         state.otherIDs = try input.u32()
         state.beneficiary = try input.u32()
         state.flags = CaseState.Flags(rawValue: try input.u8())
         let decision = try input.u8()
         let reason = try input.u8()
+        state.idTags = (try input.u8(), try input.u8(), try input.u8())
         guard let kind = Decision(rawValue: decision), reason == 255 || Reason(rawValue: reason) != nil,
             state.filingParty.isNone || texts.holds(state.filingParty),
             state.rulingParty.isNone || texts.holds(state.rulingParty),

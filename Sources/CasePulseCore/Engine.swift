@@ -315,7 +315,7 @@ public final class Engine {
     // MARK: Ids seen
 
     /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
-    /// events that count (told by 32 bits of its hash, then by its bytes) or one of the others.
+    /// events that count (told by 8 bits of its hash, then by its bytes) or one of the others.
     @inline(__always)
     func hasSeen(_ id: UnsafeRawBufferPointer, hash: UInt64, in state: CaseState) -> Bool {
         let tag = StableHash.tag(hash)
