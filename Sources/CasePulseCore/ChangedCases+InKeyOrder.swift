@@ -8,29 +8,33 @@ extension ChangedCases {
         canonicalizing canonical: (String) -> String,
         _ body: (_ key: UnsafeRawBufferPointer, _ view: ChangedCaseView) throws -> Void
     ) throws {
-        struct Entry {
-            var start: Int
-            var length: Int32
-            var slice: Int32
-            var position: Int32
-        }
-        var keys: [UInt8] = []
-        var order: [Entry] = []
-        order.reserveCapacity(count)
-        for (number, slice) in slices.enumerated() {
-            slice.texts.bytes.withUnsafeBytes { texts in
-                for position in slice.caseIDs.indices {
-                    let id = slice.caseIDs[position].bytes(in: texts)
-                    let start = keys.count
-                    if TextIndex.isASCII(id) {
-                        keys.append(contentsOf: id)
-                    } else {
-                        keys.append(contentsOf: canonical(String(decoding: id, as: UTF8.self)).utf8)
+        try withoutActuallyEscaping(canonical) { canonical in
+            var order = CaseKeyOrder<(slice: Int32, position: Int32)>(capacity: count, canonicalizing: canonical)
+            for (number, slice) in slices.enumerated() {
+                slice.texts.bytes.withUnsafeBytes { texts in
+                    for position in slice.caseIDs.indices {
+                        order.append(id: slice.caseIDs[position].bytes(in: texts), at: (Int32(number), Int32(position)))
                     }
-                    order.append(Entry(start: start, length: Int32(keys.count - start), slice: Int32(number), position: Int32(position)))
+                }
+            }
+            // Equal keys (one case copied twice) in the order taken: the last one is the case now.
+            try Self.withNames(places: places, agencyNames: agencyNames) { names in
+                try order.forEachInOrder { key, location in
+                    try slices[Int(location.slice)].withView(at: Int(location.position), names: names) { try body(key, $0) }
                 }
             }
         }
+    }
+
+    /// The interned places and agency names as a ``ChangedCaseView`` reads them, lent to `body`.
+    struct Names {
+        let places: UnsafeBufferPointer<Place>
+        let agencyBytes: UnsafeRawBufferPointer
+        let agencyRanges: UnsafeBufferPointer<Range<Int>>
+    }
+
+    /// Calls `body` with `places` and `agencyNames` laid out for views.
+    static func withNames<R>(places: [Place], agencyNames: [String], _ body: (Names) throws -> R) rethrows -> R {
         var agencyBytes: [UInt8] = []
         var agencyRanges: [Range<Int>] = []
         for name in agencyNames {
@@ -38,32 +42,32 @@ extension ChangedCases {
             agencyBytes.append(contentsOf: name.utf8)
             agencyRanges.append(start..<agencyBytes.count)
         }
-        try keys.withUnsafeBytes { keys in
-            func key(_ entry: Entry) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(rebasing: keys[entry.start..<entry.start + Int(entry.length)])
-            }
-            // Equal keys (one case copied twice) in the order taken: the last one is the case now.
-            order.sort { left, right in
-                let order = compareBytes(key(left), key(right))
-                return order != 0 ? order < 0 : (left.slice, left.position) < (right.slice, right.position)
-            }
-            try places.withUnsafeBufferPointer { places in
-                try agencyBytes.withUnsafeBytes { agencyBytes in
-                    try agencyRanges.withUnsafeBufferPointer { agencyRanges in
-                        for (rank, entry) in order.enumerated()
-                        where rank + 1 == order.count || compareBytes(key(order[rank + 1]), key(entry)) != 0 {
-                            let slice = slices[Int(entry.slice)]
-                            let state = slice.states[Int(entry.position)]
-                            try slice.texts.bytes.withUnsafeBytes { texts in
-                                try body(key(entry), ChangedCaseView(
-                                    state: state, texts: texts,
-                                    others: state.otherIDs == 0 ? nil : slice.otherIDs[Int(state.otherIDs) - 1],
-                                    places: places, agencyBytes: agencyBytes, agencyRanges: agencyRanges))
-                            }
-                        }
-                    }
+        return try places.withUnsafeBufferPointer { places in
+            try agencyBytes.withUnsafeBytes { agencyBytes in
+                try agencyRanges.withUnsafeBufferPointer { agencyRanges in
+                    try body(Names(places: places, agencyBytes: agencyBytes, agencyRanges: agencyRanges))
                 }
             }
         }
+    }
+}
+
+extension ChangedCases.Slice {
+    /// Calls `body` with a view of the copy at `position`.
+    func withView<R>(at position: Int, names: ChangedCases.Names, _ body: (ChangedCaseView) throws -> R) rethrows -> R {
+        let state = states[position]
+        return try texts.bytes.withUnsafeBytes { texts in
+            try body(ChangedCaseView(
+                state: state, texts: texts, others: state.otherIDs == 0 ? nil : otherIDs[Int(state.otherIDs) - 1],
+                places: names.places, agencyBytes: names.agencyBytes, agencyRanges: names.agencyRanges))
+        }
+    }
+
+    /// Empties the slice, keeping its storage.
+    mutating func removeAll() {
+        caseIDs.removeAll(keepingCapacity: true)
+        states.removeAll(keepingCapacity: true)
+        texts.removeAll()
+        otherIDs.removeAll(keepingCapacity: true)
     }
 }

@@ -168,6 +168,11 @@ struct TextBytes: Sendable {
         try bytes.withUnsafeBytes { try body(ref.bytes(in: $0)) }
     }
 
+    /// Forgets every text, keeping the storage.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// The text of `ref`.
     func string(_ ref: TextRef) -> String {
         withBytes(ref) { String(decoding: $0, as: UTF8.self) }

@@ -92,11 +92,12 @@ final class CheckpointWriter: Sendable {
     /// One transaction: the changed records (in the table's key order, so each B-tree page is
     /// visited once), the counters, the retention floor, the sequence reservation and the first
     /// journal epoch not folded in; the format-1 and format-2 journal tables are emptied. With
-    /// `figures` (a clean stop's final checkpoint), the `aggregates` table is rewritten from that
-    /// engine, key by key in key order. Then the journal files before that epoch are deleted.
-    /// `checkpoint`'s cases are emptied as soon as their records are written, so that their copies
-    /// are gone before the figures' key names are collected (at a clean stop of a million cases
-    /// the copies took some 13 MB, the key names 30 MB).
+    /// `figures` (a clean stop's final checkpoint), the records of the cases that engine still
+    /// has marked as changed follow the copies', read from it in place (``Engine/forEachChangedCase(canonicalizing:_:)``),
+    /// and the `aggregates` table is rewritten from it, key by key in key order. Then the journal
+    /// files before that epoch are deleted. `checkpoint`'s cases are emptied as soon as their
+    /// records are written, so that their copies are gone before the figures' key names are
+    /// collected.
     static func write(
         _ checkpoint: inout Checkpoint, figures: Engine? = nil, database: DatabaseQueue, databasePath: String,
         directory: String
@@ -109,12 +110,17 @@ final class CheckpointWriter: Sendable {
                 // a string, a `Data` and boxed values per case.
                 var record: [UInt8] = []
                 record.reserveCapacity(512)
-                try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical) { id, view in
+                func put(_ id: UnsafeRawBufferPointer, _ view: ChangedCaseView) throws {
                     record.removeAll(keepingCapacity: true)
                     RecordCodec.encode(view, into: &record)
                     try record.withUnsafeBytes { try Self.insert(putCase, key: id, record: $0, db) }
                 }
+                try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical, put)
                 checkpoint.cases = ChangedCases()
+                // A final checkpoint's engine takes no more events: the cases it changed since
+                // the copies above (if a cut was under way) are written from it directly, after
+                // them, so that their later state is the one kept.
+                try figures?.forEachChangedCase(canonicalizing: StateStore.canonical, put)
                 if let figures {
                     try db.execute(sql: "DELETE FROM aggregates")
                     let putKey = try db.cachedStatement(sql: "INSERT INTO aggregates (key, value) VALUES (?, ?)")

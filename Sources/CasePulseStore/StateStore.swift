@@ -420,7 +420,8 @@ public final class StateStore {
     /// A routine checkpoint only cuts the changed cases off the engine and moves the journal to the
     /// next epoch here; its writer thread writes the transaction meanwhile. Returns `false`, doing
     /// nothing, while the previous one is still being written. The `final` checkpoint of a clean
-    /// stop waits for that one, writes on the calling thread, and also rewrites the `aggregates`
+    /// stop waits for that one, writes on the calling thread (the cases changed since a cut under
+    /// way read from the engine in place, not copied), and also rewrites the `aggregates`
     /// table (the figures are a function of the records, so a routine checkpoint need not pay for
     /// hundreds of thousands of keys; until then `meta` says they are incomplete and `verify` does
     /// not compare against them); meanwhile another thread writes the engine image
@@ -430,8 +431,12 @@ public final class StateStore {
         if final { writer.wait() } else if writer.isBusy { return false }
         var cases = cutting ?? ChangedCases()
         cutting = nil
-        _ = engine.takeChangedCases(into: &cases, limit: .max)
+        // A final checkpoint's writer reads the rest of the changed cases from the engine, which
+        // takes no more events, instead of from copies: the copies of the cases changed since
+        // the last routine checkpoint were the clean stop's largest allocation.
+        if !final { _ = engine.takeChangedCases(into: &cases, limit: .max) }
         try finish(consume cases, engine: engine, final: final)
+        if final { engine.forgetChangedCases() }
         return true
     }
 

@@ -59,6 +59,44 @@ import Testing
         }
     }
 
+    /// A clean stop's final checkpoint reads the changed cases from the engine in place: the same
+    /// keys, order and record bytes as copies of them would give, and the marks stay until
+    /// forgotten.
+    @Test func changedCasesReadInPlaceEncodeAsTheirCopiesDo() async throws {
+        await propertyCheck(count: 100, input: Gen.uint64(), Gen.int(in: 1...40)) { seed, slice in
+            let events = Self.events(seed: seed)
+            // Two engines fed alike: one read in place, the other copied.
+            let engine = Engine(configuration: StateStoreTests.configuration)
+            let twin = Engine(configuration: StateStoreTests.configuration)
+            var taken = ChangedCases()
+            for (index, event) in events.enumerated() {
+                engine.apply(event)
+                twin.apply(event)
+                // Some cases taken before the end, so that only the rest is marked.
+                if index == events.count / 2 {
+                    _ = engine.takeChangedCases(into: &taken, limit: slice)
+                    _ = twin.takeChangedCases(into: &taken, limit: slice)
+                }
+            }
+            var inPlace: [([UInt8], [UInt8])] = []
+            let walked: Void? = try? engine.forEachChangedCase(canonicalizing: StateStore.canonical) { key, view in
+                var record: [UInt8] = []
+                RecordCodec.encode(view, into: &record)
+                inPlace.append((Array(key), record))
+            }
+            #expect(walked != nil)
+            let (direct, _) = try #require(try? Self.bothWays(twin.takeChangedCases()))
+            #expect(inPlace.count == direct.count, "seed \(seed)")
+            #expect(zip(inPlace, direct).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }, "seed \(seed)")
+            // Reading leaves the marks; forgetting clears them.
+            var again = 0
+            _ = try? engine.forEachChangedCase(canonicalizing: StateStore.canonical) { _, _ in again += 1 }
+            #expect(again == direct.count, "seed \(seed)")
+            engine.forgetChangedCases()
+            #expect(engine.takeChangedCases().count == 0, "seed \(seed)")
+        }
+    }
+
     @Test func aDecomposedIdIsWrittenInItsCanonicalForm() throws {
         let engine = Engine(configuration: StateStoreTests.configuration)
         let region = try #require(RegionCode("370812"))

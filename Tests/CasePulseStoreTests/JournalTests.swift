@@ -202,6 +202,42 @@ import Glibc
         #expect(recovered.ingest.duplicates == live.ingest.duplicates)
     }
 
+    /// A clean stop while a cut is under way: the copies the cut took are written, then the
+    /// cases changed since, read from the engine in place — a case copied and changed again
+    /// keeps its later state, and the records alone hold every event.
+    @Test func aFinalCheckpointDuringACutKeepsEachCaseAsItStandsAtTheStop() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let events = Self.events(1...30)
+        let live = Engine(configuration: Self.configuration)
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            let half = events.count / 2
+            try Self.journal(Array(events.prefix(half)), into: store, engine: engine, live: live)
+            var next = half
+            for _ in 0..<3 {
+                #expect(try !store.checkpointSlice(engine, slice: 5))
+                let more = Array(events[next..<next + 20])
+                try Self.journal(more, into: store, engine: engine, live: live)
+                next += more.count
+            }
+            #expect(store.isCuttingCheckpoint)
+            try Self.journal(Array(events[next...]), into: store, engine: engine, live: live)
+            try store.checkpoint(engine, final: true)
+            #expect(!store.isCuttingCheckpoint)
+            #expect(engine.takeChangedCases().count == 0, "the stop forgot the changes it wrote")
+            let verified = try StateVerifier.verify(directory: directory, timeZone: nil)
+            #expect(verified.cases == live.caseCount && verified.journalEvents == 0)
+        }
+        // The records alone, without the image.
+        try EngineImageFile.remove(directory: directory)
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (recovered, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.journalEvents == 0)
+        #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
+        #expect(recovered.ingest.accepted == live.ingest.accepted)
+    }
+
     @Test func theFileAWriterMadeReadyTakesTheNextEpochsEvents() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(1...12)
