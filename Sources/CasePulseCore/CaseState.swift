@@ -1,4 +1,4 @@
-/// Where and when one counted event of a case is placed: 24 bytes, its id in the engine's
+/// Where and when one counted event of a case is placed: 20 bytes, its id in the engine's
 /// ``TextArena`` and its (region, agency) an interned ``Place``.
 struct Placement: Sendable {
     /// Event time, nanoseconds since the Unix epoch.
@@ -38,28 +38,30 @@ struct Place: Hashable, Sendable {
 /// in it, which is how a redelivery is told from a new event.
 ///
 /// Texts (event ids, parties) live in the engine's ``TextArena``. The ids of the events that count
-/// are their placements' own, each with 8 bits of its hash here to tell most ids apart without
-/// reading the arena; the hashes of every other id seen (an event superseded or that never
-/// counted, a void, what came after it) are in a list of the engine's. So the common case (filed,
+/// are their placements' own, compared in the arena; the hashes of every other id seen (an event
+/// superseded or that never counted, a void, what came after it) are in a list of the engine's. So the common case (filed,
 /// decided, closed) keeps no hash of its own and costs no allocation at all.
 struct CaseState: Sendable {
+    // The order packs the state into 96 bytes: each placement is 20 bytes aligned to 8, so a
+    // 4-byte field follows each one in what would be its padding.
+
     /// The filing that counts: the `filed` event with the smallest (at, id).
     var filing = Placement()
+    /// The filing's subject, or ``TextRef/none``.
+    var filingParty = TextRef.none
     /// The decision that counts: the `decided` event with the largest (at, id).
     var ruling = Placement()
+    /// The decision's subject, or ``TextRef/none``.
+    var rulingParty = TextRef.none
     /// The closing that counts: the `closed` event with the smallest (at, id).
     var closing = Placement()
+    /// One more than the index of the engine's list of the id hashes of this case's events that do
+    /// not count (``Engine/otherIDs``); 0 when it has none.
+    var otherIDs: UInt32 = 0
     /// The decision's fine, in fen.
     var fineFen: Int64 = 0
     /// The decision's waived amount, in fen.
     var waivedFen: Int64 = 0
-    /// The filing's subject, or ``TextRef/none``.
-    var filingParty = TextRef.none
-    /// The decision's subject, or ``TextRef/none``.
-    var rulingParty = TextRef.none
-    /// One more than the index of the engine's list of the id hashes of this case's events that do
-    /// not count (``Engine/otherIDs``); 0 when it has none.
-    var otherIDs: UInt32 = 0
     /// The interned party the decision counts as a beneficiary, or ``CaseState/noParty``.
     var beneficiary = CaseState.noParty
     /// Which of the events are present, whether the case was voided, the filing's channel.
@@ -68,11 +70,6 @@ struct CaseState: Sendable {
     var decision = Decision.standard
     /// The decision's reason.
     var reason: Reason?
-    /// The low 8 bits of the id hash (``StableHash``) of the filing, decision and closing that
-    /// count, valid where the flags say the event is present: a new event's id is compared with
-    /// a stored one's bytes in the arena only when they agree. One byte each, in what would be
-    /// the state's padding: 120 bytes a case, as without them.
-    var idTags: (UInt8, UInt8, UInt8) = (0, 0, 0)
 
     /// No beneficiary is counted.
     static let noParty = UInt32.max
@@ -125,7 +122,4 @@ enum StableHash {
         return SplitMix64.mix(hash)
     }
 
-    /// The 8 bits of `hash` a ``CaseState`` keeps of the id of each event that counts.
-    @inline(__always)
-    static func tag(_ hash: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: hash) }
 }

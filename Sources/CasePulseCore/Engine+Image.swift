@@ -48,7 +48,7 @@ extension Engine {
             try out.u32(place.agency)
         }
         try out.u64(UInt64(partyTexts.count))
-        for id in partyTexts.indices { try out.u64(partyTexts[id].bits) }
+        for id in partyTexts.indices { try out.u32(partyTexts[id].bits) }
 
         try out.u64(UInt64(otherIDs.count))
         for index in otherIDs.indices {
@@ -59,7 +59,7 @@ extension Engine {
 
         try out.u64(UInt64(caseStates.count))
         for index in caseStates.indices {
-            try out.u64(caseIDs[index].bits)
+            try out.u32(caseIDs[index].bits)
             try Self.write(caseStates[index], to: out)
         }
 
@@ -101,7 +101,7 @@ extension Engine {
             throw ImageError.calendarMismatch
         }
 
-        let chunks = try input.count(atMost: 1 << 28, "text chunks")
+        let chunks = try input.count(atMost: texts.chunkLimit, "text chunks")
         for _ in 0..<chunks {
             let count = try input.count(atMost: TextArena.chunkSize, "text chunk bytes")
             try texts.appendChunk(count: count) { try input.bytes(into: $0, count: count) }
@@ -140,7 +140,7 @@ extension Engine {
         // interned would get its earlier id.
         let parties = try input.count(atMost: Int(Int32.max), "parties")
         for id in 0..<parties {
-            let text = TextRef(bits: try input.u64())
+            let text = TextRef(bits: try input.u32())
             guard !text.isNone, texts.holds(text) else { throw ImageError.corrupt("party \(id) names no text") }
             guard party(text) == UInt32(id) else { throw ImageError.corrupt("party names repeat") }
         }
@@ -153,7 +153,7 @@ extension Engine {
 
         let cases = try input.count(atMost: Int(Int32.max) - 1, "cases")
         for _ in 0..<cases {
-            let id = TextRef(bits: try input.u64())
+            let id = TextRef(bits: try input.u32())
             guard texts.holds(id) else { throw ImageError.corrupt("case id outside the texts") }
             caseIDs.append(id)
             caseStates.append(try readCaseState(from: input, parties: parties, lists: lists))
@@ -203,7 +203,7 @@ extension Engine {
 
     private static func write(_ placement: Placement, to out: ImageEncoder) throws {
         try out.i64(placement.at)
-        try out.u64(placement.id.bits)
+        try out.u32(placement.id.bits)
         try out.u32(placement.day)
         try out.u32(placement.place)
     }
@@ -211,7 +211,7 @@ extension Engine {
     private func readPlacement(from input: ImageDecoder) throws -> Placement {
         var placement = Placement()
         placement.at = try input.i64()
-        placement.id = TextRef(bits: try input.u64())
+        placement.id = TextRef(bits: try input.u32())
         placement.day = try input.u32()
         placement.place = try input.u32()
         // An event the case never had is all zeros but for its id: place 0 even with no place yet.
@@ -227,16 +227,13 @@ extension Engine {
         try write(state.closing, to: out)
         try out.i64(state.fineFen)
         try out.i64(state.waivedFen)
-        try out.u64(state.filingParty.bits)
-        try out.u64(state.rulingParty.bits)
+        try out.u32(state.filingParty.bits)
+        try out.u32(state.rulingParty.bits)
         try out.u32(state.otherIDs)
         try out.u32(state.beneficiary)
         try out.u8(state.flags.rawValue)
         try out.u8(state.decision.rawValue)
         try out.u8(state.reason?.rawValue ?? 255)
-        try out.u8(state.idTags.0)
-        try out.u8(state.idTags.1)
-        try out.u8(state.idTags.2)
     }
 
     private func readCaseState(from input: ImageDecoder, parties: Int, lists: Int) throws -> CaseState {
@@ -246,14 +243,13 @@ extension Engine {
         state.closing = try readPlacement(from: input)
         state.fineFen = try input.i64()
         state.waivedFen = try input.i64()
-        state.filingParty = TextRef(bits: try input.u64())
-        state.rulingParty = TextRef(bits: try input.u64())
+        state.filingParty = TextRef(bits: try input.u32())
+        state.rulingParty = TextRef(bits: try input.u32())
         state.otherIDs = try input.u32()
         state.beneficiary = try input.u32()
         state.flags = CaseState.Flags(rawValue: try input.u8())
         let decision = try input.u8()
         let reason = try input.u8()
-        state.idTags = (try input.u8(), try input.u8(), try input.u8())
         guard let kind = Decision(rawValue: decision), reason == 255 || Reason(rawValue: reason) != nil,
             state.filingParty.isNone || texts.holds(state.filingParty),
             state.rulingParty.isNone || texts.holds(state.rulingParty),

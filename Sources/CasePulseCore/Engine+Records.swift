@@ -29,11 +29,10 @@ extension Engine {
         markChanged(index)
         var state = CaseState()
         // The ids of the events that count are theirs; every other id seen is remembered apart.
-        func counting(_ event: CaseEvent?, _ set: (CaseEventView, UInt64, inout CaseState) -> Void) -> UInt64? {
+        func counting(_ event: CaseEvent?, _ set: (CaseEventView, inout CaseState) -> Void) -> UInt64? {
             event?.withView { view in
-                let hash = StableHash.of(bytes: view.id)
-                set(view, hash, &state)
-                return hash
+                set(view, &state)
+                return StableHash.of(bytes: view.id)
             }
         }
         var counted: (UInt64?, UInt64?, UInt64?) = (nil, nil, nil)

@@ -25,7 +25,7 @@ public final class Engine {
     let caseStates = SegmentedArray<CaseState>()
     let caseChanged = SegmentedArray<Bool>()
     /// Case ids, event ids and parties, as bytes.
-    let texts = TextArena()
+    let texts: TextArena
     /// The id hashes of the events of a case that do not count (``CaseState/otherIDs``): one list
     /// for each case that has any.
     let otherIDs = SegmentedArray<ContiguousArray<UInt64>>()
@@ -119,7 +119,14 @@ public final class Engine {
     @exclusivity(unchecked) public internal(set) var sequence: UInt64
 
     /// Creates an empty engine whose sequence numbers continue after `sequence`.
-    public init(configuration: EngineConfiguration, sequence: UInt64 = 0) {
+    public convenience init(configuration: EngineConfiguration, sequence: UInt64 = 0) {
+        self.init(configuration: configuration, sequence: sequence, textChunks: TextArena.maximumChunks)
+    }
+
+    /// An engine whose text store holds at most `textChunks` chunks of 1 MiB (fewer than the
+    /// 4 GiB of ``init(configuration:sequence:)`` only in tests).
+    init(configuration: EngineConfiguration, sequence: UInt64 = 0, textChunks: Int) {
+        self.texts = TextArena(chunkLimit: textChunks)
         self.configuration = configuration
         self.calendar = ZoneCalendar(timeZone: configuration.timeZone)
         self.sequence = sequence
@@ -127,6 +134,17 @@ public final class Engine {
 
     /// Number of cases the engine holds state for.
     public var caseCount: Int { caseStates.count }
+
+    /// Whether the engine's store of texts (4 GiB) can take what `event` may add to it — its case
+    /// id, id and subject, and the subject's folded form — and still keep 1/64 of the store
+    /// free. The daemon refuses an event that fails it, so the store never fills: a restart,
+    /// which stores the same texts in another order, and the journal's replay always fit.
+    public func hasRoom(forTextsOf event: CaseEventView) -> Bool {
+        let subject = event.subject.map { TextRef.storedSize(ofLength: $0.count) } ?? 0
+        let needed = TextRef.storedSize(ofLength: event.caseID.count) + TextRef.storedSize(ofLength: event.id.count) + 2 * subject
+        // Each text may start a chunk, leaving the last one's tail unused: at most its own size.
+        return texts.remainingBytes - 2 * needed >= texts.capacity / 64
+    }
 
     /// Number of keys that exist as of the last ``publishChanges(_:)`` — what subscribers and
     /// snapshots see. Kept as a count (the status line reads it every tick).
@@ -281,7 +299,7 @@ public final class Engine {
                 countFiling(state, -1)
                 remember(hashOf: state.filing, in: &state)
             }
-            setFiling(event, idHash: idHash, in: &state)
+            setFiling(event, in: &state)
             countFiling(state, 1)
             if inherits { countRuling(&state) }
 
@@ -294,7 +312,7 @@ public final class Engine {
                 uncountRuling(&state)
                 remember(hashOf: state.ruling, in: &state)
             }
-            setRuling(event, idHash: idHash, in: &state)
+            setRuling(event, in: &state)
             countRuling(&state)
 
         case .closed:
@@ -306,7 +324,7 @@ public final class Engine {
                 countClosing(state.closing, -1)
                 remember(hashOf: state.closing, in: &state)
             }
-            setClosing(event, idHash: idHash, in: &state)
+            setClosing(event, in: &state)
             countClosing(state.closing, 1)
         }
         return .accepted
@@ -315,20 +333,15 @@ public final class Engine {
     // MARK: Ids seen
 
     /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
-    /// events that count (told by 8 bits of its hash, then by its bytes) or one of the others.
+    /// events that count (told by its bytes, which sit by the case's own in the arena) or one of
+    /// the others (by hash).
     @inline(__always)
     func hasSeen(_ id: UnsafeRawBufferPointer, hash: UInt64, in state: CaseState) -> Bool {
-        let tag = StableHash.tag(hash)
-        if state.flags.contains(.filed), state.idTags.0 == tag, sameID(id, state.filing.id) { return true }
-        if state.flags.contains(.ruled), state.idTags.1 == tag, sameID(id, state.ruling.id) { return true }
-        if state.flags.contains(.closed), state.idTags.2 == tag, sameID(id, state.closing.id) { return true }
+        if state.flags.contains(.filed), compareID(id, state.filing.id) == 0 { return true }
+        if state.flags.contains(.ruled), compareID(id, state.ruling.id) == 0 { return true }
+        if state.flags.contains(.closed), compareID(id, state.closing.id) == 0 { return true }
         guard state.otherIDs != 0 else { return false }
         return otherIDs[Int(state.otherIDs) - 1].contains(hash)
-    }
-
-    @inline(__always)
-    private func sameID(_ id: UnsafeRawBufferPointer, _ stored: TextRef) -> Bool {
-        id.count == stored.length && compareID(id, stored) == 0
     }
 
     /// Adds `hash` to the ids of `state`'s events that do not count.
@@ -358,18 +371,16 @@ public final class Engine {
     // MARK: Placing an event
 
     /// Makes `event` the filing that counts in `state`; counting it is the caller's.
-    func setFiling(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
+    func setFiling(_ event: CaseEventView, in state: inout CaseState) {
         state.filing = place(event)
-        state.idTags.0 = StableHash.tag(idHash)
         state.filingParty = event.subject.map { texts.append($0) } ?? .none
         state.flags.insert(.filed)
         if event.channel == .online { state.flags.insert(.online) } else { state.flags.remove(.online) }
     }
 
     /// Makes `event` the decision that counts in `state`; counting it is the caller's.
-    func setRuling(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
+    func setRuling(_ event: CaseEventView, in state: inout CaseState) {
         state.ruling = place(event)
-        state.idTags.1 = StableHash.tag(idHash)
         state.decision = event.decision ?? .standard
         state.reason = event.reason
         state.fineFen = event.fineFen
@@ -379,9 +390,8 @@ public final class Engine {
     }
 
     /// Makes `event` the closing that counts in `state`; counting it is the caller's.
-    func setClosing(_ event: CaseEventView, idHash: UInt64, in state: inout CaseState) {
+    func setClosing(_ event: CaseEventView, in state: inout CaseState) {
         state.closing = place(event)
-        state.idTags.2 = StableHash.tag(idHash)
         state.flags.insert(.closed)
     }
 

@@ -4,38 +4,72 @@ import Glibc
 import Darwin
 #endif
 
-/// Where a text's UTF-8 bytes sit in a text store (a ``TextArena``, or the byte buffer of a
-/// ``ChangedCases`` slice): `offset << 16 | length`, so a reference is one word.
+/// Where a text sits in a text store (a ``TextArena``, or the byte buffer of a ``ChangedCases``
+/// slice): the offset of its length, which the store keeps just before its UTF-8 bytes (one byte
+/// below 128, else two: LEB128). A reference is 32 bits, so a case's state names its five texts
+/// in 20 bytes; the length costs the store a byte per text instead.
 struct TextRef: Sendable, Equatable {
-    /// The packed offset and length.
-    var bits: UInt64
+    /// The offset.
+    var bits: UInt32
 
     /// No text (an absent party).
     static let none = TextRef(bits: .max)
 
-    /// The longest text a reference can hold, in bytes. The contract's longest text is 128
-    /// characters, at most 512 bytes of UTF-8.
-    static let maximumLength = 0xFFFF
+    /// The longest text a store holds, in bytes (two bytes of length). The contract's longest
+    /// text is 128 characters, at most 512 bytes of UTF-8.
+    static let maximumLength = 0x3FFF
 
-    init(bits: UInt64) { self.bits = bits }
+    init(bits: UInt32) { self.bits = bits }
 
-    init(offset: Int, length: Int) {
-        bits = UInt64(offset) << 16 | UInt64(length)
+    init(offset: Int) {
+        bits = UInt32(offset)
     }
 
     /// Whether this is ``none``.
     var isNone: Bool { bits == .max }
 
-    /// Byte offset in its store.
-    var offset: Int { Int(truncatingIfNeeded: bits >> 16) }
+    /// Byte offset of the text's length in its store.
+    var offset: Int { Int(bits) }
 
-    /// Length in bytes.
-    var length: Int { Int(truncatingIfNeeded: bits & 0xFFFF) }
+    /// Bytes a store takes for a text of `length` bytes: its length, then its bytes.
+    @inline(__always)
+    static func storedSize(ofLength length: Int) -> Int { length + (length < 0x80 ? 1 : 2) }
+
+    /// Writes `length` at `start`; returns the bytes written (1 or 2).
+    @inline(__always)
+    static func writeLength(_ length: Int, at start: UnsafeMutableRawPointer) -> Int {
+        if length < 0x80 {
+            start.storeBytes(of: UInt8(length), as: UInt8.self)
+            return 1
+        }
+        start.storeBytes(of: UInt8(length & 0x7F | 0x80), as: UInt8.self)
+        (start + 1).storeBytes(of: UInt8(length >> 7), as: UInt8.self)
+        return 2
+    }
+
+    /// The text whose length is at `start`, within `end` (`nil` when its length or bytes would
+    /// pass `end`: only a damaged image can make such a reference).
+    @inline(__always)
+    static func text(at start: UnsafeRawPointer, end: UnsafeRawPointer) -> UnsafeRawBufferPointer? {
+        guard start < end else { return nil }
+        let first = Int(start.load(as: UInt8.self))
+        var length = first, header = 1
+        if first >= 0x80 {
+            guard start + 1 < end else { return nil }
+            length = first & 0x7F | Int(start.load(fromByteOffset: 1, as: UInt8.self)) << 7
+            header = 2
+        }
+        guard end - (start + header) >= length else { return nil }
+        return UnsafeRawBufferPointer(start: start + header, count: length)
+    }
 
     /// Its bytes in `texts`, the bytes of the ``TextBytes`` that handed it out.
     @inline(__always)
     func bytes(in texts: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: texts[offset..<offset + length])
+        guard let base = texts.baseAddress,
+            let text = Self.text(at: base + offset, end: base + texts.count)
+        else { preconditionFailure("a text reference outside its store") }
+        return text
     }
 }
 
@@ -43,8 +77,10 @@ struct TextRef: Sendable, Equatable {
 /// after another in chunks of 1 MiB that never move.
 ///
 /// A `String` longer than 15 bytes is a heap object of its own: some 48 bytes of allocation for
-/// an 18-byte party code, and a pointer to chase. Here a text costs its bytes and a one-word
-/// ``TextRef``, and a case's texts sit next to each other.
+/// an 18-byte party code, and a pointer to chase. Here a text costs its bytes, a byte of length
+/// and a 32-bit ``TextRef``, and a case's texts sit next to each other. The arena holds at most
+/// 4 GiB (some 45 million cases of the bench's texts); the engine tells the daemon when an
+/// event's texts would come near that (``Engine/hasRoom(forTextsOf:)``).
 ///
 /// Append-only: a text that stops counting (an event superseded by a correction) keeps its bytes,
 /// so the garbage grows only with corrections, by the length of each superseded id. One owner,
@@ -66,28 +102,51 @@ final class TextArena {
     /// Bytes held, in all chunks.
     @exclusivity(unchecked) private(set) var byteCount = 0
 
-    /// An empty arena.
-    init() {}
+    /// An empty arena of at most `chunkLimit` chunks.
+    init(chunkLimit: Int = TextArena.maximumChunks) {
+        precondition(chunkLimit >= 1 && chunkLimit <= Self.maximumChunks, "a text arena holds 1 to \(Self.maximumChunks) chunks")
+        self.chunkLimit = chunkLimit
+    }
 
     deinit {
         for chunk in chunks { chunk.deallocate() }
     }
 
-    /// Copies `bytes` into the arena. They must be at most ``TextRef/maximumLength`` long.
+    /// The most chunks an arena can hold: 4 GiB less one chunk, so that every offset fits a
+    /// ``TextRef`` and none is ``TextRef/none``.
+    static var maximumChunks: Int { ((1 << 32) >> chunkShift) - 1 }
+
+    /// The most chunks this arena holds (``maximumChunks``; fewer in tests).
+    let chunkLimit: Int
+
+    /// Bytes the arena holds when full.
+    var capacity: Int { chunkLimit * Self.chunkSize }
+
+    /// Bytes the arena can still take; a text takes ``TextRef/storedSize(ofLength:)``, and one
+    /// that does not fit the rest of a chunk starts the next one.
+    var remainingBytes: Int { (chunkLimit - chunks.count) * Self.chunkSize + (Self.chunkSize - used) }
+
+    /// Copies `bytes` into the arena, after their length. They must be at most
+    /// ``TextRef/maximumLength`` long, and fit: the daemon refuses events whose texts would not
+    /// (``Engine/hasRoom(forTextsOf:)``) well before the arena is full.
     func append(_ bytes: UnsafeRawBufferPointer) -> TextRef {
         precondition(bytes.count <= TextRef.maximumLength, "text of \(bytes.count) bytes is too long for a TextRef")
-        if used + bytes.count > Self.chunkSize {
+        let size = TextRef.storedSize(ofLength: bytes.count)
+        if used + size > Self.chunkSize {
+            precondition(chunks.count < chunkLimit, "the text arena is full (\(capacity) bytes)")
             if !chunks.isEmpty { filled.append(used) }
             chunks.append(.allocate(byteCount: Self.chunkSize, alignment: 16))
             used = 0
         }
         let chunk = chunks.count - 1
+        let start = chunks[chunk] + used
+        let header = TextRef.writeLength(bytes.count, at: start)
         if let source = bytes.baseAddress, !bytes.isEmpty {
-            (chunks[chunk] + used).copyMemory(from: source, byteCount: bytes.count)
+            (start + header).copyMemory(from: source, byteCount: bytes.count)
         }
-        let ref = TextRef(offset: chunk << Self.chunkShift | used, length: bytes.count)
-        used += bytes.count
-        byteCount += bytes.count
+        let ref = TextRef(offset: chunk << Self.chunkShift | used)
+        used += size
+        byteCount += size
         return ref
     }
 
@@ -100,8 +159,11 @@ final class TextArena {
     @inline(__always)
     func withBytes<R>(_ ref: TextRef, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let offset = ref.offset
-        let base = chunks[offset >> Self.chunkShift] + (offset & (Self.chunkSize - 1))
-        return try body(UnsafeRawBufferPointer(start: base, count: ref.length))
+        let start = UnsafeRawPointer(chunks[offset >> Self.chunkShift] + (offset & (Self.chunkSize - 1)))
+        let first = Int(start.load(as: UInt8.self))
+        if first < 0x80 { return try body(UnsafeRawBufferPointer(start: start + 1, count: first)) }
+        let length = first & 0x7F | Int(start.load(fromByteOffset: 1, as: UInt8.self)) << 7
+        return try body(UnsafeRawBufferPointer(start: start + 2, count: length))
     }
 
     /// The text of `ref`.
@@ -130,6 +192,7 @@ final class TextArena {
     /// `count` is at most ``chunkSize``.
     func appendChunk(count: Int, _ fill: (UnsafeMutableRawPointer) throws -> Void) rethrows {
         precondition(count >= 0 && count <= Self.chunkSize, "a text chunk holds at most \(Self.chunkSize) bytes")
+        precondition(chunks.count < chunkLimit, "the text arena is full (\(capacity) bytes)")
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         do { try fill(chunk) } catch {
             chunk.deallocate()
@@ -146,8 +209,9 @@ final class TextArena {
         let offset = ref.offset
         let chunk = offset >> Self.chunkShift
         guard chunk < chunks.count else { return false }
-        let end = (offset & (Self.chunkSize - 1)) + ref.length
-        return end <= (chunk < filled.count ? filled[chunk] : used)
+        let base = UnsafeRawPointer(chunks[chunk])
+        let end = base + (chunk < filled.count ? filled[chunk] : used)
+        return TextRef.text(at: base + (offset & (Self.chunkSize - 1)), end: end) != nil
     }
 }
 
@@ -156,9 +220,16 @@ final class TextArena {
 struct TextBytes: Sendable {
     private(set) var bytes: [UInt8] = []
 
-    /// Appends `bytes` and returns where they are.
+    /// Appends `source` after its length and returns where they are.
     mutating func append(_ source: UnsafeRawBufferPointer) -> TextRef {
-        let ref = TextRef(offset: bytes.count, length: source.count)
+        precondition(bytes.count < Int(UInt32.max), "a slice's texts passed 4 GiB")
+        let ref = TextRef(offset: bytes.count)
+        withUnsafeTemporaryAllocation(byteCount: 2, alignment: 1) { header in
+            if let start = header.baseAddress {
+                let count = TextRef.writeLength(source.count, at: start)
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: header[..<count]))
+            }
+        }
         bytes.append(contentsOf: source)
         return ref
     }

@@ -346,10 +346,15 @@ final class ServerLoop {
                     maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
             }
         }
-        guard let security = configuration.security, case .success(let event) = result else { return result }
-        let identity = security.identity(of: body)
-        guard let identity, identity.utf8.elementsEqual(event.producer) else {
-            return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
+        guard case .success(let event) = result else { return result }
+        if let security = configuration.security {
+            let identity = security.identity(of: body)
+            guard let identity, identity.utf8.elementsEqual(event.producer) else {
+                return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
+            }
+        }
+        guard engine.hasRoom(forTextsOf: event) else {
+            return .failure(Refusal(.tooLarge, "the daemon's store of case texts is full (4 GiB, some 45 million cases): it takes no new texts"))
         }
         return result
     }

@@ -185,11 +185,11 @@ import Testing
         original.apply(filing)
         var bytes = try Self.image(of: original, blockSize: 1 << 20).flatMap { $0 }
         #expect(try Self.restored(from: [bytes]).caseCount == 1)
-        // The filing: i64 at, u64 id reference, u32 day, u32 place (0, the only place).
+        // The filing: i64 at, u32 id reference, u32 day, u32 place (0, the only place).
         let at = withUnsafeBytes(of: filing.at.littleEndian, Array.init)
         let start = try #require(bytes.indices.first { bytes[$0...].starts(with: at) })
-        #expect(bytes[(start + 20)..<(start + 24)].allSatisfy { $0 == 0 })
-        bytes[start + 20] = 1
+        #expect(bytes[(start + 16)..<(start + 20)].allSatisfy { $0 == 0 })
+        bytes[start + 16] = 1
         #expect(throws: ImageError.self) { try Self.restored(from: [bytes]) }
     }
 

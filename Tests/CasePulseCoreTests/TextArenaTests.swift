@@ -17,9 +17,59 @@ import Testing
         for (ref, text) in written {
             #expect(arena.string(ref) == text)
             let start = ref.offset & (TextArena.chunkSize - 1)
-            #expect(start + ref.length <= TextArena.chunkSize)
+            #expect(start + TextRef.storedSize(ofLength: text.utf8.count) <= TextArena.chunkSize)
+            #expect(arena.holds(ref))
         }
         #expect(arena.string(arena.append("é-ü-中")) == "é-ü-中")
+    }
+
+    /// A length takes one byte below 128 and two from there to the longest text a store holds;
+    /// both stores read every length back, and a copied text reads as its original.
+    @Test func lengthsOfOneAndTwoBytesReadBack() {
+        let arena = TextArena()
+        var copies = TextBytes()
+        for length in [0, 1, 127, 128, 129, 255, 256, 512, 4_000, TextRef.maximumLength] {
+            let text = String(repeating: "x", count: length)
+            let ref = arena.append(text)
+            #expect(arena.string(ref) == text, "\(length)")
+            let copy = arena.withBytes(ref) { copies.append($0) }
+            #expect(copies.string(copy) == text, "\(length) copied")
+            #expect(TextRef.storedSize(ofLength: length) == length + (length < 128 ? 1 : 2))
+        }
+    }
+
+    /// An image's references are checked before use: one past the bytes held, or whose length
+    /// runs past them, is not held.
+    @Test func aReferenceOutsideTheTextsIsNotHeld() {
+        let arena = TextArena()
+        let first = arena.append("abc")
+        let last = arena.append(String(repeating: "y", count: 200))
+        #expect(arena.holds(first) && arena.holds(last))
+        #expect(!arena.holds(TextRef(offset: last.offset + TextRef.storedSize(ofLength: 200))), "past the end")
+        #expect(!arena.holds(TextRef(offset: last.offset + TextRef.storedSize(ofLength: 200) - 1)), "a length that runs past the end")
+        #expect(!arena.holds(TextRef(offset: TextArena.chunkSize)), "a chunk not held")
+        #expect(!arena.holds(.none))
+    }
+
+    /// An engine whose text store is nearly full says so before an event's texts would not fit,
+    /// and keeps a 64th of the store free: no append ever hits the store's end.
+    @Test func theEngineSaysWhenAnEventsTextsWouldNotFit() throws {
+        let engine = Engine(configuration: EngineConfiguration(timeZone: E.shanghai, dayRetentionDays: 0), textChunks: 2)
+        var applied = 0
+        var refused = false
+        for number in 0..<100_000 {
+            let event = E.make("event-\(number)-of-a-long-series", .filed, case: "case-\(number)-with-a-long-id",
+                at: "2022-10-01T09:00:00+08:00", subject: "91370812MA\(number)")
+            let room = event.withView { engine.hasRoom(forTextsOf: $0) }
+            guard room else {
+                refused = true
+                break
+            }
+            #expect(engine.apply(event) == .accepted)
+            applied += 1
+        }
+        #expect(refused && applied > 10_000, "\(applied) events fit")
+        #expect(engine.texts.remainingBytes >= engine.texts.capacity / 64 - 512)
     }
 
     /// The byte order the engine breaks time ties with is the order of the UTF-8 bytes.
