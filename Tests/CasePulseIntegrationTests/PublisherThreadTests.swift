@@ -71,6 +71,23 @@ import ZeroMQ
         #expect(sequences == sequences.sorted())
     }
 
+    /// A change costs a batch 32 bytes and its key's and packed value's bytes: a bulk load's
+    /// batches of every changed figure stay a fraction of what whole figures per item took.
+    @Test func aChangeOfFiguresTakesAFewDozenBytes() {
+        #expect(MemoryLayout<PublisherThread.Item>.stride == 32)
+        var batch = PublisherThread.Batch()
+        var figures = Aggregate().figures
+        figures.filed = 120
+        figures.decided = 100
+        figures.fineFen = 1_234_500
+        let key = Array("/m/2022-03-01/370000/370800/370812/@scjg".utf8)
+        for sequence in 1...1_000 {
+            key.withUnsafeBytes { batch.append(key: $0, sequence: UInt64(sequence), value: .figures(figures)) }
+        }
+        let perChange = (batch.bytes.count + batch.items.count * MemoryLayout<PublisherThread.Item>.stride) / 1_000
+        #expect(perChange <= key.count + 32 + 24, "\(perChange) B per change")
+    }
+
     @Test func subscriptionsFollowWhatSubscribersHold() throws {
         let (directory, endpoint, context, publisher) = try boundPublisher()
         defer { withExtendedLifetime(directory) {} }
