@@ -115,7 +115,17 @@ final class CheckpointWriter: Sendable {
                     RecordCodec.encode(view, into: &record)
                     try record.withUnsafeBytes { try Self.insert(putCase, key: id, record: $0, db) }
                 }
-                try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical, put)
+                if figures == nil {
+                    // A routine checkpoint, written while events flow: paced (``WritePacer``).
+                    try WritePacer.pacing(databasePath: databasePath, budget: checkpoint.writeBudget) { pacer in
+                        try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical) { id, view in
+                            try put(id, view)
+                            pacer.recordWritten()
+                        }
+                    }
+                } else {
+                    try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical, put)
+                }
                 checkpoint.cases = ChangedCases()
                 // A final checkpoint's engine takes no more events: the cases it changed since
                 // the copies above (if a cut was under way) are written from it directly, after
@@ -184,4 +194,7 @@ struct Checkpoint: Sendable {
     var journalEpoch: UInt64
     /// The token of the engine image written alongside this checkpoint: only for the final one.
     var imageToken: UInt64?
+    /// How long its records may take to write, pauses included (``WritePacer``): half the time
+    /// since the previous checkpoint was cut (or the store opened); zero for a final one.
+    var writeBudget: Duration = .zero
 }

@@ -50,6 +50,9 @@ public final class StateStore {
     /// The changed cases copied so far by a checkpoint cut in slices.
     private var cutting: ChangedCases?
     private var slicesCut = 0
+    /// When the last routine checkpoint was cut (at first, when the store was opened), for the
+    /// next one's write budget.
+    private var lastCut = ContinuousClock.now
 
     /// Sequence numbers reserved ahead, durably, so that numbers never repeat after a crash.
     static let sequenceBlock: UInt64 = 1_000_000
@@ -494,6 +497,12 @@ public final class StateStore {
             sequenceReserved: reservedSequence,
             journalEpoch: journal.epoch + 1,
             imageToken: imageToken)
+        if !final {
+            let now = ContinuousClock.now
+            let interval = now - lastCut
+            checkpoint.writeBudget = interval >= WritePacer.slowestBulkInterval ? interval / 2 : .zero
+            lastCut = now
+        }
         // The next file is created before the writer starts: creating it (a directory entry made
         // durable) while the writer fills SQLite's log would wait for that log to reach the disk.
         try journal.rotate(create: !final)
