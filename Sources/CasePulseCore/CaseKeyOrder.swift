@@ -1,7 +1,7 @@
 /// Case ids gathered into one byte buffer, each with where its case is, then handed back in the
 /// byte order of the keys they are stored under: what a checkpoint needs to write its records in
 /// the table's key order without a string or an allocation per case. An ASCII id is its own key;
-/// any other is `canonical` of it (the checkpoint's NFC).
+/// any other is the canonical form the caller gives (the checkpoint's NFC).
 struct CaseKeyOrder<Location> {
     private struct Entry {
         var start: Int
@@ -9,18 +9,17 @@ struct CaseKeyOrder<Location> {
         var location: Location
     }
 
-    private let canonical: (String) -> String
     private var keys: [UInt8] = []
     private var entries: [Entry] = []
 
     /// An empty order, room made for `capacity` ids.
-    init(capacity: Int, canonicalizing canonical: @escaping (String) -> String) {
-        self.canonical = canonical
+    init(capacity: Int) {
         entries.reserveCapacity(capacity)
     }
 
-    /// Adds the case of id `id`, found at `location`.
-    mutating func append(id: UnsafeRawBufferPointer, at location: Location) {
+    /// Adds the case of id `id`, found at `location`, under its key: the id itself when ASCII,
+    /// else `canonical` of it.
+    mutating func append(id: UnsafeRawBufferPointer, at location: Location, canonicalizing canonical: (String) -> String) {
         let start = keys.count
         if TextIndex.isASCII(id) {
             keys.append(contentsOf: id)
@@ -32,7 +31,7 @@ struct CaseKeyOrder<Location> {
 
     /// Calls `body` with each key in byte order and the location added with it; of equal keys
     /// (one case added twice), only the one added last.
-    mutating func forEachInOrder(_ body: (_ key: UnsafeRawBufferPointer, _ location: Location) throws -> Void) rethrows {
+    func forEachInOrder(_ body: (_ key: UnsafeRawBufferPointer, _ location: Location) throws -> Void) rethrows {
         // Stable: of equal keys, the one added last ends up last.
         var order = Array(entries.indices)
         try keys.withUnsafeBytes { keys in

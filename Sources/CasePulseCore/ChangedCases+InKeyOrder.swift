@@ -8,20 +8,20 @@ extension ChangedCases {
         canonicalizing canonical: (String) -> String,
         _ body: (_ key: UnsafeRawBufferPointer, _ view: ChangedCaseView) throws -> Void
     ) throws {
-        try withoutActuallyEscaping(canonical) { canonical in
-            var order = CaseKeyOrder<(slice: Int32, position: Int32)>(capacity: count, canonicalizing: canonical)
-            for (number, slice) in slices.enumerated() {
-                slice.texts.bytes.withUnsafeBytes { texts in
-                    for position in slice.caseIDs.indices {
-                        order.append(id: slice.caseIDs[position].bytes(in: texts), at: (Int32(number), Int32(position)))
-                    }
+        var order = CaseKeyOrder<(slice: Int32, position: Int32)>(capacity: count)
+        for (number, slice) in slices.enumerated() {
+            slice.texts.bytes.withUnsafeBytes { texts in
+                for position in slice.caseIDs.indices {
+                    order.append(
+                        id: slice.caseIDs[position].bytes(in: texts), at: (Int32(number), Int32(position)),
+                        canonicalizing: canonical)
                 }
             }
-            // Equal keys (one case copied twice) in the order taken: the last one is the case now.
-            try Self.withNames(places: places, agencyNames: agencyNames) { names in
-                try order.forEachInOrder { key, location in
-                    try slices[Int(location.slice)].withView(at: Int(location.position), names: names) { try body(key, $0) }
-                }
+        }
+        // Equal keys (one case copied twice) in the order taken: the last one is the case now.
+        try Self.withNames(places: places, agencyNames: agencyNames) { names in
+            try order.forEachInOrder { key, location in
+                try slices[Int(location.slice)].withView(at: Int(location.position), names: names) { try body(key, $0) }
             }
         }
     }

@@ -12,19 +12,17 @@ extension Engine {
         canonicalizing canonical: (String) -> String,
         _ body: (_ key: UnsafeRawBufferPointer, _ view: ChangedCaseView) throws -> Void
     ) throws {
-        try withoutActuallyEscaping(canonical) { canonical in
-            var order = CaseKeyOrder<Int32>(capacity: changedCases.count, canonicalizing: canonical)
-            for number in changedCases {
-                texts.withBytes(caseIDs[Int(number)]) { order.append(id: $0, at: number) }
-            }
-            // Each case is listed once, under one canonical id (the case index allows no two).
-            var one = ChangedCases.Slice()
-            try ChangedCases.withNames(places: places, agencyNames: agencyNames) { names in
-                try order.forEachInOrder { key, number in
-                    one.removeAll()
-                    one.append(caseID: caseIDs[Int(number)], state: caseStates[Int(number)], from: self)
-                    try one.withView(at: 0, names: names) { try body(key, $0) }
-                }
+        var order = CaseKeyOrder<Int32>(capacity: changedCases.count)
+        for number in changedCases {
+            texts.withBytes(caseIDs[Int(number)]) { order.append(id: $0, at: number, canonicalizing: canonical) }
+        }
+        // Each case is listed once, under one canonical id (the case index allows no two).
+        var one = ChangedCases.Slice()
+        try ChangedCases.withNames(places: places, agencyNames: agencyNames) { names in
+            try order.forEachInOrder { key, number in
+                one.removeAll()
+                one.append(caseID: caseIDs[Int(number)], state: caseStates[Int(number)], from: self)
+                try one.withView(at: 0, names: names) { try body(key, $0) }
             }
         }
     }
