@@ -47,20 +47,23 @@ struct TextRef: Sendable, Equatable {
         return 2
     }
 
+    /// The text whose length is at `start`, in a store known to hold it.
+    @inline(__always)
+    static func text(at start: UnsafeRawPointer) -> UnsafeRawBufferPointer {
+        let first = Int(start.load(as: UInt8.self))
+        if first < 0x80 { return UnsafeRawBufferPointer(start: start + 1, count: first) }
+        let length = first & 0x7F | Int(start.load(fromByteOffset: 1, as: UInt8.self)) << 7
+        return UnsafeRawBufferPointer(start: start + 2, count: length)
+    }
+
     /// The text whose length is at `start`, within `end` (`nil` when its length or bytes would
     /// pass `end`: only a damaged image can make such a reference).
     @inline(__always)
     static func text(at start: UnsafeRawPointer, end: UnsafeRawPointer) -> UnsafeRawBufferPointer? {
-        guard start < end else { return nil }
-        let first = Int(start.load(as: UInt8.self))
-        var length = first, header = 1
-        if first >= 0x80 {
-            guard start + 1 < end else { return nil }
-            length = first & 0x7F | Int(start.load(fromByteOffset: 1, as: UInt8.self)) << 7
-            header = 2
-        }
-        guard end - (start + header) >= length else { return nil }
-        return UnsafeRawBufferPointer(start: start + header, count: length)
+        guard start < end, start.load(as: UInt8.self) < 0x80 || start + 1 < end else { return nil }
+        let text = text(at: start)
+        guard let textStart = text.baseAddress, end - textStart >= text.count else { return nil }
+        return text
     }
 
     /// Its bytes in `texts`, the bytes of the ``TextBytes`` that handed it out.
@@ -159,11 +162,7 @@ final class TextArena {
     @inline(__always)
     func withBytes<R>(_ ref: TextRef, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let offset = ref.offset
-        let start = UnsafeRawPointer(chunks[offset >> Self.chunkShift] + (offset & (Self.chunkSize - 1)))
-        let first = Int(start.load(as: UInt8.self))
-        if first < 0x80 { return try body(UnsafeRawBufferPointer(start: start + 1, count: first)) }
-        let length = first & 0x7F | Int(start.load(fromByteOffset: 1, as: UInt8.self)) << 7
-        return try body(UnsafeRawBufferPointer(start: start + 2, count: length))
+        return try body(TextRef.text(at: chunks[offset >> Self.chunkShift] + (offset & (Self.chunkSize - 1))))
     }
 
     /// The text of `ref`.
