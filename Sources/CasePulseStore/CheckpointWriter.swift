@@ -115,16 +115,12 @@ final class CheckpointWriter: Sendable {
                     RecordCodec.encode(view, into: &record)
                     try record.withUnsafeBytes { try Self.insert(putCase, key: id, record: $0, db) }
                 }
-                if figures == nil {
-                    // A routine checkpoint, written while events flow: paced (``WritePacer``).
-                    try WritePacer.pacing(databasePath: databasePath, budget: checkpoint.writeBudget) { pacer in
-                        try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical) { id, view in
-                            try put(id, view)
-                            pacer.recordWritten()
-                        }
+                // Paced when events flow slowly (``WritePacer``); a final checkpoint has no budget.
+                try WritePacer.pacing(databasePath: databasePath, budget: checkpoint.writeBudget) { pacer in
+                    try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical) { id, view in
+                        try put(id, view)
+                        pacer.recordWritten()
                     }
-                } else {
-                    try checkpoint.cases.forEachCase(canonicalizing: StateStore.canonical, put)
                 }
                 checkpoint.cases = ChangedCases()
                 // A final checkpoint's engine takes no more events: the cases it changed since

@@ -62,7 +62,8 @@ extension WritePacer {
     /// wait), through a descriptor of its own, closed afterwards. Without the log (it cannot be
     /// opened), the pacer only pauses.
     static func pacing<R>(databasePath: String, budget: Duration, _ body: (inout WritePacer) throws -> R) rethrows -> R {
-        let log = open(databasePath + "-wal", O_RDONLY | O_CLOEXEC)
+        // With no budget the pacer does nothing: no descriptor either.
+        let log = budget > .zero ? open(databasePath + "-wal", O_RDONLY | O_CLOEXEC) : -1
         defer { if log >= 0 { close(log) } }
         var pacer = WritePacer(
             budget: budget,
