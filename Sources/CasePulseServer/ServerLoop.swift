@@ -36,6 +36,20 @@ final class ServerLoop {
     /// Renders and sends the KVPUBs on its own thread; owns `publisher` once started.
     private let publishing: PublisherThread
     private var outgoing = PublisherThread.Batch()
+    /// Publish batches and replies waiting for their events' journal records to be durable,
+    /// oldest first (``release()``).
+    private var held: [Held] = []
+    /// Whether this pass of the loop read every message its sockets held: then a commit is
+    /// written on this thread when the journal's flusher is idle (no thread hop for a lone
+    /// event), else handed to the flusher while the next batch is read.
+    private var caughtUp = true
+
+    /// A publish batch and replies waiting for the journal record with `ticket` to be durable.
+    private struct Held {
+        var ticket: UInt64
+        var batch: PublisherThread.Batch
+        var replies: [[[UInt8]]]
+    }
     /// The subscriptions as the loop last took them from the publish thread, and their version.
     private var subscriptions = SubscriptionFilter()
     private var subscriptionsVersion: UInt64 = 0
@@ -79,6 +93,9 @@ final class ServerLoop {
                 let (engine, recovery) = try store.recover(configuration: configuration.engine)
                 self.store = store
                 self.engine = engine
+                // The journal's flusher wakes the loop when records become durable: what waits for
+                // them goes out then.
+                store.onDurable { [wakePipe] in wakePipe.wake() }
                 let source = recovery.fromImage ? " (tables from the engine image of the clean stop)" : ""
                 logger.info(
                     "recovered \(recovery.cases) cases\(source) and \(recovery.journalEvents) journal events from \(directory) in \(ContinuousClock.now - started); sequence continues above \(recovery.sequence)")
@@ -219,6 +236,8 @@ final class ServerLoop {
                     }
                 }
             }
+            releaseDurable()
+            caughtUp = true
             if poller.isReadable(ingestIndex) { drainIngest() }
             if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
             flush()
@@ -234,7 +253,7 @@ final class ServerLoop {
                 engine.advanceClock(toUnixSeconds: wallSeconds)
                 refusals.flush(now: DispatchTime.now().uptimeNanoseconds)
                 outgoing.appendHeartbeat()
-                publishing.hand(&outgoing)
+                release()
                 nextHeartbeat = now + heartbeat
             }
             checkpointIfDue()
@@ -247,8 +266,11 @@ final class ServerLoop {
             }
         }
         publishChanges()
+        awaitDurability()
         returnFreedMemory()
         checkpointIfDue(force: true, final: true)
+        // The final checkpoint published what was left; its journal records are durable by now.
+        awaitDurability()
         report(status)
     }
 
@@ -307,6 +329,8 @@ final class ServerLoop {
             case .failure(let refusal): refuse(refusal, path: "best-effort")
             }
         }
+        // A whole batch read: more are likely waiting.
+        caughtUp = false
     }
 
     private func drainReliable() {
@@ -332,6 +356,7 @@ final class ServerLoop {
                 ])
             }
         }
+        caughtUp = false
     }
 
     /// Decodes the ingest message held in `frames[first...]`, `frameCount` frames long. The event
@@ -390,24 +415,89 @@ final class ServerLoop {
 
     // MARK: Publishing
 
-    /// Commits the journal (durably, per the fsync mode) and only then sends the replies waiting
-    /// for it: an ACK means the event survives a crash.
+    /// Hands what the journal buffered to its flusher, and the replies waiting to ``release()``:
+    /// they are sent once the events are durable (per the fsync mode), so an ACK means the event
+    /// survives a crash. Stops the loop on the flusher's failure.
     private func flush() {
-        if let store, store.hasPending, failure == nil {
-            do { try store.commit() } catch {
+        if let store, failure == nil {
+            if store.hasPending {
+                do { try store.commitInBackground(inlineWhenIdle: caughtUp) } catch {
+                    fail(error)
+                    return
+                }
+            } else if let error = store.journalFailure {
                 fail(error)
                 return
             }
         }
-        guard failure == nil, !replies.isEmpty, let reliable else { return }
-        for reply in replies { send(reliable, reply) }
-        replies.removeAll(keepingCapacity: true)
+        guard failure == nil, !replies.isEmpty else { return }
+        release()
+    }
+
+    /// Sends the replies waiting and hands the outgoing batch to the publish thread once every
+    /// journal record handed over so far is durable: at once when it is (and nothing older waits),
+    /// else from ``releaseDurable()``. Nothing a crash could take back is acknowledged or
+    /// published.
+    private func release() {
+        guard !outgoing.isEmpty || !replies.isEmpty else { return }
+        let ticket = store?.lastTicket ?? 0
+        if held.isEmpty, ticket <= store?.durableTicket ?? 0 {
+            sendReplies(&replies)
+            publishing.hand(&outgoing)
+            return
+        }
+        if held.last?.ticket == ticket {
+            held[held.count - 1].batch.append(contentsOf: outgoing)
+            held[held.count - 1].replies.append(contentsOf: replies)
+            outgoing.removeAll()
+            replies.removeAll(keepingCapacity: true)
+        } else {
+            held.append(Held(ticket: ticket, batch: outgoing, replies: replies))
+            outgoing = PublisherThread.Batch()
+            replies = []
+        }
+    }
+
+    /// Sends and hands over, in order, what waited for journal records that are now durable.
+    private func releaseDurable() {
+        guard !held.isEmpty, let store, failure == nil else { return }
+        let durable = store.durableTicket
+        var released = 0
+        while released < held.count, held[released].ticket <= durable {
+            sendReplies(&held[released].replies)
+            publishing.hand(&held[released].batch)
+            released += 1
+        }
+        held.removeFirst(released)
+    }
+
+    /// Waits until every journal record handed over is durable and releases what waited for them
+    /// (before a snapshot is answered, and at the stop).
+    private func awaitDurability() {
+        guard let store, failure == nil else { return }
+        if store.lastTicket > store.durableTicket {
+            do { try store.waitUntilDurable() } catch {
+                fail(error)
+                return
+            }
+        }
+        releaseDurable()
+    }
+
+    private func sendReplies(_ waiting: inout [[[UInt8]]]) {
+        guard !waiting.isEmpty else { return }
+        if let reliable {
+            for reply in waiting { send(reliable, reply) }
+        }
+        waiting.removeAll(keepingCapacity: true)
     }
 
     private func fail(_ error: StoreError) {
         logger.critical("\(error); stopping so that a restart recovers from the durable state")
         failure = ServerError("the state store failed", detail: error.description)
+        // What waited for the journal is never acknowledged or published.
         replies.removeAll()
+        held.removeAll()
     }
 
     /// Folds the journal into the stored records when it has grown or aged enough (or `force`).
@@ -494,7 +584,7 @@ final class ServerLoop {
                 }
             }
         }
-        publishing.hand(&outgoing)
+        release()
     }
 
     private func answerSnapshots() {
@@ -519,6 +609,9 @@ final class ServerLoop {
             // Publish what is pending first, so the snapshot's sequence numbers and the updates a
             // subscriber holds agree (Clone pattern: discard updates not newer than the snapshot).
             publishChanges()
+            // The snapshot shows the engine as it is: only once all of it is durable.
+            awaitDurability()
+            guard failure == nil else { return }
             snapshotWindows.open(subtree: request[2], at: now)
             let identity = request[0]
             let subtree = String(decoding: request[2], as: UTF8.self)

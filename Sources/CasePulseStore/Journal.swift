@@ -15,8 +15,11 @@ import Glibc
 /// written on another thread while events go on being journaled; once the checkpoint has
 /// committed, the files of the epochs it folded in are deleted (`Protocols/STATE.md`).
 ///
-/// Owned by one thread (the server loop). A file is used as ``prepare(directory:epoch:fsync:)``
-/// made it ready, or prepared when the journal first writes to it.
+/// Owned by one thread (the server loop), which builds each record; a ``JournalFlusher`` writes
+/// the records and makes them durable on a thread of its own, and a record's events count as
+/// durable once ``durableTicket`` reaches the ticket ``commit()`` returned. A file is used as
+/// ``prepare(directory:epoch:fsync:)`` made it ready, or prepared when the journal first writes to
+/// it.
 final class Journal {
     /// What a record holds.
     enum Kind: UInt8 {
@@ -45,14 +48,12 @@ final class Journal {
     private(set) var pendingEvents = 0
     /// Bytes of the record being built (length prefixes included).
     var pendingBytes: Int { pending.count - Self.recordHeaderSize }
-    private var descriptor: Int32 = -1
-    /// End of the last whole record in the open file.
-    private(set) var offset = 0
-    /// Bytes of the open file allocated so far.
-    private var allocated = 0
-    /// The record being built: a header to be filled in, then the payload.
+    /// The ticket of the last record handed to the flusher.
+    private(set) var lastTicket: UInt64 = 0
+    /// The record being built: header space, then the payload.
     private var pending: [UInt8]
-    private var reservation: [UInt8] = []
+    /// Writes and syncs the records on its own thread.
+    let flusher: JournalFlusher
 
     /// A journal that writes epoch `epoch` (its file opened at the first commit).
     init(directory: String, epoch: UInt64, fsync: FsyncMode) {
@@ -60,9 +61,8 @@ final class Journal {
         self.epoch = epoch
         self.fsync = fsync
         pending = [UInt8](repeating: 0, count: Self.recordHeaderSize)
+        flusher = JournalFlusher(file: JournalFile(directory: directory, epoch: epoch, fsync: fsync))
     }
-
-    deinit { closeFile() }
 
     /// The file of `epoch` in `directory`.
     static func path(directory: String, epoch: UInt64) -> String {
@@ -78,77 +78,68 @@ final class Journal {
         pendingEvents += 1
     }
 
-    /// Writes the buffered events as one record; durable on return as the fsync mode promises.
-    func commit() throws(StoreError) {
-        guard pendingEvents > 0 else { return }
-        try write(&pending, kind: .events)
-        pendingEvents = 0
-        pending.removeAll(keepingCapacity: true)
+    /// Hands the buffered events to the flusher as one record and returns its ticket (the last
+    /// ticket when nothing was buffered); they are durable once ``durableTicket`` reaches it.
+    /// With `inlineWhenIdle`, a flusher with nothing in hand writes and syncs it on this thread
+    /// before returning. Throws the flusher's failure instead, once it has one.
+    @discardableResult
+    func commit(inlineWhenIdle: Bool = false) throws(StoreError) -> UInt64 {
+        if let failure = flusher.failure { throw failure }
+        guard pendingEvents > 0 else { return lastTicket }
+        var record = flusher.takeSpareBuffer()
+        swap(&record, &pending)
         pending.append(contentsOf: repeatElement(0, count: Self.recordHeaderSize))
+        pendingEvents = 0
+        return submit(record, kind: .events, inlineWhenIdle: inlineWhenIdle)
     }
 
-    /// Records, durably as the fsync mode promises, that sequence numbers up to `sequence` are
-    /// reserved.
+    /// Records that sequence numbers up to `sequence` are reserved; durable on return as the
+    /// fsync mode promises (with every record handed over before it).
     func reserve(sequence: UInt64) throws(StoreError) {
-        reservation.removeAll(keepingCapacity: true)
-        reservation.append(contentsOf: repeatElement(0, count: Self.recordHeaderSize))
+        if let failure = flusher.failure { throw failure }
+        var reservation = [UInt8](repeating: 0, count: Self.recordHeaderSize)
         withUnsafeBytes(of: sequence.littleEndian) { reservation.append(contentsOf: $0) }
-        try write(&reservation, kind: .sequenceReservation)
+        submit(reservation, kind: .sequenceReservation)
+        try waitUntilDurable()
     }
 
-    /// Moves on to the next epoch: commits what is buffered and closes the current file. With
-    /// `create`, the new epoch's file is opened now (prepared, if it was not yet); otherwise at its
-    /// first commit.
+    @discardableResult
+    private func submit(_ record: consuming [UInt8], kind: Kind, inlineWhenIdle: Bool = false) -> UInt64 {
+        lastTicket += 1
+        flusher.submit(record, kind: kind, ticket: lastTicket, inlineWhenIdle: inlineWhenIdle)
+        return lastTicket
+    }
+
+    /// The ticket of the last record that is durable.
+    var durableTicket: UInt64 { flusher.durableTicket }
+
+    /// Sets what the flusher calls (on its thread) each time records become durable, or it fails.
+    func onDurable(_ handler: @escaping @Sendable () -> Void) {
+        flusher.onDurable(handler)
+    }
+
+    /// Why the flusher stopped writing, if it did.
+    var failure: StoreError? { flusher.failure }
+
+    /// Waits until every record handed over is durable; throws the flusher's failure.
+    func waitUntilDurable() throws(StoreError) {
+        flusher.drain()
+        if let failure = flusher.failure { throw failure }
+    }
+
+    /// Moves on to the next epoch: commits what is buffered, waits until it is durable and closes
+    /// the current file. With `create`, the new epoch's file is opened now (prepared, if it was
+    /// not yet); otherwise at its first commit.
     func rotate(create: Bool = false) throws(StoreError) {
         try commit()
-        closeFile()
+        try waitUntilDurable()
+        try flusher.withFile { file throws(StoreError) in try file.rotate(create: create) }
         epoch += 1
-        if create { try openFile() }
     }
 
-    /// Fills in the header of `record` (header space, then payload) and writes it at the end of
-    /// the current file.
-    private func write(_ record: inout [UInt8], kind: Kind) throws(StoreError) {
-        let path = Self.path(directory: directory, epoch: epoch)
-        let length = record.count
-        guard length - Self.recordHeaderSize <= Int(UInt32.max) else {
-            throw StoreError("cannot write \(path): a journal record of \(length) bytes is over the 4 GiB a record can hold")
-        }
-        if descriptor < 0 { try openFile() }
-        record.withUnsafeMutableBytes { bytes in
-            bytes.storeBytes(of: UInt32(length - Self.recordHeaderSize).littleEndian, toByteOffset: 0, as: UInt32.self)
-            bytes.storeBytes(of: UInt32(kind.rawValue).littleEndian, toByteOffset: 4, as: UInt32.self)
-            var crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
-            crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.recordHeaderSize...]), continuing: crc)
-            bytes.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
-        }
-        if offset + length > allocated {
-            let grow = max(Self.allocationStep, offset + length - allocated)
-            let status = posix_fallocate(descriptor, off_t(allocated), off_t(grow))
-            guard status == 0 else { throw Self.error("cannot allocate space in", path, errno: status) }
-            allocated += grow
-        }
-        try Self.writeAll(descriptor, record, at: offset, path: path)
-        try sync(path)
-        offset += length
-    }
-
-    /// Opens the current epoch's file: the one ``prepare(directory:epoch:fsync:)`` made ready, or,
-    /// when none was, one prepared now (its header and directory entry durable before any record
-    /// goes in).
-    private func openFile() throws(StoreError) {
-        let path = Self.path(directory: directory, epoch: epoch)
-        try Self.prepare(directory: directory, epoch: epoch, fsync: fsync)
-        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Self.error("cannot open", path, errno: errno) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, Int(status.st_size) >= Self.fileHeaderSize else {
-            close(descriptor)
-            throw Self.error("cannot use the prepared journal file", path, errno: errno)
-        }
-        self.descriptor = descriptor
-        offset = Self.fileHeaderSize
-        allocated = Int(status.st_size)
+    /// End of the last whole record written to the current file (after every record handed over).
+    var offset: Int {
+        (try? flusher.withFile { $0.offset }) ?? 0
     }
 
     /// The header of the file of `epoch`.
@@ -186,18 +177,6 @@ final class Journal {
             unlink(path)
             throw error
         }
-    }
-
-    private func sync(_ path: String) throws(StoreError) {
-        guard fsync != .off else { return }
-        guard fdatasync(descriptor) == 0 else { throw Self.error("cannot sync", path, errno: errno) }
-    }
-
-    private func closeFile() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        offset = 0
-        allocated = 0
     }
 
     /// Writes all of `bytes` at `offset` (`pwrite`, retried on EINTR); the error names `path`.

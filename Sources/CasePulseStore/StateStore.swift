@@ -118,7 +118,8 @@ public final class StateStore {
     }
 
     deinit {
-        // The directory stays locked until the last checkpoint is written.
+        // The directory stays locked until the last journal record and checkpoint are written.
+        _ = try? journal.waitUntilDurable()
         writer.wait()
         if lockDescriptor >= 0 {
             flock(lockDescriptor, LOCK_UN)
@@ -384,10 +385,44 @@ public final class StateStore {
     /// Writes the buffered events to the journal as one record; durable on return as the fsync
     /// mode promises. Throws, too, the failure of a checkpoint written in the background.
     public func commit() throws(StoreError) {
+        try commitInBackground()
+        try journal.waitUntilDurable()
+    }
+
+    /// Hands the buffered events to the journal's flusher as one record and returns its ticket:
+    /// they are durable (as the fsync mode promises) once ``durableTicket`` reaches it. With
+    /// `inlineWhenIdle` (the caller has nothing else to do meanwhile) and a flusher with nothing
+    /// in hand, the record is written and synced on the calling thread instead, durable on
+    /// return; with `--fsync always` it is always waited for. Throws the failure of the flusher or
+    /// of a checkpoint written in the background.
+    @discardableResult
+    public func commitInBackground(inlineWhenIdle: Bool = false) throws(StoreError) -> UInt64 {
         if let failure = writer.takeFailure() { throw failure }
         let events = journal.pendingEvents
-        try journal.commit()
+        let ticket = try journal.commit(inlineWhenIdle: inlineWhenIdle)
         eventsSinceCheckpoint += events
+        if fsync == .always { try journal.waitUntilDurable() }
+        return ticket
+    }
+
+    /// The ticket of the last journal record that is durable.
+    public var durableTicket: UInt64 { journal.durableTicket }
+
+    /// The ticket of the last journal record handed over.
+    public var lastTicket: UInt64 { journal.lastTicket }
+
+    /// Waits until every journal record handed over is durable; throws the flusher's failure.
+    public func waitUntilDurable() throws(StoreError) {
+        try journal.waitUntilDurable()
+    }
+
+    /// Why the journal's flusher stopped writing, if it did: the daemon must stop.
+    public var journalFailure: StoreError? { journal.failure }
+
+    /// Sets what to call, on the journal's flusher thread, each time records become durable (or
+    /// the flusher fails): the server loop's wake-up.
+    public func onDurable(_ handler: @escaping @Sendable () -> Void) {
+        journal.onDurable(handler)
     }
 
     /// Makes sure sequence numbers up to `needed` are reserved durably before they are published.
