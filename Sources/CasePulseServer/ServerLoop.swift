@@ -507,7 +507,12 @@ final class ServerLoop {
     private func checkpointIfDue(force: Bool = false, final: Bool = false) {
         guard let store, failure == nil else { return }
         do {
-            if let took = try store.finishedCheckpoint() { logger.debug("checkpoint written in \(took)") }
+            if let took = try store.finishedCheckpoint() {
+                logger.debug("checkpoint written in \(took)")
+                if let reason = store.takeCheckpointPriorityFailure() {
+                    logger.warning("the checkpoint writer runs at normal CPU priority, so checkpoints delay figures more: \(reason)")
+                }
+            }
             if force {
                 publishChanges()
                 guard failure == nil else { return }

@@ -8,6 +8,15 @@ import Synchronization
 /// Writes checkpoints into the state database on its own thread, one at a time, so that the server
 /// loop goes on journaling and publishing while the records reach the disk.
 ///
+/// Each checkpoint gets a thread of its own at the lowest CPU priority (nice 19, ``lowestNice``):
+/// on two cores its seconds of encoding and SQLite work otherwise took the CPU from the threads
+/// an event's figure waits for when it wakes from the journal's `fdatasync` — the server loop,
+/// the journal flusher, the publish thread, libzmq's I/O thread. Sustained 10k/s runs over a
+/// checkpoint, alternating: p99 0.79 and 0.84 ms against 1.05 and 1.48 ms at normal priority.
+/// Bulk ingest and the daemon's peak memory were unchanged (the writer still gets what the other
+/// threads leave). A thread of its own, because a thread's nice value cannot be lowered again
+/// without privileges, and a pooled thread would keep it for other work.
+///
 /// The loop hands over a ``Checkpoint`` it has already cut off from the engine and the journal;
 /// after the transaction commits, the writer deletes the journal files it folded in. A failure is
 /// kept until the loop asks (``takeFailure()``): the daemon then stops, and a restart recovers
@@ -16,13 +25,19 @@ final class CheckpointWriter: Sendable {
     private let database: DatabaseQueue
     private let databasePath: String
     private let directory: String
-    private let queue = DispatchQueue(label: "casepulse.checkpoint")
+    /// Entered for each checkpoint submitted, left when it is written.
+    private let writing = DispatchGroup()
     private let state = Mutex<State>(State())
 
     private struct State {
         var inFlight = false
         var failure: StoreError?
         var lastDuration: Duration?
+        /// The nice value the last background checkpoint was written at.
+        var lastNice: Int32?
+        /// Why a checkpoint's thread could not take the lowest priority, until taken.
+        var priorityFailure: String?
+        var priorityFailureReported = false
     }
 
     private let fsync: FsyncMode
@@ -56,7 +71,10 @@ final class CheckpointWriter: Sendable {
     /// Starts writing `checkpoint` in the background (one at a time: check ``isBusy`` first).
     func submit(_ checkpoint: Checkpoint) {
         state.withLock { $0.inFlight = true }
-        queue.async { [self] in
+        writing.enter()
+        let thread = Thread { [self] in
+            defer { writing.leave() }
+            let (nice, priorityFailure) = Self.takeLowestPriority()
             let started = ContinuousClock.now
             var failure: StoreError?
             do throws(StoreError) {
@@ -71,15 +89,58 @@ final class CheckpointWriter: Sendable {
             state.withLock { state in
                 state.inFlight = false
                 state.lastDuration = duration
+                state.lastNice = nice
+                if let priorityFailure, !state.priorityFailureReported {
+                    state.priorityFailure = priorityFailure
+                    state.priorityFailureReported = true
+                }
                 if let failure { state.failure = failure }
             }
         }
+        thread.name = "casepulse-checkpoint"
+        thread.start()
     }
 
     /// Waits until the checkpoint being written, if any, is done.
     func wait() {
-        queue.sync {}
+        writing.wait()
     }
+
+    /// The nice value of a background checkpoint's thread: the lowest priority.
+    static let lowestNice: Int32 = 19
+
+    /// Gives the calling thread the lowest CPU priority (on Linux a nice value is a thread's own)
+    /// and returns the nice value it has then, and why `setpriority` failed if it did. Raising
+    /// one's nice value needs no privilege, but a system-call filter can refuse it: the checkpoint
+    /// is then written at the priority it has.
+    private static func takeLowestPriority() -> (nice: Int32?, failure: String?) {
+        #if canImport(Glibc)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        var failure: String?
+        if setpriority(which, 0, lowestNice) != 0 {
+            let code = errno
+            failure = "setpriority(nice \(lowestNice)) failed: \(String(cString: strerror(code))) (errno \(code))"
+        }
+        errno = 0
+        let nice = getpriority(which, 0)
+        return (errno == 0 ? nice : nil, failure)
+        #else
+        return (nil, nil)
+        #endif
+    }
+
+    /// Why a background checkpoint could not take the lowest CPU priority, once per writer (the
+    /// loop logs it).
+    func takePriorityFailure() -> String? {
+        state.withLock { state in
+            defer { state.priorityFailure = nil }
+            return state.priorityFailure
+        }
+    }
+
+    /// The nice value the last background checkpoint was written at (`nil` before the first, or
+    /// where it cannot be read).
+    var lastNice: Int32? { state.withLock { $0.lastNice } }
 
     /// Writes `checkpoint` on the calling thread (nothing may be in flight); with `figures`, also
     /// rewrites the `aggregates` table from that engine, which takes no events meanwhile. Its cases

@@ -42,7 +42,7 @@ final class JournalFlusher: Sendable {
     /// disk slower than ingest holds back the server thread instead of filling memory.
     static let maximumBytesWaiting = 64 << 20
     /// Emptied buffers kept for reuse.
-    static let spareBuffers = 4
+    static let spareBuffers = 2
 
     /// A flusher of the journal files of `file`'s directory, from `file`'s epoch on.
     init(file: JournalFile) {

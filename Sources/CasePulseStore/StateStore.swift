@@ -42,7 +42,8 @@ public final class StateStore {
 
     let queue: DatabaseQueue
     let journal: Journal
-    private let writer: CheckpointWriter
+    /// Writes routine checkpoints on a thread of its own.
+    let writer: CheckpointWriter
     /// The journal epochs recovery replays: those the records do not hold.
     private let epochsToReplay: [UInt64]
     private var reservedSequence: UInt64 = 0
@@ -547,6 +548,12 @@ public final class StateStore {
         } else {
             writer.submit(checkpoint)
         }
+    }
+
+    /// Why the checkpoint writer could not take the lowest CPU priority, once: checkpoints then
+    /// compete with ingest and publishing for the CPU.
+    public func takeCheckpointPriorityFailure() -> String? {
+        writer.takePriorityFailure()
     }
 
     /// Whether a checkpoint is being written in the background.

@@ -5,6 +5,10 @@ import Foundation
 import GRDB
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import CasePulseStore
 
 @Suite struct StateStoreTests {
@@ -126,6 +130,26 @@ import Testing
         }
         report = try StateVerifier.verify(directory: directory, timeZone: nil)
         #expect(report.differences.map(\.key) == ["/m/all/@all"])
+    }
+
+    @Test func aRoutineCheckpointIsWrittenAtTheLowestCPUPriorityAndTheCallerKeepsItsOwn() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, _) = try store.recover(configuration: Self.configuration)
+        for event in Self.events(sets: 1...3) where engine.apply(event) == .accepted { store.append(event) }
+        errno = 0
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        try #require(errno == 0)
+        #expect(store.writer.lastNice == nil)
+        try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        #expect(store.writer.lastNice == CheckpointWriter.lowestNice)
+        // A second checkpoint gets a thread of its own, at the same priority.
+        for event in Self.events(sets: 4...5) where engine.apply(event) == .accepted { store.append(event) }
+        try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        #expect(store.writer.lastNice == CheckpointWriter.lowestNice)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == own)
     }
 
     @Test func sequenceNumbersKeepRisingAcrossRestarts() throws {
