@@ -12,7 +12,8 @@ import Synchronization
 /// on two cores its seconds of encoding and SQLite work otherwise took the CPU from the threads
 /// an event's figure waits for when it wakes from the journal's `fdatasync` — the server loop,
 /// the journal flusher, the publish thread, libzmq's I/O thread. Sustained 10k/s runs over a
-/// checkpoint, alternating: p99 0.79 and 0.84 ms against 1.05 and 1.48 ms at normal priority.
+/// checkpoint, alternating: p99 0.59–1.22 ms (median 0.84) in five runs against 1.05–1.81 ms
+/// (median 1.49) in four at normal priority.
 /// Bulk ingest and the daemon's peak memory were unchanged (the writer still gets what the other
 /// threads leave). A thread of its own, because a thread's nice value cannot be lowered again
 /// without privileges, and a pooled thread would keep it for other work.
