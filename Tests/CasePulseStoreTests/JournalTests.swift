@@ -26,6 +26,18 @@ import Glibc
         try store.commit()
     }
 
+    /// A fresh store (`--fsync off`) in `directory` with the first half of `events` applied and
+    /// journaled (and applied to `live`), and the index of the first event not yet journaled.
+    static func storeWithHalfJournaled(
+        _ events: [CaseEvent], in directory: String, live: Engine
+    ) throws -> (store: StateStore, engine: Engine, next: Int) {
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, _) = try store.recover(configuration: configuration)
+        let half = events.count / 2
+        try journal(Array(events.prefix(half)), into: store, engine: engine, live: live)
+        return (store, engine, half)
+    }
+
     @Test func theChecksumIsCRC32C() {
         // The check value of CRC-32C (RFC 3720 B.4), and a run longer than one 8-byte step.
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) } == 0xE306_9283)
@@ -172,12 +184,9 @@ import Glibc
         let live = Engine(configuration: Self.configuration)
         var sinceCut: Int64 = 0
         do {
-            let store = try StateStore(directory: directory, fsync: .off)
-            let (engine, _) = try store.recover(configuration: Self.configuration)
-            let half = events.count / 2
-            try Self.journal(Array(events.prefix(half)), into: store, engine: engine, live: live)
-            // Slices of 7 cases, with events between them that change cases already copied.
+            let (store, engine, half) = try Self.storeWithHalfJournaled(events, in: directory, live: live)
             var next = half
+            // Slices of 7 cases, with events between them that change cases already copied.
             var slices = 0
             while try !store.checkpointSlice(engine, slice: 7) {
                 slices += 1
@@ -210,10 +219,7 @@ import Glibc
         let events = Self.events(1...30)
         let live = Engine(configuration: Self.configuration)
         do {
-            let store = try StateStore(directory: directory, fsync: .off)
-            let (engine, _) = try store.recover(configuration: Self.configuration)
-            let half = events.count / 2
-            try Self.journal(Array(events.prefix(half)), into: store, engine: engine, live: live)
+            let (store, engine, half) = try Self.storeWithHalfJournaled(events, in: directory, live: live)
             var next = half
             for _ in 0..<3 {
                 #expect(try !store.checkpointSlice(engine, slice: 5))
