@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         // <malloc.h> (glibc's malloc_trim), which Swift's Glibc module does not include.
         .systemLibrary(name: "CMalloc"),
+        // Cache-line prefetch hints (__builtin_prefetch) for the engine's key and beneficiary look-ups.
+        .systemLibrary(name: "CPrefetch"),
         .target(
             name: "CEventParser",
             linkerSettings: [.linkedLibrary("simdjson")]
@@ -40,7 +42,7 @@ let package = Package(
 
         // Libraries.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
-        .target(name: "CasePulseCore", swiftSettings: strict),
+        .target(name: "CasePulseCore", dependencies: ["CPrefetch"], swiftSettings: strict),
         .target(name: "CasePulseWire", dependencies: ["CasePulseCore", "CEventParser"], swiftSettings: strict),
         .target(
             name: "CasePulseStore",

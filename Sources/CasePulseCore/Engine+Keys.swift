@@ -28,16 +28,32 @@ extension Engine {
     /// day window's, from ``daySlots`` when the (day, place) was placed recently, found key by
     /// key (and remembered) when not. A busy place costs two probes, a new (day, place) its ten
     /// day keys.
+    ///
+    /// The day keys are many (one per day, place and agency), so their figures are seldom in the
+    /// cache, where the coarse keys' are; the coarse keys' beneficiary tables, when `party` is
+    /// counted, are few but large. Both are asked for (``SegmentedArray/prefetch(_:)``) before the
+    /// coarse keys are worked on, so that their loads overlap that work and one another rather
+    /// than stall each key in turn.
     @inline(__always)
-    func forEachSlot(of placement: Placement, _ body: (Int32) -> Void) {
+    func forEachSlot(of placement: Placement, party: UInt32 = CaseState.noParty, _ body: (Int32) -> Void) {
         let coarse = coarseSlots(for: placement)
-        for index in coarse.indices { body(slotLists[index]) }
         let dayKey = placement.dayKey
-        if let run = daySlots.run(of: dayKey) ?? daySlots.remember(dayKey, { forEachDaySlot(of: placement, $0) }) {
-            for position in run { body(daySlots[position]) }
-        } else {
+        guard let run = daySlots.run(of: dayKey) ?? daySlots.remember(dayKey, { forEachDaySlot(of: placement, $0) })
+        else {
+            for index in coarse.indices { body(slotLists[index]) }
             forEachDaySlot(of: placement, body)
+            return
         }
+        for position in run {
+            let slot = Int(daySlots[position])
+            aggregates.prefetch(slot)
+            slotDirty.prefetch(slot)
+        }
+        if party != CaseState.noParty {
+            for index in coarse.indices { aggregates[Int(slotLists[index])].parties.prefetch(party) }
+        }
+        for index in coarse.indices { body(slotLists[index]) }
+        for position in run { body(daySlots[position]) }
     }
 
     /// ``forEachDaySlot(day:place:chain:_:)`` for a placement.
@@ -54,6 +70,17 @@ extension Engine {
     @inline(__always)
     func forEachDaySlot(day: UInt32, place: Place, chain: [UInt32], _ body: (Int32) -> Void) {
         guard keepsDay(day) else { return }
+        // Each key's look-up misses the cache two or three times (its recent entry and its word
+        // in the key map, then its key and figures by the slot found): started for every key
+        // first, the loads overlap, where looking the keys up one by one waits for each in turn.
+        for region in chain {
+            prefetchLookUp(of: AggregateKey(window: day, region: region, agency: 0))
+            if place.agency != 0 { prefetchLookUp(of: AggregateKey(window: day, region: region, agency: place.agency)) }
+        }
+        for region in chain {
+            prefetchSlot(of: AggregateKey(window: day, region: region, agency: 0))
+            if place.agency != 0 { prefetchSlot(of: AggregateKey(window: day, region: region, agency: place.agency)) }
+        }
         for region in chain {
             body(slot(AggregateKey(window: day, region: region, agency: 0)))
             if place.agency != 0 { body(slot(AggregateKey(window: day, region: region, agency: place.agency))) }
@@ -93,6 +120,23 @@ extension Engine {
         }
         regionChains[region] = chain
         return chain
+    }
+
+    /// Asks for the first loads of a look-up of `key` (``slot(_:)``): its entry in
+    /// ``recentSlots`` and its first word in the key map.
+    @inline(__always)
+    func prefetchLookUp(of key: AggregateKey) {
+        recentSlots.prefetch(key)
+        slotIDs.prefetch(hash: key.tableHash)
+    }
+
+    /// Asks for the key and the figures of the slot a look-up of `key` most likely finds, once its
+    /// word in the key map is near (``prefetchLookUp(of:)``).
+    @inline(__always)
+    func prefetchSlot(of key: AggregateKey) {
+        guard let slot = slotIDs.likelyNumber(hash: key.tableHash) else { return }
+        slotKeys.prefetch(Int(slot))
+        aggregates.prefetch(Int(slot))
     }
 
     func slot(_ key: AggregateKey) -> Int32 {

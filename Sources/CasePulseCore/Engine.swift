@@ -603,7 +603,7 @@ public final class Engine {
             if party != CaseState.noParty { deferred.add(party: party, sign, at: entry) }
             return
         }
-        forEachSlot(of: placement) { slot in
+        forEachSlot(of: placement, party: party) { slot in
             change(&aggregates[Int(slot)])
             if party != CaseState.noParty { count(party: party, sign, in: slot) }
             touch(slot)

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The slots of recently looked-up keys, in a small direct-mapped table in front of the engine's
 /// key map (``Engine/slotIDs``).
 ///
@@ -36,6 +38,14 @@ struct RecentSlots {
     func slot(of key: AggregateKey) -> Int32? {
         let entry = entries[Self.index(of: key)]
         return entry.key == key ? entry.slot : nil
+    }
+
+    /// Asks the CPU to start loading the entry of `key` (a hint: nothing changes).
+    @inline(__always)
+    func prefetch(_ key: AggregateKey) {
+        // The address is taken inside, the hint given outside (see ``WordTable/prefetch(hash:)``).
+        let entry = entries.withUnsafeBufferPointer { $0.baseAddress.map { UnsafeRawPointer($0 + Self.index(of: key)) } }
+        if let entry { cp_prefetch_read(entry) }
     }
 
     /// Keeps `slot` as `key`'s, in place of whatever shared its entry.

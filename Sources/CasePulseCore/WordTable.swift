@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A map from 64-bit hashes to numbers whose keys live elsewhere: one 8-byte word per entry,
 /// `tag << 32 | (number + 1)`, where the tag is the low 32 bits of the key's hash and `0` is an
 /// empty word. A look-up that meets its tag asks its caller whether the number's key is the one
@@ -53,6 +55,26 @@ final class WordTable {
                 index = (index + 1) & mask
             }
         }
+    }
+
+    /// Asks the CPU to start loading the word where a look-up of `hash` starts (a hint: nothing
+    /// changes).
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        let tag = hash & 0xFFFF_FFFF
+        // The address is taken inside, the hint given outside: a call the optimiser cannot see
+        // into, inside, would make it retain and release the shard around it.
+        let word = shards[Int(truncatingIfNeeded: hash >> 56)].withUnsafeBufferPointer { words in
+            words.isEmpty ? nil : words.baseAddress.map { UnsafeRawPointer($0 + (Int(truncatingIfNeeded: tag) & (words.count - 1))) }
+        }
+        if let word { cp_prefetch_read(word) }
+    }
+
+    /// The number in the first word whose tag is `hash`'s, on the probe path of `hash`: the one a
+    /// look-up would most likely return, unchecked (for a prefetch of what goes with it).
+    @inline(__always)
+    func likelyNumber(hash: UInt64) -> Int32? {
+        position(hash: hash) { _ in true }.map { $0.number }
     }
 
     /// Adds `number` (at least 0) under `hash`; its key is not in the table.

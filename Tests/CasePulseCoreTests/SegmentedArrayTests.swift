@@ -37,6 +37,20 @@ private final class Tracked {
         #expect(array[last].isEmpty)
     }
 
+    /// A prefetch is a hint: for an index in range it changes nothing, and for one out of range —
+    /// past the last segment, or negative — it asks for nothing rather than trap.
+    @Test func prefetchChangesNothingAndIgnoresIndicesOutOfRange() {
+        let array = SegmentedArray<Int>()
+        array.prefetch(0)
+        let count = SegmentedArray<Int>.segmentSize * 2
+        for i in 0..<count { array.append(i) }
+        for index in [-1, 0, 1, count - 1, count, count + SegmentedArray<Int>.segmentSize, Int.max] {
+            array.prefetch(index)
+        }
+        #expect(array.count == count)
+        #expect(array.indices.allSatisfy { array[$0] == $0 })
+    }
+
     @Test func releasesEveryElementExactlyOnce() {
         let before = Tracked.live
         do {
