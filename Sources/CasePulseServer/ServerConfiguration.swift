@@ -23,11 +23,14 @@ public struct ServerConfiguration: Sendable {
     /// Largest event body accepted; larger ones are refused as `too_large`.
     public var maxEventBytes = 65_536
     /// Receive high-water mark of the ingest sockets (messages queued per connection). A queued
-    /// event of the bench's 231 bytes costs the daemon about 460 bytes (its copy and libzmq's two
-    /// 64-byte message slots; zero-copy receive is off), so the default bounds a connection's
-    /// backlog to about 4.6 MB: some 30 ms of the daemon's full ingest rate, or a second of a
-    /// 10,000 events/s producer held up. The bound is per connection: a hundred producers could
-    /// hold a hundred times as much.
+    /// event of the bench's 231 bytes costs the daemon about 690 bytes when events come in bursts
+    /// (its share of the 18 KiB buffer of the 8 KiB read that brought it and some 35 others, and
+    /// libzmq's message slots; zero-copy receive is on), so the default bounds a busy connection's
+    /// backlog to about 6.9 MB: some 20 ms of the daemon's full ingest rate. Events that each came
+    /// in a read of their own keep a buffer each (18 KiB): a backlog of those needs a connection
+    /// that sends one at a time while the daemon does not read it, a second of a 10,000 events/s
+    /// producer held up. The bound is per connection: a hundred producers could hold a hundred
+    /// times as much.
     public var ingestHighWaterMark: Int32 = 10_000
     /// Most messages handled from one socket before the loop looks at the others.
     public var batchSize = 4096
