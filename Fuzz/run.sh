@@ -17,7 +17,8 @@ mkdir -p "$build/include" "$build/seeds" "$build/corpus" "$build/artifacts"
 binary="$build/event-fuzzer"
 
 sources=(Fuzz/EventFuzzer.swift Sources/CasePulseCore/*.swift Sources/CasePulseWire/*.swift
-         Sources/CEventParser/cp_event_parser.cpp Sources/CEventParser/include/cp_event_parser.h)
+         Sources/CEventParser/cp_event_parser.cpp Sources/CEventParser/include/cp_event_parser.h
+         Sources/CPrefetch/shim.h)
 stale=no
 [[ -x "$binary" ]] || stale=yes
 for source in "${sources[@]}"; do [[ "$source" -nt "$binary" ]] && stale=yes; done
@@ -28,6 +29,10 @@ if [[ $stale == yes ]]; then
     cat > "$build/include/module.modulemap" <<MAP
 module CEventParser {
     header "$PWD/Sources/CEventParser/include/cp_event_parser.h"
+    export *
+}
+module CPrefetch [system] {
+    header "$PWD/Sources/CPrefetch/shim.h"
     export *
 }
 MAP
