@@ -36,8 +36,8 @@ public final class Server: Service, Sendable {
 
     /// Creates a server; nothing is bound until ``start()``. Pass `context` when something else
     /// must share it — a ZAP handler has to live in the same ZeroMQ context as the sockets it guards.
-    /// The server turns the context's zero-copy receive on (``Context/setReceivesWithoutCopy(_:)``)
-    /// for the sockets created from then on.
+    /// The server sets the context's zero-copy receive (``Context/setReceivesWithoutCopy(_:)``)
+    /// for the sockets created from then on, as ``ServerConfiguration/receivesWithoutCopy`` says.
     public init(configuration: ServerConfiguration, context: Context? = nil, logger: Logger) throws(ServerError) {
         self.configuration = configuration
         self.logger = logger
@@ -46,17 +46,9 @@ public final class Server: Service, Sendable {
         } else {
             do { self.context = try Context() } catch { throw ServerError("cannot create the ZeroMQ context", cause: error) }
         }
-        // Zero-copy receive: libzmq's I/O thread reads up to 8 KiB at a time into one buffer and
-        // every frame read from it points into that buffer, so the server thread frees one
-        // buffer per some 35 events rather than one allocation per event, made on the I/O
-        // thread: freeing those took glibc's lock on the I/O thread's arena, contended with its
-        // allocations (`perf`: `_int_free` and the futex wake-ups some 8% of the server thread's
-        // samples at full ingest). 1,000,000-case ingest, alternating: 523.5k / 534.8k ev/s
-        // against 449.6k / 447.9k with it off, VmHWM 366 against 361 / 364 MiB. The price: a
-        // queued event keeps its share of a buffer, about 690 B instead of 460 B when events come
-        // in bursts (see ``ServerConfiguration/ingestHighWaterMark``).
-        do { try self.context.setReceivesWithoutCopy(true) } catch {
-            logger.debug("libzmq does not take zero-copy receive (\(error)): each event is copied on receipt")
+        let withoutCopy = configuration.receivesWithoutCopy
+        do { try self.context.setReceivesWithoutCopy(withoutCopy) } catch {
+            logger.debug("libzmq keeps its own zero-copy receive setting (\(error))")
         }
         wakePipe = try WakePipe(purpose: "server")
     }
