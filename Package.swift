@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "CasePulseServer",
             dependencies: [
-                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ", "CMalloc",
+                "CasePulseCore", "CasePulseWire", "CasePulseStore", "ZeroMQ", "CMalloc", "CPrefetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
