@@ -69,10 +69,9 @@ final class SegmentedArray<Element> {
         count += 1
     }
 
-    /// The element at `index`, which must be below ``count``.
     /// Asks the CPU to start loading the element at `index` for a write soon — its first and its
     /// last byte's cache lines, which are one line or two for an element of up to 64 bytes and
-    /// all of it for one of up to 128 (a ``Aggregate`` is 112). A hint: it moves nothing and never
+    /// all of it for one of up to 128 (an ``Aggregate`` is 112). A hint: it moves nothing and never
     /// faults; an index out of range asks for nothing.
     @inline(__always)
     func prefetch(_ index: Int) {
@@ -82,6 +81,7 @@ final class SegmentedArray<Element> {
         if MemoryLayout<Element>.stride > 1 { cp_prefetch_write(element + (MemoryLayout<Element>.stride - 1)) }
     }
 
+    /// The element at `index`, which must be below ``count``.
     subscript(index: Int) -> Element {
         @inline(__always) get {
             precondition(index >= 0 && index < count, "SegmentedArray index out of range")
