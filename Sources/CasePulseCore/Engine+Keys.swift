@@ -73,18 +73,17 @@ extension Engine {
         // Each key's look-up misses the cache two or three times (its recent entry and its word
         // in the key map, then its key and figures by the slot found): started for every key
         // first, the loads overlap, where looking the keys up one by one waits for each in turn.
-        for region in chain {
-            prefetchLookUp(of: AggregateKey(window: day, region: region, agency: 0))
-            if place.agency != 0 { prefetchLookUp(of: AggregateKey(window: day, region: region, agency: place.agency)) }
+        // The day keys, in the order their slots are handed to `body`: each region of the path
+        // for all agencies, then (unless it is `all`) for the place's own.
+        func forEachKey(_ visit: (AggregateKey) -> Void) {
+            for region in chain {
+                visit(AggregateKey(window: day, region: region, agency: 0))
+                if place.agency != 0 { visit(AggregateKey(window: day, region: region, agency: place.agency)) }
+            }
         }
-        for region in chain {
-            prefetchSlot(of: AggregateKey(window: day, region: region, agency: 0))
-            if place.agency != 0 { prefetchSlot(of: AggregateKey(window: day, region: region, agency: place.agency)) }
-        }
-        for region in chain {
-            body(slot(AggregateKey(window: day, region: region, agency: 0)))
-            if place.agency != 0 { body(slot(AggregateKey(window: day, region: region, agency: place.agency))) }
-        }
+        forEachKey { prefetchLookUp(of: $0) }
+        forEachKey { prefetchSlot(of: $0) }
+        forEachKey { body(slot($0)) }
     }
 
     /// Forgets the cached slot lists (their slots are about to change: retention, or a restore).
