@@ -89,7 +89,7 @@ final class JournalFlusher: Sendable {
             flushWaiting(notify: true)
             state.withLock { $0.flushesQueued -= 1 }
         }
-        if waiting > Self.maximumBytesWaiting { queue.sync {} }
+        if waiting > Self.maximumBytesWaiting { drain() }
     }
 
     /// Waits until every record handed over so far is written (and durable, or failed).
