@@ -77,10 +77,10 @@ public struct BenchReport: Sendable {
         }
         out += Self.replayMemoryRow(replay)
         out += Self.checkpointRow(replay)
-        out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB, ingest | VmHWM MiB, with the stop | B/case over idle | SIGTERM stop s |\n|---|---|---|---|---|---|---|---|---|\n"
+        out += "\n| cases | events | ingest s | ev/s | × ceiling | VmHWM MiB, ingest | VmHWM MiB, with the stop | B/case over idle | SIGTERM stop s | daemon CPU µs/ev |\n|---|---|---|---|---|---|---|---|---|---|\n"
         for size in sizes {
             let perCase = Double(size.peakWithStopBytes - size.idleResidentBytes) / Double(size.cases)
-            out += "| \(size.cases.grouped) | \(size.events.grouped) | \(Self.fixed(size.seconds, 2)) | \(Self.rate(size.eventsPerSecond)) | \(Self.fixed(size.eventsPerSecond / ceiling, 2)) | \(Self.fixed(Double(size.peakResidentBytes) / 1_048_576, 1)) | \(Self.fixed(Double(size.peakWithStopBytes) / 1_048_576, 1)) | \(Int(perCase.rounded())) | \(Self.fixed(size.stopSeconds, 2)) |\n"
+            out += "| \(size.cases.grouped) | \(size.events.grouped) | \(Self.fixed(size.seconds, 2)) | \(Self.rate(size.eventsPerSecond)) | \(Self.fixed(size.eventsPerSecond / ceiling, 2)) | \(Self.fixed(Double(size.peakResidentBytes) / 1_048_576, 1)) | \(Self.fixed(Double(size.peakWithStopBytes) / 1_048_576, 1)) | \(Int(perCase.rounded())) | \(Self.fixed(size.stopSeconds, 2)) | \(Self.fixed(size.cpuMicrosecondsPerEvent, 2)) |\n"
         }
         return out
     }

@@ -32,7 +32,7 @@ public enum BenchRunner {
             let figures = try DaemonIngestRun.measure(
                 binary: options.daemonBinary, basePort: options.basePort, cases: cases, stateDirectory: state,
                 checkpointEvents: options.checkpointEvents, log: log)
-            progress("  \(BenchReport.rate(figures.eventsPerSecond)) ev/s, VmHWM \(figures.peakResidentBytes / 1_048_576) MiB, \(figures.peakWithStopBytes / 1_048_576) MiB with the stop")
+            progress("  \(BenchReport.rate(figures.eventsPerSecond)) ev/s, VmHWM \(figures.peakResidentBytes / 1_048_576) MiB, \(figures.peakWithStopBytes / 1_048_576) MiB with the stop, \(BenchReport.fixed(figures.cpuMicrosecondsPerEvent, 2)) µs of daemon CPU per event")
             sizes.append(figures)
             largestState = state
             settle()

@@ -24,6 +24,11 @@ enum DaemonIngestRun {
         var idleResidentBytes: Int
         /// How long the SIGTERM stop (final publish and checkpoint) took.
         var stopSeconds: Double
+        /// CPU seconds the daemon used, all threads, from the first event sent until `/sys/ingest`
+        /// had them all: on a host whose cores every thread competes for, the cost to compare.
+        var cpuSeconds: Double
+        /// ``cpuSeconds`` per event, in microseconds.
+        var cpuMicrosecondsPerEvent: Double { cpuSeconds * 1e6 / Double(events) }
     }
 
     /// Runs `cases` cases (three events each) through a daemon on `stateDirectory`, and stops it.
@@ -54,6 +59,7 @@ enum DaemonIngestRun {
         let sender = try BenchSender(context: context, endpoint: daemon.ingest, feed: BenchEventFeed(eventsPerCase: 3))
         try sender.waitForSubscriber(timeout: .seconds(10))
         let started = ContinuousClock.now
+        let cpuAtStart = daemon.cpuSeconds
         try sender.send(0..<events)
         var finished = ContinuousClock.now
         var lastCount = -1
@@ -72,6 +78,7 @@ enum DaemonIngestRun {
                 throw BenchError("casepulsed received \(lastCount) of \(events) events and no more; see \(log.path)")
             }
         }
+        let cpu = daemon.cpuSeconds - cpuAtStart
         updates.close()
         let peak = daemon.peakResidentBytes
         sender.close()
@@ -79,7 +86,8 @@ enum DaemonIngestRun {
         guard stop.status == 0 else { throw BenchError("casepulsed exited with status \(stop.status); see \(log.path)") }
         return Figures(
             cases: cases, events: events, seconds: (finished - started).seconds, peakResidentBytes: peak,
-            peakWithStopBytes: max(peak, stop.peakResidentBytes), idleResidentBytes: idle, stopSeconds: stop.took.seconds)
+            peakWithStopBytes: max(peak, stop.peakResidentBytes), idleResidentBytes: idle, stopSeconds: stop.took.seconds,
+            cpuSeconds: cpu)
     }
 
     /// Starts `binary` on the state in `stateDirectory` and times it until its snapshot endpoint

@@ -61,6 +61,20 @@ final class DaemonProcess {
     /// Current resident set (`VmRSS`) in bytes.
     var residentBytes: Int { Self.statusField("VmRSS", pid: pid) }
 
+    /// CPU seconds the process used so far, all its threads, user and system (`utime` and
+    /// `stime` of `/proc/PID/stat`); 0 when unreadable.
+    var cpuSeconds: Double { Self.cpuSeconds(pid: pid) }
+
+    static func cpuSeconds(pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return 0 }
+        // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     static func statusField(_ name: String, pid: Int32) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
