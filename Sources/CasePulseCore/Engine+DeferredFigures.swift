@@ -6,11 +6,32 @@ extension Engine {
 
     /// Holds back the figures' updates until ``settleFigures()``: events and restored records are
     /// folded into their cases as always, and their contributions kept per (day, place, agency)
-    /// instead of added to every key. For a rebuild, which reads no figure until it ends.
+    /// instead of added to every key. For a rebuild, which reads no figure until it ends, and for
+    /// live ingest between two publishes (bounded by ``settleFiguresIfFull(entries:)``).
     ///
     /// Every call that reads or publishes figures settles them first, so the engine never shows
     /// figures that lack a contribution; settling explicitly only chooses when that work is done.
     public func deferFigures() {
+        defers = true
+    }
+
+    /// How many entries — one per (day, place, agency) — hold contributions back: the deferred
+    /// tables grow with it, and ``settleFigures()`` costs about as much per entry.
+    public var deferredEntryCount: Int { deferred.placements.count }
+
+    /// The most entries live ingest holds back before it settles them
+    /// (``settleFiguresIfFull(entries:)``): some 3 MB of deferred tables, and a settling of a few
+    /// milliseconds.
+    public static let liveDeferralEntries = 16_384
+
+    /// Settles the contributions held back once they fill `entries` entries, and goes on
+    /// deferring: for live ingest, which defers between two publishes (a publish, a snapshot or a
+    /// checkpoint settles them anyway) and so keeps the deferred tables bounded however long the
+    /// interval. Does nothing while the figures are not deferred.
+    @inline(__always)
+    public func settleFiguresIfFull(entries: Int = Engine.liveDeferralEntries) {
+        guard defers, deferred.placements.count >= entries else { return }
+        settleFigures()
         defers = true
     }
 
@@ -42,6 +63,8 @@ extension Engine {
     ) {
         guard defers else { return }
         defers = false
+        // Live ingest defers at every pass of the daemon's loop, most of them holding nothing.
+        guard !deferred.placements.isEmpty else { return }
         let held = deferred
         // Emptied, its tables freed, however the settling ends — once no batch reads them.
         defer { held.removeAll() }

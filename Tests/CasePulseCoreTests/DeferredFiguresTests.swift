@@ -50,6 +50,61 @@ import Testing
         }
     }
 
+    /// Live ingest defers between publishes, again and again, and settles whenever the held
+    /// entries reach a bound: over random events with duplicates, publishes at random points and
+    /// a bound of one to eight entries (so most events end a deferral), the figures, the ingest
+    /// counters and what a subscriber holds end where direct updates end, and after each check
+    /// fewer entries than the bound are held.
+    @Test func liveDeferralsSettledAtABoundEndWhereDirectOnesDo() async {
+        await propertyCheck(count: 150, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
+            let events = RandomCaseEvents.shuffledWithDuplicates(RandomCaseEvents(seed: seed).events(), seed: shuffleSeed)
+            let direct = Engine(configuration: Self.configuration)
+            for event in events { direct.apply(event) }
+            var random = SplitMix64(seed: shuffleSeed)
+            let bound = Int(random.next() % 8) + 1
+            let engine = Engine(configuration: Self.configuration)
+            var replica: [String: String] = [:]
+            var largest = 0
+            engine.deferFigures()
+            for event in events {
+                engine.apply(event)
+                engine.settleFiguresIfFull(entries: bound)
+                largest = max(largest, engine.deferredEntryCount)
+                #expect(engine.defersFigures, "settling at the bound goes on deferring")
+                if random.next() % 7 == 0 {
+                    engine.publishChanges { replica[$0.key] = $0.value }
+                    engine.deferFigures()
+                }
+            }
+            #expect(largest < bound, "seed \(seed): \(largest) entries held after a check, bound \(bound)")
+            engine.publishChanges { replica[$0.key] = $0.value }
+            #expect(Self.aggregates(of: engine) == Self.aggregates(of: direct), "seed \(seed) bound \(bound)")
+            #expect(replica == direct.values(), "seed \(seed) bound \(bound)")
+            #expect(engine.ingest == direct.ingest)
+        }
+    }
+
+    /// Settling what is not deferred, or a deferral that holds nothing, changes nothing and
+    /// publishes nothing: the daemon defers at every pass of its loop.
+    @Test func anEmptyDeferralSettlesToNothing() {
+        let engine = Engine(configuration: Self.configuration)
+        for event in RandomCaseEvents(seed: 5).events() { engine.apply(event) }
+        engine.publishChanges { _ in }
+        let values = engine.values()
+        engine.settleFiguresIfFull(entries: 0)
+        engine.deferFigures()
+        #expect(engine.deferredEntryCount == 0)
+        #expect(!engine.hasChanges)
+        engine.settleFiguresIfFull(entries: 0)
+        #expect(engine.defersFigures)
+        engine.settleFigures()
+        #expect(!engine.defersFigures)
+        var published = 0
+        engine.publishChanges { _ in published += 1 }
+        #expect(published == 0)
+        #expect(engine.values() == values)
+    }
+
     /// Settled on two threads — this one finding the keys, another adding to them, a batch per
     /// (month, place) group or per few — the figures end where settling on one thread ends.
     @Test func additionsHandedToAnotherThreadEndWhereDirectOnesDo() async {
