@@ -3,8 +3,10 @@ import CasePulseWire
 import Foundation
 
 /// The engine alone, driven as the daemon's ingest drives it but in this process and with no
-/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied at once
-/// (figures not deferred, as live events are), the changes published every ``publishEvery``
+/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied at once,
+/// its figures held back until the next publish as the daemon holds them when its publish
+/// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held), the
+/// changes published every ``publishEvery``
 /// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes
 /// them when no subscriber asked for the figures (every change numbered and its key named, no
 /// figures named), into a sink that only counts the key bytes. What the server thread spends on its own work, and what the live engine's tables take
@@ -24,11 +26,13 @@ public enum LiveApplyRun {
         let started = ContinuousClock.now
         let engine = Engine(configuration: BenchEventFeed.engineConfiguration)
         var published = 0
+        engine.deferFigures()
         for index in 0..<events {
             let refusal: Refusal? = feed.withBody(index) { body in
                 switch decoder.decodeView(body, now: Int64(Int32.max)) {
                 case .success(let event):
                     _ = engine.applyReportingGap(event)
+                    engine.settleFiguresIfFull()
                     return nil
                 case .failure(let refusal): return refusal
                 }
@@ -36,6 +40,7 @@ public enum LiveApplyRun {
             if let refusal { throw BenchError("the benchmark's own event \(index) is refused: \(refusal)") }
             if index % publishEvery == publishEvery - 1 || index == events - 1 {
                 engine.publishChanges(namingFigures: false, values: { key, _, _ in published &+= key.count })
+                engine.deferFigures()
             }
         }
         let seconds = (ContinuousClock.now - started).seconds

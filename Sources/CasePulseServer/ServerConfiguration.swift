@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     /// ROUTER binds for acknowledged ingest.
     public var reliableEndpoints = ["tcp://127.0.0.1:7603"]
     /// Coalescing interval for updates, in milliseconds; 0 publishes after every batch of messages.
+    /// Between two publishes ingest holds the figures back, one entry per (day, place, agency),
+    /// and each publish, snapshot request or checkpoint adds them to their keys first: so a bulk
+    /// load updates some forty keys per entry rather than per event. With 0 events are applied
+    /// directly.
     public var publishIntervalMilliseconds = 100
     /// Heartbeat (HUGZ) interval, in milliseconds.
     public var heartbeatMilliseconds = 1000
