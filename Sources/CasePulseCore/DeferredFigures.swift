@@ -65,12 +65,13 @@ final class DeferredFigures {
         (UInt32(truncatingIfNeeded: word >> 32), Int32(truncatingIfNeeded: word))
     }
 
-    /// Forgets every entry and frees the tables.
-    func removeAll() {
-        entries.removeAll()
-        placements.removeAll()
-        figures.removeAll()
-        parties.removeAll()
+    /// Forgets every entry and frees the tables, or with `keepingCapacity` keeps them to be filled
+    /// again (live ingest's deferrals, each about the same size, one after another).
+    func removeAll(keepingCapacity: Bool = false) {
+        entries.removeAll(keepingCapacity: keepingCapacity)
+        placements.removeAll(keepingCapacity: keepingCapacity)
+        figures.removeAll(keepingCapacity: keepingCapacity)
+        parties.removeAll(keepingCapacity: keepingCapacity)
         lastKey = nil
         lastEntry = 0
     }

@@ -66,8 +66,10 @@ extension Engine {
         // Live ingest defers at every pass of the daemon's loop, most of them holding nothing.
         guard !deferred.placements.isEmpty else { return }
         let held = deferred
-        // Emptied, its tables freed, however the settling ends — once no batch reads them.
-        defer { held.removeAll() }
+        // Emptied however the settling ends — once no batch reads them. Live ingest's deferrals,
+        // bounded and one after another, keep their tables; a replay's, one and large, frees them.
+        let keepsTables = held.placements.count <= 2 * Self.liveDeferralEntries
+        defer { held.removeAll(keepingCapacity: keepsTables) }
         defer { wait() }
         let order = held.entriesInMonthOrder(places: places)
         var batch = SettleBatch(held: held, capacity: batchWords + 64)

@@ -30,16 +30,18 @@ final class SegmentedArray<Element> {
         removeAll()
     }
 
-    /// Removes every element and frees every segment.
-    func removeAll() {
+    /// Removes every element and frees every segment; with `keepingCapacity` the segments stay,
+    /// to be filled again (the same ``segmentBases``), for an array emptied and refilled over and
+    /// over to about the same size.
+    func removeAll(keepingCapacity: Bool = false) {
         var remaining = count
         for segment in segments {
             let initialised = min(remaining, Self.segmentSize)
             segment.deinitialize(count: initialised)
-            segment.deallocate()
+            if !keepingCapacity { segment.deallocate() }
             remaining -= initialised
         }
-        segments = []
+        if !keepingCapacity { segments = [] }
         count = 0
     }
 
@@ -61,11 +63,13 @@ final class SegmentedArray<Element> {
     /// never moves them.
     var segmentBases: [UnsafeMutablePointer<Element>] { segments }
 
-    /// Appends `element`, allocating a new segment when the last one is full.
+    /// Appends `element`, allocating a new segment when the last one is full and no segment is
+    /// kept after it.
     func append(_ element: Element) {
         let offset = count & (Self.segmentSize - 1)
-        if offset == 0 { segments.append(.allocate(capacity: Self.segmentSize)) }
-        (segments[segments.count - 1] + offset).initialize(to: element)
+        let segment = count >> Self.segmentShift
+        if offset == 0, segment == segments.count { segments.append(.allocate(capacity: Self.segmentSize)) }
+        (segments[segment] + offset).initialize(to: element)
         count += 1
     }
 

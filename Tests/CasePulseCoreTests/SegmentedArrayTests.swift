@@ -77,3 +77,27 @@ private final class Tracked {
         #expect(array.count == 1 && array[0] == "again" && array.segmentCount == 1)
     }
 }
+
+// In the serialized suite: `Tracked.live` counts across tests.
+extension SegmentedArrayTests {
+    /// Emptied keeping its capacity, it releases every element once, keeps its segments where
+    /// they were, fills them again before it allocates another, and frees them all when it goes.
+    @Test func removeAllKeepingCapacityRefillsTheSameSegments() {
+        let before = Tracked.live
+        do {
+            let array = SegmentedArray<Tracked>()
+            let size = SegmentedArray<Tracked>.segmentSize
+            for i in 0..<(size * 2 + 5) { array.append(Tracked(i)) }
+            let bases = array.segmentBases
+            array.removeAll(keepingCapacity: true)
+            #expect(Tracked.live == before, "every element released")
+            #expect(array.count == 0 && array.segmentCount == 3)
+            for i in 0..<(size * 3 + 1) { array.append(Tracked(-i)) }
+            #expect(Array(array.segmentBases.prefix(3)) == bases, "the kept segments are filled again")
+            #expect(array.segmentCount == 4)
+            #expect(array.indices.allSatisfy { array[$0].value == -$0 })
+            #expect(Tracked.live - before == array.count)
+        }
+        #expect(Tracked.live == before)
+    }
+}
