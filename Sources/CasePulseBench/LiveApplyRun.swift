@@ -3,8 +3,8 @@ import CasePulseWire
 import Foundation
 
 /// The engine alone, driven as the daemon's ingest drives it but in this process and with no
-/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied at once,
-/// its figures held back until the next publish as the daemon holds them when its publish
+/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied as it
+/// comes, its figures held back until the next publish as the daemon holds them when its publish
 /// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held), the
 /// changes published every ``publishEvery``
 /// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes
