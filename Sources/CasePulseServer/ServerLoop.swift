@@ -71,14 +71,6 @@ final class ServerLoop {
     private var now = ContinuousClock.now
     private var wallSeconds = Int64(Date().timeIntervalSince1970)
     private var iterations: UInt64 = 0
-    /// Whether ingest holds the figures back between two publishes (``Engine/deferFigures()``):
-    /// while the publish interval is not 0. An event then updates one entry per (day, place,
-    /// agency) rather than its forty keys, and the publish (or a snapshot request, or a
-    /// checkpoint) adds each entry to its keys once, entries of one (month, place, agency)
-    /// sharing the keys above the day's — so what subscribers and snapshots see is exact, and it
-    /// changes at each publish as before. With `--publish-interval 0` every pass publishes, and
-    /// the events are applied directly.
-    private var defersFigures = false
     /// Every endpoint bound or connected, by role (comma-separated when repeated), wildcard ports
     /// resolved: for the start-up log and ``Server/boundEndpoints``.
     private(set) var boundEndpoints: [String: String] = [:]
@@ -205,7 +197,6 @@ final class ServerLoop {
     /// receives the status every tick.
     func run(commands: () -> [ServerCommand], report: (ServerStatus) -> Void) {
         var interval = Duration.milliseconds(max(0, configuration.publishIntervalMilliseconds))
-        defersFigures = interval > .zero
         let heartbeat = Duration.milliseconds(max(1, configuration.heartbeatMilliseconds))
         let tick = Duration.milliseconds(max(1, configuration.tickIntervalMilliseconds))
         now = .now
@@ -234,7 +225,6 @@ final class ServerLoop {
                         break running
                     case .setPublishInterval(let milliseconds):
                         interval = .milliseconds(max(0, milliseconds))
-                        defersFigures = interval > .zero
                         nextPublish = min(nextPublish, now + interval)
                         logger.info("publish interval is now \(milliseconds) ms")
                     case .dropSubscribers(let revoked):
@@ -249,6 +239,14 @@ final class ServerLoop {
             }
             releaseDurable()
             caughtUp = true
+            // While the publish interval is not 0, ingest holds the figures back until the next
+            // publish (``Engine/deferFigures()``): an event updates one entry per (day, place,
+            // agency) rather than its forty keys, and the publish (or a snapshot request, or a
+            // checkpoint) adds each entry to its keys once, entries of one (month, place, agency)
+            // sharing the keys above the day's — so what subscribers and snapshots see is exact,
+            // and it changes at each publish as before. With 0 every pass publishes, and events
+            // are applied directly.
+            if interval > .zero { engine.deferFigures() }
             if poller.isReadable(ingestIndex) { drainIngest() }
             if let reliableIndex, poller.isReadable(reliableIndex) { drainReliable() }
             flush()
@@ -328,7 +326,6 @@ final class ServerLoop {
     // MARK: Ingest
 
     private func drainIngest() {
-        if defersFigures { engine.deferFigures() }
         for _ in 0..<configuration.batchSize {
             let count: Int?
             do { count = try ingest.receiveMultipart(into: frames, dontWait: true) } catch {
@@ -347,7 +344,6 @@ final class ServerLoop {
 
     private func drainReliable() {
         guard let reliable else { return }
-        if defersFigures { engine.deferFigures() }
         for _ in 0..<configuration.batchSize {
             let count: Int?
             do { count = try reliable.receiveMultipart(into: frames, dontWait: true) } catch {
