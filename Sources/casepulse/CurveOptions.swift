@@ -10,8 +10,10 @@ struct CurveOptions: ParsableArguments {
             valueName: "FILE"))
     var certificate: String?
 
+    /// Unconditional: a Z85 key may begin with `-` (one in 85 does), which would otherwise be read
+    /// as the next option and leave this one without a value.
     @Option(
-        name: .customLong("server-key"),
+        name: .customLong("server-key"), parsing: .unconditional,
         help: ArgumentHelp("The daemon's public certificate (NAME.key) or its public key in Z85.", valueName: "FILE|KEY"))
     var serverKey: String?
 

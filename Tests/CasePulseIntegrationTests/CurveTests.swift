@@ -246,6 +246,24 @@ import ZeroMQ
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// One Z85 key in 85 begins with `-`: the CLI takes it as `--server-key`'s value, not as an
+    /// option (the usage error, exit 64 "Missing value for '--server-key'", made
+    /// ``keygenAndPyzmqCertificatesWorkWithTheCLI()`` fail whenever its server key did).
+    @Test func aServerKeyBeginningWithADashIsTakenAsTheValue() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-dash-key")
+        let client = try CurveKeyPair.generate()
+        try CurveCertificate(name: "cli", publicKey: client.publicKey, secretKey: client.secretKey).write(to: scratch.path)
+        var server = try CurveKeyPair.generate()
+        while !server.publicKeyZ85.hasPrefix("-") { server = try CurveKeyPair.generate() }
+        let run = try Self.casepulse([
+            "snapshot", "/m/all/@all", "--snapshot", "tcp://127.0.0.1:1", "--timeout", "1",
+            "--curve-cert", scratch.path + "/cli.key_secret", "--server-key", server.publicKeyZ85,
+        ])
+        #expect(!run.errors.contains("Missing value"), "\(run.errors)")
+        #expect(run.status != 64, "a usage error: \(run.errors)")
+        #expect(run.status != 0, "nothing answers on port 1")
+    }
+
     @Test func keygenAndPyzmqCertificatesWorkWithTheCLI() async throws {
         let server = try SecuredServer(producers: [], subscribers: [])
         let keys = server.root + "/cli"
