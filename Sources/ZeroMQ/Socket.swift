@@ -316,6 +316,48 @@ public final class Socket {
         return count
     }
 
+    /// Receives as many whole multipart messages as are waiting, up to the batch's capacity, into
+    /// its reusable frames, without allocating.
+    ///
+    /// Only the first message honours `dontWait`; the rest are taken only if already there. Frames
+    /// beyond ``MultipartBatch/framesPerMessage`` are received, counted and dropped, as
+    /// ``receiveMultipart(into:dontWait:)`` does.
+    ///
+    /// - Parameters:
+    ///   - batch: The batch to fill; what it held is released.
+    ///   - dontWait: `true` to return `0` instead of blocking for the first message.
+    /// - Returns: The number of messages received (``MultipartBatch/count``); `0` on `EAGAIN`
+    ///   before anything was read.
+    /// - Throws: ``ZMQError`` for failures other than `EAGAIN` before a message was received. A
+    ///   failure after one ends the batch instead (the messages received are kept, a message cut
+    ///   short is not counted); the next receive reports it.
+    public func receiveBatch(into batch: MultipartBatch, dontWait: Bool = false) throws(ZMQError) -> Int {
+        batch.count = 0
+        while batch.count < batch.capacity {
+            let first = batch.count * batch.framesPerMessage
+            var frame = batch.frames[first]
+            var frames = 1
+            defer {
+                if frames > batch.framesPerMessage { scratch?.reset() }
+            }
+            do {
+                guard try receive(into: frame, dontWait: dontWait || batch.count > 0) else { break }
+                while zmq_msg_more(frame) != 0 {
+                    // `self` keeps the scratch message, `batch` the others: their pointers stay valid.
+                    frame = frames < batch.framesPerMessage ? batch.frames[first + frames] : scratchMessage().pointer
+                    try receiveFollowing(into: frame)
+                    frames += 1
+                }
+            } catch {
+                if batch.count == 0 { throw error }
+                break
+            }
+            batch.frameCounts[batch.count] = frames
+            batch.count += 1
+        }
+        return batch.count
+    }
+
     /// The socket's scratch message for conveniences and discarded frames.
     private func scratchMessage() -> Message {
         if let scratch { return scratch }
