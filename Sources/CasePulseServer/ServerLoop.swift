@@ -62,7 +62,11 @@ final class ServerLoop {
     private let reliable: Socket?
     private let poller = Poller()
     private let wakePipe: WakePipe
+    /// The frames of a reliable message: identity, topic, body, and one to spare.
     private let frames: [Message] = (0..<4).map { _ in Message() }
+    /// Best-effort messages, received a batch at a time (see ``MultipartBatch``); topic and
+    /// body, and one to spare.
+    private let ingestBatch = MultipartBatch(capacity: ServerLoop.ingestBatchCapacity, framesPerMessage: 3)
     /// A snapshot request: identity, `ICANHAZ?`, subtree.
     private let requestFrames: [Message] = (0..<3).map { _ in Message() }
     /// The figures of `/sys/snapshots`, which the loop (not the engine) keeps.
@@ -324,29 +328,49 @@ final class ServerLoop {
 
     // MARK: Ingest
 
+    /// Takes up to ``ServerConfiguration/batchSize`` best-effort messages, received
+    /// ``ingestBatchCapacity`` at a time: receiving them together releases their shares of
+    /// libzmq's read buffers together (see ``MultipartBatch``), and tells where the next bodies
+    /// lie, to ask for them ahead.
     private func drainIngest() {
-        // The frames are reused: taken out of the array once per drain, not per event, where
-        // the release after each apply waited on the journal's copy (7% of this thread).
-        let topic = frames[0], body = frames[1]
-        for _ in 0..<configuration.batchSize {
-            let count: Int?
-            do { count = try ingest.receiveMultipart(into: frames, dontWait: true) } catch {
+        var left = configuration.batchSize
+        while left > 0 {
+            let received: Int
+            do { received = try ingest.receiveBatch(into: ingestBatch, dontWait: true) } catch {
                 logger.error("ingest receive failed: \(error)")
                 return
             }
-            guard let count else { return }
-            switch decode(frameCount: count, topic: topic, body: body) {
-            case .success(let event): apply(event, body: body)
-            case .failure(let refusal): refuse(refusal, path: "best-effort")
+            for index in 0..<received {
+                // Empty past the batch's end: nothing asked for.
+                ingestBatch.withUnsafeBytes(ofFrame: 1, of: index + 2) { Self.prefetch($0) }
+                take(ingestBatch, index)
+            }
+            // Fewer than a whole batch: nothing more was waiting.
+            guard received == ingestBatch.capacity else { return }
+            left -= received
+        }
+        // A whole drain read: more are likely waiting.
+        caughtUp = false
+    }
+
+    /// Decodes and applies (or refuses) best-effort message `index` of `batch`.
+    private func take(_ batch: MultipartBatch, _ index: Int) {
+        batch.withUnsafeBytes(ofFrame: 0, of: index) { topic in
+            batch.withUnsafeBytes(ofFrame: 1, of: index) { body in
+                let decoded = decode(
+                    frameCount: batch.frameCount(of: index), topic: topic, body: body,
+                    sender: { batch.message(frame: 1, of: index) })
+                switch decoded {
+                case .success(let event): apply(event, body: body)
+                case .failure(let refusal): refuse(refusal, path: "best-effort")
+                }
             }
         }
-        // A whole batch read: more are likely waiting.
-        caughtUp = false
     }
 
     private func drainReliable() {
         guard let reliable else { return }
-        let identityFrame = frames[0], topic = frames[1], body = frames[2]
+        let identityFrame = frames[0], topicFrame = frames[1], bodyFrame = frames[2]
         for _ in 0..<configuration.batchSize {
             let count: Int?
             do { count = try reliable.receiveMultipart(into: frames, dontWait: true) } catch {
@@ -355,40 +379,44 @@ final class ServerLoop {
             }
             guard let count, count >= 1 else { return }
             let identity = identityFrame.bytes
-            switch decode(frameCount: count - 1, topic: topic, body: body) {
-            case .success(let event):
-                apply(event, body: body)
-                replies.append([identity, Array("ACK".utf8), Array(event.id)])
-            case .failure(let refusal):
-                refuse(refusal, path: "reliable")
-                let id = decoder.lastEventID ?? ""
-                replies.append([
-                    identity, Array("NACK".utf8), Array(id.utf8), Array(refusal.reason.rawValue.utf8),
-                    Array(refusal.detail.utf8),
-                ])
+            topicFrame.withUnsafeBytes { topic in
+                bodyFrame.withUnsafeBytes { body in
+                    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+                    let decoded = decode(
+                        frameCount: count - 1, topic: count >= 2 ? topic : none, body: count >= 3 ? body : none,
+                        sender: { bodyFrame })
+                    switch decoded {
+                    case .success(let event):
+                        apply(event, body: body)
+                        replies.append([identity, Array("ACK".utf8), Array(event.id)])
+                    case .failure(let refusal):
+                        refuse(refusal, path: "reliable")
+                        let id = decoder.lastEventID ?? ""
+                        replies.append([
+                            identity, Array("NACK".utf8), Array(id.utf8), Array(refusal.reason.rawValue.utf8),
+                            Array(refusal.detail.utf8),
+                        ])
+                    }
+                }
             }
         }
         caughtUp = false
     }
 
-    /// Decodes an ingest message of `frameCount` frames received into `topic` and `body` (a
-    /// frame not received is taken as empty, whatever the message still holds). The event is
-    /// lent by the decoder (no allocation): it is valid until the next message is decoded.
-    private func decode(frameCount: Int, topic: Message, body: Message) -> Result<CaseEventView, Refusal> {
-        let result = topic.withUnsafeBytes { topic in
-            body.withUnsafeBytes { body in
-                let none = UnsafeRawBufferPointer(start: nil, count: 0)
-                let topic = frameCount >= 1 ? topic : none, body = frameCount >= 2 ? body : none
-                Self.prefetchFollowing(body)
-                return IngestMessage.decodeView(
-                    topic: topic, body: body, frameCount: frameCount,
-                    maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
-            }
-        }
-        // A decoded event had both frames: `body` holds this message's.
+    /// Decodes an ingest message of `frameCount` frames, `topic` and `body` (empty when not
+    /// received). `sender` gives the body's frame, for the identity the transport authenticated;
+    /// it is only asked for with ``ServerConfiguration/security``. The event is lent by the
+    /// decoder (no allocation): it is valid until the next message is decoded.
+    private func decode(
+        frameCount: Int, topic: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, sender: () -> Message?
+    ) -> Result<CaseEventView, Refusal> {
+        Self.prefetchFollowing(body)
+        let result = IngestMessage.decodeView(
+            topic: topic, body: body, frameCount: frameCount,
+            maxEventBytes: configuration.maxEventBytes, now: wallSeconds, using: decoder)
         guard case .success(let event) = result else { return result }
         if let security = configuration.security {
-            let identity = security.identity(of: body)
+            let identity = sender().flatMap { security.identity(of: $0) }
             guard let identity, identity.utf8.elementsEqual(event.producer) else {
                 return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
             }
@@ -403,6 +431,9 @@ final class ServerLoop {
     /// are (a topic of 7 bytes, a body of up to 244, and their frame headers).
     static let followingBytes = 320
 
+    /// The most best-effort messages received in one go before they are decoded and applied.
+    static let ingestBatchCapacity = 32
+
     /// Asks the CPU for the ``followingBytes`` after `body`. With zero-copy receive
     /// (``ServerConfiguration/receivesWithoutCopy``) the frames libzmq read together sit one
     /// after another in its read buffer, written there by the I/O thread on the other core, so
@@ -410,6 +441,16 @@ final class ServerLoop {
     /// over while this event is decoded and applied, rather than when the decoder copies them
     /// (that copy was 7% of this thread's samples). A hint: past the buffer, or with copies, it
     /// asks for lines nobody reads, and never faults.
+    /// Asks the CPU for every line of `bytes`: the loop asks for the body two messages ahead in
+    /// its batch while it works on this one, so that its lines, written by libzmq's I/O thread
+    /// on the other core, come over meanwhile. A hint, which never faults.
+    @inline(__always)
+    static func prefetch(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress, bytes.count > 0 else { return }
+        for offset in stride(from: 0, to: bytes.count, by: 64) { cp_prefetch_read(start + offset) }
+        cp_prefetch_read(start + bytes.count - 1)
+    }
+
     @inline(__always)
     static func prefetchFollowing(_ body: UnsafeRawBufferPointer) {
         guard let start = body.baseAddress else { return }
@@ -418,14 +459,14 @@ final class ServerLoop {
     }
 
     /// Applies a decoded event; an accepted one is journaled as the body it arrived in.
-    private func apply(_ event: CaseEventView, body: Message) {
+    private func apply(_ event: CaseEventView, body: UnsafeRawBufferPointer) {
         let (outcome, gap) = engine.applyReportingGap(event)
         engine.settleFiguresIfFull()
         if outcome == .accepted, let journal = store.map({ Unmanaged.passUnretained($0) }) {
             // `self` holds the store: borrowed, not retained. Retaining and releasing it per event
             // cost 3% of this thread (the release's atomic waited for the body's copy to land).
             let pendingBytes = journal._withUnsafeGuaranteedRef { store in
-                body.withUnsafeBytes { store.append(body: $0) }
+                store.append(body: body)
                 return store.fsync == .always ? Int.max : store.pendingBytes
             }
             // One journal record per event with --fsync always; otherwise per batch, cut short

@@ -10,7 +10,8 @@ import Glibc
     /// The loop asks for the bytes after each event's body, which may lie past the end of
     /// libzmq's buffer: a hint there must never fault. A body at the very end of a mapped page,
     /// followed by a page that is not mapped, is asked past without a signal, and an empty body
-    /// (no base address) asks for nothing.
+    /// (no base address) asks for nothing. `prefetch`, which asks for a body's own lines, asks for
+    /// none past its last byte, nor for an empty body at the page's end.
     @Test func askingPastTheLastMappedByteNeverFaults() throws {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let mapping = try #require(
@@ -24,6 +25,9 @@ import Glibc
         body.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "x"))
         ServerLoop.prefetchFollowing(UnsafeRawBufferPointer(body))
         ServerLoop.prefetchFollowing(UnsafeRawBufferPointer(start: nil, count: 0))
+        ServerLoop.prefetch(UnsafeRawBufferPointer(body))
+        ServerLoop.prefetch(UnsafeRawBufferPointer(start: nil, count: 0))
+        ServerLoop.prefetch(UnsafeRawBufferPointer(rebasing: body[231...]))
         #expect(body.allSatisfy { $0 == UInt8(ascii: "x") })
     }
 }
