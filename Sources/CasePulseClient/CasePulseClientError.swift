@@ -15,6 +15,11 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
     /// `clientKey` is the client's public key in Z85, `nil` without CURVE; `evidence` says what
     /// was refused and for how long.
     case subscriberKeyRefused(endpoint: String, clientKey: String?, evidence: String)
+    /// The security handshakes with the daemon kept failing before its ZAP handler had a say,
+    /// for longer than the client's grace: most often a `--server-key` that is not the daemon's,
+    /// or CURVE on one side only. `evidence` says how many failed, for how long, and what the
+    /// last one means.
+    case handshakeFailed(endpoint: String, evidence: String)
     /// No subscriber (the daemon's ingest SUB) showed up on the best-effort ingest endpoint in time.
     case noSubscriber(endpoint: String, timeout: Duration)
     /// The best-effort ingest endpoint did not take a queued event for this long (the subscriber
@@ -44,6 +49,8 @@ public enum CasePulseClientError: Error, Sendable, CustomStringConvertible {
         case .subscriberKeyRefused(let endpoint, nil, let evidence):
             "the server at \(endpoint) refused this client (\(evidence)); it runs CURVE: "
                 + "give --curve-cert and --server-key, with a key listed in casepulsed's --subscriber-keys"
+        case .handshakeFailed(let endpoint, let evidence):
+            "cannot talk to \(endpoint): \(evidence)"
         case .noSubscriber(let endpoint, let timeout):
             "no subscriber on \(endpoint) within \(Self.seconds(timeout)) (is casepulsed running with --ingest there?)"
         case .sendStalled(let endpoint, let timeout):

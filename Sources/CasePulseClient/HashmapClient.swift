@@ -128,7 +128,7 @@ public final class HashmapClient {
 
     private let subscriber: Socket
     /// Reports the subscription's connection events (`DISCONNECTED`, `HANDSHAKE_SUCCEEDED`,
-    /// `HANDSHAKE_FAILED_AUTH`).
+    /// `HANDSHAKE_FAILED_AUTH`, `_NO_DETAIL` and `_PROTOCOL`).
     private let connectionEvents: SocketMonitor
     private let poller: Poller
     /// The last sequence applied per subtree (RFC 12's rule is per snapshot).
@@ -138,6 +138,8 @@ public final class HashmapClient {
     private let curve: CurveClientKeys?
     /// Handshakes of the subscription the daemon refused since it last admitted one.
     private var refusals: KeyRefusals
+    /// Handshakes of the subscription that failed before the daemon's ZAP handler had a say.
+    private var failures: HandshakeFailures
     /// Where the subscription's connection stands.
     private var link = Link.live
     /// Set when the snapshots must be taken again.
@@ -212,6 +214,7 @@ public final class HashmapClient {
         self.timeout = timeout
         self.curve = curve
         refusals = KeyRefusals(grace: keyRefusalGrace)
+        failures = HandshakeFailures(grace: keyRefusalGrace)
         do {
             subscriber = try Socket(context, .sub)
             try subscriber.setLinger(0)
@@ -219,7 +222,9 @@ public final class HashmapClient {
             for subtree in subtrees { try subscriber.subscribe(subtree) }
             try subscriber.subscribe(ClusteredHashmap.heartbeat)
             try curve?.apply(to: subscriber)
-            connectionEvents = try SocketMonitor(subscriber, events: [.disconnected, .handshakeSucceeded, .handshakeFailedAuth])
+            connectionEvents = try SocketMonitor(
+                subscriber,
+                events: [.disconnected, .handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedNoDetail, .handshakeFailedProtocol])
             try subscriber.connect(publishEndpoint)
         } catch {
             throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
@@ -266,6 +271,9 @@ public final class HashmapClient {
     ///   when the daemon refused the key for `keyRefusalGrace` (or until the timeout, when that
     ///   came first and the last word was a refusal), ``CasePulseClientError/snapshotRefused(endpoint:reason:detail:)``
     ///   when it refused the request for another reason (`NACK`),
+    ///   ``CasePulseClientError/handshakeFailed(endpoint:evidence:)`` when the handshakes failed
+    ///   before the daemon's ZAP handler had a say for `keyRefusalGrace` (or until the timeout):
+    ///   a `--server-key` that is not the daemon's, or CURVE on one side only,
     ///   ``CasePulseClientError/invalidSnapshot(endpoint:detail:)`` for frames that are not CHP commands.
     public static func snapshot(
         context: Context, endpoint: String, subtree: String, timeout: Duration = .seconds(5),
@@ -279,7 +287,8 @@ public final class HashmapClient {
             try dealer.setLinger(0)
             try dealer.setReceiveHighWaterMark(0)
             try curve?.apply(to: dealer)
-            handshakes = try SocketMonitor(dealer, events: [.handshakeSucceeded, .handshakeFailedAuth])
+            handshakes = try SocketMonitor(
+                dealer, events: [.handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedNoDetail, .handshakeFailedProtocol])
             try dealer.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
@@ -298,12 +307,16 @@ public final class HashmapClient {
         guard queued else { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
         var entries: [String: Entry] = [:]
         var refusals = KeyRefusals(grace: keyRefusalGrace)
+        var failures = HandshakeFailures(grace: keyRefusalGrace)
         /// Whether the last refusal was a denied handshake, which libzmq does not try again.
         var handshakeDenied = false
         while true {
             let now = ContinuousClock.now
             if refusals.isFatal(at: now) || (now >= deadline && refusals.isRefusing) {
                 throw refusals.error(endpoint: endpoint, curve: curve, at: now)
+            }
+            if failures.isFatal(at: now) || (now >= deadline && failures.isFailing) {
+                throw failures.error(endpoint: endpoint, at: now)
             }
             if now >= deadline { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
             let message: [[UInt8]]?
@@ -314,9 +327,11 @@ public final class HashmapClient {
                     if handshakeDenied { try dealer.reconnect(endpoint) }
                     _ = try dealer.send(multipart: request, dontWait: true)
                 }
-                _ = try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: min(deadline, refusals.nextDue ?? deadline)))
+                let due = [deadline, refusals.nextDue, failures.deadline].compactMap { $0 }.min() ?? deadline
+                _ = try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: due))
                 while let event = try handshakes.next() {
                     refusals.record(event)
+                    failures.record(event, curve: curve != nil)
                     if event.kind == .handshakeFailedAuth { handshakeDenied = true }
                 }
                 message = try dealer.receiveMultipart(dontWait: true)
@@ -357,6 +372,8 @@ public final class HashmapClient {
     /// - Returns: The changes applied, in arrival order.
     /// - Throws: ``CasePulseClientError/subscriberKeyRefused(endpoint:clientKey:evidence:)`` once
     ///   the daemon has refused the subscription's handshakes for the key refusal grace;
+    ///   ``CasePulseClientError/handshakeFailed(endpoint:evidence:)`` once its handshakes have
+    ///   failed for as long, before its ZAP handler had a say (another `--server-key`, say);
     ///   ``CasePulseClientError/zeroMQ(action:error:)`` if the socket fails; the errors of
     ///   ``snapshot(context:endpoint:subtree:timeout:curve:keyRefusalGrace:)`` when a snapshot
     ///   taken again fails.
@@ -368,9 +385,9 @@ public final class HashmapClient {
                 // libzmq does not try a denied handshake again: the client does, while the key
                 // may yet be put back.
                 if refusals.takeRetry() { try subscriber.reconnect(publishEndpoint) }
-                let wake = min(deadline, refusals.nextDue ?? deadline)
+                let wake = [deadline, refusals.nextDue, failures.deadline].compactMap { $0 }.min() ?? deadline
                 if try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: wake)) > 0 { break }
-                if ContinuousClock.now >= deadline || refusals.isFatal() { break }
+                if ContinuousClock.now >= deadline || refusals.isFatal() || failures.isFatal() { break }
             }
             try followConnection(applyingTo: &changes)
             var handled = 0
@@ -386,6 +403,7 @@ public final class HashmapClient {
             throw .zeroMQ(action: "cannot receive updates from \(publishEndpoint)", error: error)
         }
         if refusals.isFatal() { throw refusals.error(endpoint: publishEndpoint, curve: curve) }
+        if failures.isFatal() { throw failures.error(endpoint: publishEndpoint) }
         if resynchronizationDue {
             try takeSnapshots(reporting: &changes)
             resynchronizations += 1
@@ -404,8 +422,11 @@ public final class HashmapClient {
                 link = .lost
             case .handshakeFailedAuth:
                 refusals.record(event)
+            case .handshakeFailedNoDetail, .handshakeFailedProtocol:
+                failures.record(event, curve: curve != nil)
             case .handshakeSucceeded:
                 refusals.record(event)
+                failures.record(event, curve: curve != nil)
                 guard link == .lost else { continue }
                 while let frames = try subscriber.receiveMultipart(dontWait: true) { apply(frames, to: &changes) }
                 link = .reconnected

@@ -75,6 +75,11 @@ public struct MonitorEvent: Sendable, Hashable {
     public let id: UInt16
     /// The event's value: a descriptor, an errno, an interval or a code, depending on ``kind``.
     public let value: UInt32
+
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`: the ``value`` of a
+    /// ``Kind/handshakeFailedProtocol`` when the peers' security mechanisms differ (one side runs
+    /// CURVE, the other not).
+    public static let mechanismMismatch: UInt32 = 0x1100_0002
     /// The endpoint concerned, such as `tcp://127.0.0.1:41234`.
     public let endpoint: String
 

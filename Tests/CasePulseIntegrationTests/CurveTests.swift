@@ -112,13 +112,15 @@ import ZeroMQ
         }
     }
 
-    /// Whether a snapshot request with `keys` is answered: false when it times out (the handshake
-    /// cannot even start) or the daemon refuses the key.
+    /// Whether a snapshot request with `keys` is answered: false when the handshake fails before
+    /// the daemon's ZAP handler has a say (no keys), it times out, or the daemon refuses the key.
     static func canRead(_ server: SecuredServer, keys: CurveClientKeys?) throws -> Bool {
         do {
             _ = try HashmapClient.snapshot(context: server.context, endpoint: server.snapshot, subtree: "/sys/", timeout: .seconds(2), curve: keys)
             return true
         } catch .snapshotTimeout {
+            return false
+        } catch .handshakeFailed {
             return false
         } catch .subscriberKeyRefused {
             return false
@@ -262,6 +264,31 @@ import ZeroMQ
         #expect(!run.errors.contains("Missing value"), "\(run.errors)")
         #expect(run.status != 64, "a usage error: \(run.errors)")
         #expect(run.status != 0, "nothing answers on port 1")
+    }
+
+    /// A `--server-key` that is not the daemon's, or no CURVE at all against a daemon that runs
+    /// it, ends the CLI after the 2 s grace with the cause and exit status 78, well before its
+    /// 10 s timeout would (which says only that no snapshot came). The right keys still work.
+    @Test func aWrongServerKeyEndsWithTheCauseNotATimeout() async throws {
+        let server = try SecuredServer(producers: [], subscribers: ["dashboard"])
+        let wrong = try #require(Z85.encode(try CurveKeyPair.generate().publicKey))
+        let right = try #require(Z85.encode(server.serverKey))
+        let cert = server.root + "/clients/dashboard.key_secret"
+        let snapshot = { (keys: [String]) in
+            try Self.casepulse(["snapshot", "/m/all/@all", "--snapshot", server.snapshot, "--timeout", "10"] + keys)
+        }
+        let start = ContinuousClock.now
+        let wrongKey = try snapshot(["--curve-cert", cert, "--server-key", wrong])
+        #expect(ContinuousClock.now - start < .seconds(8), "ended by the timeout: \(wrongKey.errors)")
+        #expect(wrongKey.status == 78, "\(wrongKey.errors)")
+        #expect(wrongKey.errors.hasPrefix("casepulse: cannot talk to \(server.snapshot): "), "\(wrongKey.errors)")
+        #expect(wrongKey.errors.contains("--server-key is not the public key of casepulsed's --curve-cert"), "\(wrongKey.errors)")
+        let plain = try snapshot([])
+        #expect(plain.status == 78, "\(plain.errors)")
+        #expect(plain.errors.contains("the daemon runs CURVE there: give --curve-cert and --server-key"), "\(plain.errors)")
+        let admitted = try snapshot(["--curve-cert", cert, "--server-key", right])
+        #expect(admitted.status == 0, "\(admitted.errors)")
+        await server.stop()
     }
 
     @Test func keygenAndPyzmqCertificatesWorkWithTheCLI() async throws {
