@@ -38,6 +38,12 @@ public final class EventPublisher {
 
     private let socket: Socket
     private let poller: Poller
+    /// The socket's handshakes, read until the subscription arrives.
+    private let handshakes: SocketMonitor
+    /// Handshakes that failed before the daemon's ZAP handler had a say.
+    private var failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace)
+    /// Whether the client runs CURVE.
+    private let curve: Bool
     private let topicFrame = Array(IngestMessage.topic.utf8)
 
     /// Connects to the daemon's ingest endpoint.
@@ -66,26 +72,46 @@ public final class EventPublisher {
             // Short slices, so a stalled send is noticed and reported.
             try socket.setSendTimeout(100)
             try curve?.apply(to: socket)
+            handshakes = try SocketMonitor(socket, events: [.handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol])
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
         }
-        poller = Poller([PollItem(socket: socket, events: .readable)])
+        self.curve = curve != nil
+        poller = Poller([PollItem(socket: socket, events: .readable), PollItem(socket: handshakes.receiver, events: .readable)])
     }
 
     /// Waits until the daemon's subscription to `case.v1` has arrived; later calls return at once.
     ///
     /// - Parameter timeout: The longest wait; ``subscriptionTimeout`` when `nil`.
-    /// - Throws: ``CasePulseClientError/noSubscriber(endpoint:timeout:)`` on timeout.
+    /// - Throws: ``CasePulseClientError/noSubscriber(endpoint:timeout:)`` on timeout;
+    ///   ``CasePulseClientError/handshakeFailed(endpoint:evidence:)`` once the handshakes have
+    ///   failed for 2 s (``HashmapClient/defaultKeyRefusalGrace``) before the daemon's ZAP
+    ///   handler had a say — a `--server-key` that is not the daemon's, or CURVE on one side only
+    ///   — or until the timeout, when that comes first.
     public func waitForSubscriber(timeout: Duration? = nil) throws(CasePulseClientError) {
         if isSubscribed { return }
         let timeout = timeout ?? subscriptionTimeout
         let deadline = ContinuousClock.now + timeout
         while true {
             drainSubscriptions()
-            if isSubscribed { return }
-            let left = Duration.milliseconds(until: deadline)
-            if left == 0 { throw .noSubscriber(endpoint: endpoint, timeout: timeout) }
+            if isSubscribed {
+                // Nobody reads the handshakes from now on: the monitor stops.
+                try? socket.stopMonitor()
+                handshakes.close()
+                return
+            }
+            do {
+                while let event = try handshakes.next() { failures.record(event, curve: curve) }
+            } catch {
+                throw .zeroMQ(action: "cannot follow the handshakes with \(endpoint)", error: error)
+            }
+            let now = ContinuousClock.now
+            if failures.isFatal(at: now) || (now >= deadline && failures.isFailing) {
+                throw failures.error(endpoint: endpoint, at: now)
+            }
+            let left = Duration.milliseconds(until: min(deadline, failures.deadline ?? deadline))
+            if now >= deadline { throw .noSubscriber(endpoint: endpoint, timeout: timeout) }
             do { _ = try poller.poll(timeoutMilliseconds: left) } catch {
                 throw .zeroMQ(action: "waiting for a subscriber on \(endpoint)", error: error)
             }

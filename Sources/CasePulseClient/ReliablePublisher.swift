@@ -33,6 +33,10 @@ public final class ReliablePublisher {
 
     private let socket: Socket
     private let poller: Poller
+    /// The socket's handshakes, read while events are sent.
+    private let handshakes: SocketMonitor
+    /// Whether the client runs CURVE.
+    private let curve: Bool
     private let topicFrame = Array(IngestMessage.topic.utf8)
 
     /// Connects to the daemon's reliable ingest endpoint.
@@ -65,15 +69,18 @@ public final class ReliablePublisher {
             try socket.setReceiveHighWaterMark(0)
             try socket.setLinger(0)
             try curve?.apply(to: socket)
+            handshakes = try SocketMonitor(socket, events: [.handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol])
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
         }
-        poller = Poller([PollItem(socket: socket, events: .readable)])
+        self.curve = curve != nil
+        poller = Poller([PollItem(socket: socket, events: .readable), PollItem(socket: handshakes.receiver, events: .readable)])
     }
 
     /// Closes the connection (nothing is outstanding once ``send(_:progress:)`` has returned).
     public func close() {
+        handshakes.close()
         socket.close(linger: 0)
     }
 
@@ -99,11 +106,15 @@ public final class ReliablePublisher {
     ///   - progress: Called with the report so far, at most ten times a second, and once at the end.
     /// - Returns: The report: accepted and NACKed counts, every NACK, events given up on.
     /// - Throws: ``CasePulseClientError/noReply(endpoint:timeout:report:)`` when the daemon stays
-    ///   silent for ``replyTimeout``; ``CasePulseClientError/zeroMQ(action:error:)``.
+    ///   silent for ``replyTimeout``; ``CasePulseClientError/handshakeFailed(endpoint:evidence:)``
+    ///   once the handshakes have failed for 2 s (``HashmapClient/defaultKeyRefusalGrace``) before
+    ///   the daemon's ZAP handler had a say — a `--server-key` that is not the daemon's, or CURVE
+    ///   on one side only; ``CasePulseClientError/zeroMQ(action:error:)``.
     public func send(
         _ lines: some Sequence<(id: String, json: String)>, progress: ((ReliableReport) -> Void)? = nil
     ) throws(CasePulseClientError) -> ReliableReport {
         var run = ReliableRun(window: window)
+        var failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace)
         var iterator = lines.makeIterator()
         var held: (id: String, json: String)?
         var exhausted = false
@@ -155,7 +166,13 @@ public final class ReliablePublisher {
                     handled += 1
                 }
                 if handled > 0 { lastActivity = .now }
+                do {
+                    while let event = try handshakes.next() { failures.record(event, curve: curve) }
+                } catch {
+                    throw .zeroMQ(action: "cannot follow the handshakes with \(endpoint)", error: error)
+                }
             }
+            if failures.isFatal() { throw failures.error(endpoint: endpoint) }
 
             // Retransmit what waited too long; give up after the last attempt.
             let now = ContinuousClock.now

@@ -97,6 +97,8 @@ import ZeroMQ
             return report.accepted + report.nacked == 0 ? nil : report
         } catch .noReply {
             return nil
+        } catch .handshakeFailed {
+            return nil
         }
     }
 
@@ -108,6 +110,8 @@ import ZeroMQ
             try publisher.waitForSubscriber()
             return true
         } catch .noSubscriber {
+            return false
+        } catch .handshakeFailed {
             return false
         }
     }
@@ -288,6 +292,18 @@ import ZeroMQ
         #expect(plain.errors.contains("the daemon runs CURVE there: give --curve-cert and --server-key"), "\(plain.errors)")
         let admitted = try snapshot(["--curve-cert", cert, "--server-key", right])
         #expect(admitted.status == 0, "\(admitted.errors)")
+        // The publishers too, best-effort and reliable, where the wait would have ended as "no
+        // subscriber" or "no reply".
+        let events = server.root + "/events.jsonl"
+        try (Self.event("w1", producer: "dashboard").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        for path in [["--ingest", server.ingest], ["--reliable", server.reliable]] {
+            let started = ContinuousClock.now
+            let published = try Self.casepulse(
+                ["publish"] + path + [events, "--timeout", "10", "--curve-cert", cert, "--server-key", wrong])
+            #expect(ContinuousClock.now - started < .seconds(8), "ended by the timeout: \(published.errors)")
+            #expect(published.status == 78, "\(path[0]): \(published.errors)")
+            #expect(published.errors.contains("--server-key is not the public key"), "\(path[0]): \(published.errors)")
+        }
         await server.stop()
     }
 
