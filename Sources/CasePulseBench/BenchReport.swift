@@ -2,8 +2,10 @@
 public struct BenchReport: Sendable {
     /// Body size of the messages (largest, mean).
     var bodyBytes: (largest: Int, mean: Double)
-    /// Transport ceiling, messages per second.
+    /// Transport ceiling, messages per second: the median of ``ceilingRuns``.
     var ceiling: Double
+    /// Each measurement of the ceiling, in the order made (empty: one, ``ceiling``).
+    var ceilingRuns: [Double] = []
     /// Events of the ceiling and of the largest daemon run.
     var ceilingEvents: Int
     /// One entry per size, smallest first.
@@ -40,7 +42,8 @@ public struct BenchReport: Sendable {
     /// The report as markdown: the headline table with ratios and targets, then the sizes.
     public var markdown: String {
         var out = "| measure | figure | ratio / target |\n|---|---|---|\n"
-        out += "| transport ceiling: PUB → bare SUB, tcp loopback, \(ceilingEvents.grouped) msgs of 2 frames (\(bodyBytes.largest) B body max, \(Int(bodyBytes.mean)) B mean) | \(Self.rate(ceiling)) msg/s | 1.00 |\n"
+        let runs = ceilingRuns.count > 1 ? "; the median of \(ceilingRuns.count) runs: \(ceilingRuns.map(Self.rate).joined(separator: ", "))" : ""
+        out += "| transport ceiling: PUB → bare SUB, tcp loopback, \(ceilingEvents.grouped) msgs of 2 frames (\(bodyBytes.largest) B body max, \(Int(bodyBytes.mean)) B mean\(runs)) | \(Self.rate(ceiling)) msg/s | 1.00 |\n"
         if let largest {
             let ratio = largest.eventsPerSecond / ceiling
             out += "| casepulsed best-effort ingest, `--fsync batch`, until `/sys/ingest` has all \(largest.events.grouped) | \(Self.rate(largest.eventsPerSecond)) ev/s | \(Self.fixed(ratio, 2)) × ceiling (target ≥ 0.70) |\n"

@@ -30,7 +30,7 @@ final class DaemonProcess {
             "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
             "--state-dir", stateDirectory, "--fsync", fsync, "--day-retention", "0",
             "--publish-interval", String(publishIntervalMilliseconds), "--checkpoint-events", String(checkpointEvents),
-            "--log-level", "notice",
+            "--ingest-hwm", String(TransportCeiling.receiveHighWaterMark), "--log-level", "notice",
         ]
         // One log for every daemon of a run, appended to.
         if !FileManager.default.fileExists(atPath: log.path) {

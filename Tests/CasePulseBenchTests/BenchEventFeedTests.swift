@@ -82,4 +82,27 @@ extension String {
         #expect(table.contains("| engine tables per case, allocated (case states 136 B, texts 80 B) | 216 B | — |"))
         #expect(table.contains("| the first checkpoint after the replay: 100 cases copied off the engine and written as records | 0.25 s | 400 cases/s |"))
     }
+
+    /// The ceiling is measured more than once and the ratios use the median, every run shown: on
+    /// two cores one run varies by a factor of two or more.
+    @Test func theCeilingIsTheMedianOfItsRuns() {
+        #expect(TransportCeiling.median([2_210_000, 1_040_000, 1_070_000]) == 1_070_000)
+        #expect(TransportCeiling.median([3, 1, 2, 10]) == 2.5)
+        #expect(TransportCeiling.median([]) == 0)
+        let runs = [2_000_000.0, 1_000_000, 1_200_000]
+        let report = BenchReport(
+            bodyBytes: (244, 231), ceiling: TransportCeiling.median(runs), ceilingRuns: runs, ceilingEvents: 300,
+            sizes: [Self.size(cases: 100, peak: 30_000, withStop: 50_000)],
+            latencies: [], sustainedLatency: nil, checkpointEvents: 200_000, freshLatency: nil,
+            replay: ReplayRun.Figures(
+                engine: EngineRunFigures(
+                    events: 300, seconds: 1, cases: 100, residentGrowthBytes: 20_000,
+                    memory: EngineMemory(tables: [], cases: 100)),
+                checkpointSeconds: 0.25),
+            restartSeconds: 1, restartPeakBytes: 0, crashRestartSeconds: nil)
+        let table = report.markdown
+        #expect(table.contains("231 B mean; the median of 3 runs: 2.00M, 1.00M, 1.20M) | 1.20M msg/s | 1.00 |"), "\(table)")
+        // 300 events in 1 s against the median's 1.2M.
+        #expect(table.contains("| 300 ev/s | 0.00 × ceiling"), "\(table)")
+    }
 }
