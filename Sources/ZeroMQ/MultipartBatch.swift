@@ -23,8 +23,10 @@ public final class MultipartBatch {
     @usableFromInline let frames: UnsafeMutablePointer<UnsafeMutablePointer<zmq_msg_t>>
     /// How many frames each message had, kept or not.
     @usableFromInline let frameCounts: UnsafeMutablePointer<Int>
-    /// The number of messages the last receive took.
-    public internal(set) var count = 0
+    /// The number of messages the last receive took. Read for every frame, and a batch is used on
+    /// one thread: no dynamic exclusivity check (`swift_beginAccess` was 0.6% of the daemon's
+    /// server thread).
+    @exclusivity(unchecked) public internal(set) var count = 0
 
     /// Creates a batch of `capacity` messages of up to `framesPerMessage` frames (each at least 1).
     public init(capacity: Int, framesPerMessage: Int) {
