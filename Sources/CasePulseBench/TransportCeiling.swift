@@ -8,8 +8,8 @@ import ZeroMQ
 enum TransportCeiling {
     /// The receive high-water mark of the bare SUB, and the `--ingest-hwm` the bench gives the
     /// daemon: casepulsed's default. (It was 1,000,000 here while the daemon's was 10,000: the
-    /// bare SUB then queued up to a million messages and measured about 1.1M msg/s, against
-    /// 2.1–2.9M at 10,000 in the same session.)
+    /// bare SUB then queued up to a million messages, and two benches' medians of three were
+    /// 1.07M and 1.56M msg/s, against 2.80M and 2.09M at 10,000 in the same session.)
     static let receiveHighWaterMark: Int32 = 10_000
 
     /// How many times `casepulse bench` measures the ceiling; the report takes the median.
