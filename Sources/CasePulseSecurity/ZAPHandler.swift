@@ -205,10 +205,25 @@ final class ZAPHandler: Sendable {
             switch event.kind {
             case .handshakeFailedProtocol, .handshakeFailedNoDetail:
                 gatekeeper.recordFailure(role: role)
-                log.log("failed CURVE handshake on the \(role.rawValue) socket (\(event.endpoint)): \(event.kind == .handshakeFailedProtocol ? "protocol error 0x\(String(event.value, radix: 16))" : "errno \(event.value)")")
+                log.log("failed CURVE handshake on the \(role.rawValue) socket (\(event.endpoint)): \(Self.cause(of: event))")
             default:
                 continue
             }
+        }
+    }
+
+    /// What a handshake that failed before ZAP says, for the operator: the two causes a client
+    /// can be told to mend by name, the code or errno otherwise.
+    static func cause(of event: MonitorEvent) -> String {
+        switch (event.kind, event.value) {
+        case (.handshakeFailedProtocol, MonitorEvent.cryptographicError):
+            "a HELLO this daemon's key cannot open (protocol error 0x11000001): the client's server key is not this daemon's public key"
+        case (.handshakeFailedProtocol, MonitorEvent.mechanismMismatch):
+            "the client does not run CURVE (mechanism mismatch, protocol error 0x11000002)"
+        case (.handshakeFailedProtocol, let code):
+            "protocol error 0x\(String(code, radix: 16))"
+        default:
+            "errno \(event.value), the connection closed during the handshake"
         }
     }
 }

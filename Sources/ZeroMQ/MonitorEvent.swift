@@ -75,13 +75,17 @@ public struct MonitorEvent: Sendable, Hashable {
     public let id: UInt16
     /// The event's value: a descriptor, an errno, an interval or a code, depending on ``kind``.
     public let value: UInt32
+    /// The endpoint concerned, such as `tcp://127.0.0.1:41234`.
+    public let endpoint: String
 
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC`: the ``value`` of a
+    /// ``Kind/handshakeFailedProtocol`` when a CURVE command could not be opened — on a server,
+    /// a HELLO sealed for another server key.
+    public static let cryptographicError: UInt32 = 0x1100_0001
     /// `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`: the ``value`` of a
     /// ``Kind/handshakeFailedProtocol`` when the peers' security mechanisms differ (one side runs
     /// CURVE, the other not).
     public static let mechanismMismatch: UInt32 = 0x1100_0002
-    /// The endpoint concerned, such as `tcp://127.0.0.1:41234`.
-    public let endpoint: String
 
     /// Decodes the two frames of a monitor message.
     ///
