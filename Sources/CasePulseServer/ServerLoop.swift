@@ -336,7 +336,7 @@ final class ServerLoop {
         var left = configuration.batchSize
         while left > 0 {
             let received: Int
-            do { received = try ingest.receiveBatch(into: ingestBatch, dontWait: true) } catch {
+            do { received = try ingest.receiveBatch(into: ingestBatch, dontWait: true, limit: left) } catch {
                 logger.error("ingest receive failed: \(error)")
                 return
             }
@@ -345,8 +345,8 @@ final class ServerLoop {
                 ingestBatch.withUnsafeBytes(ofFrame: 1, of: index + 2) { Self.prefetch($0) }
                 take(ingestBatch, index)
             }
-            // Fewer than a whole batch: nothing more was waiting.
-            guard received == ingestBatch.capacity else { return }
+            // Fewer than asked for: nothing more was waiting.
+            guard received == min(ingestBatch.capacity, left) else { return }
             left -= received
         }
         // A whole drain read: more are likely waiting.

@@ -1,7 +1,7 @@
 import CZeroMQ
 
 /// Up to ``capacity`` multipart messages, received in one go by
-/// ``Socket/receiveBatch(into:dontWait:)`` into reusable frames.
+/// ``Socket/receiveBatch(into:dontWait:limit:)`` into reusable frames.
 ///
 /// A batch is filled and read on the socket's thread, and reused for the next receive: receiving
 /// into it again releases what it held. Nothing is allocated per message, and reading a frame

@@ -326,14 +326,18 @@ public final class Socket {
     /// - Parameters:
     ///   - batch: The batch to fill; what it held is released.
     ///   - dontWait: `true` to return `0` instead of blocking for the first message.
+    ///   - limit: The most messages to take, if fewer than the batch's capacity.
     /// - Returns: The number of messages received (``MultipartBatch/count``); `0` on `EAGAIN`
     ///   before anything was read.
     /// - Throws: ``ZMQError`` for failures other than `EAGAIN` before a message was received. A
     ///   failure after one ends the batch instead (the messages received are kept, a message cut
     ///   short is not counted); the next receive reports it.
-    public func receiveBatch(into batch: MultipartBatch, dontWait: Bool = false) throws(ZMQError) -> Int {
+    public func receiveBatch(
+        into batch: MultipartBatch, dontWait: Bool = false, limit: Int = .max
+    ) throws(ZMQError) -> Int {
         batch.count = 0
-        while batch.count < batch.capacity {
+        let most = min(batch.capacity, limit)
+        while batch.count < most {
             let first = batch.count * batch.framesPerMessage
             var frame = batch.frames[first]
             var frames = 1

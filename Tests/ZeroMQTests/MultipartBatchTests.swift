@@ -92,6 +92,24 @@ import ZeroMQ
         #expect(batches < 1000)
     }
 
+    /// A limit below the capacity takes no more than it says; the rest wait for the next receive.
+    @Test func aLimitTakesNoMoreThanItSays() throws {
+        let context = try Context()
+        let (pull, push) = try pushPull(context)
+        for index in 0..<3 { try push.send(multipart: [bytes("topic"), bytes("body-\(index)")]) }
+        let batch = MultipartBatch(capacity: 8, framesPerMessage: 2)
+        #expect(try pull.receiveBatch(into: batch, limit: 1) == 1)
+        #expect(batch.withUnsafeBytes(ofFrame: 1, of: 0) { Array($0) } == bytes("body-0"))
+        #expect(batch.frameCount(of: 1) == 0)
+        var rest: [[UInt8]] = []
+        while rest.count < 2 {
+            let count = try pull.receiveBatch(into: batch)
+            #expect(count >= 1)
+            for index in 0..<count { rest.append(batch.withUnsafeBytes(ofFrame: 1, of: index) { Array($0) }) }
+        }
+        #expect(rest == [bytes("body-1"), bytes("body-2")])
+    }
+
     @Test func aClosedSocketThrowsAndAnEmptyOneReturnsNothing() throws {
         let context = try Context()
         let (pull, _) = try pushPull(context)
