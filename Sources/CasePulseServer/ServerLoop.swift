@@ -434,13 +434,6 @@ final class ServerLoop {
     /// The most best-effort messages received in one go before they are decoded and applied.
     static let ingestBatchCapacity = 32
 
-    /// Asks the CPU for the ``followingBytes`` after `body`. With zero-copy receive
-    /// (``ServerConfiguration/receivesWithoutCopy``) the frames libzmq read together sit one
-    /// after another in its read buffer, written there by the I/O thread on the other core, so
-    /// the next event's body is most likely right after this one's: asked for now, its lines come
-    /// over while this event is decoded and applied, rather than when the decoder copies them
-    /// (that copy was 7% of this thread's samples). A hint: past the buffer, or with copies, it
-    /// asks for lines nobody reads, and never faults.
     /// Asks the CPU for every line of `bytes`: the loop asks for the body two messages ahead in
     /// its batch while it works on this one, so that its lines, written by libzmq's I/O thread
     /// on the other core, come over meanwhile. A hint, which never faults.
@@ -451,6 +444,13 @@ final class ServerLoop {
         cp_prefetch_read(start + bytes.count - 1)
     }
 
+    /// Asks the CPU for the ``followingBytes`` after `body`. With zero-copy receive
+    /// (``ServerConfiguration/receivesWithoutCopy``) the frames libzmq read together sit one
+    /// after another in its read buffer, written there by the I/O thread on the other core, so
+    /// the next event's body is most likely right after this one's: asked for now, its lines come
+    /// over while this event is decoded and applied, rather than when the decoder copies them
+    /// (that copy was 7% of this thread's samples). A hint: past the buffer, or with copies, it
+    /// asks for lines nobody reads, and never faults.
     @inline(__always)
     static func prefetchFollowing(_ body: UnsafeRawBufferPointer) {
         guard let start = body.baseAddress else { return }
