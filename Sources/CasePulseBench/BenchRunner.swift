@@ -20,8 +20,9 @@ public enum BenchRunner {
         let feed = BenchEventFeed(eventsPerCase: 3)
         let largest = options.cases * 3
 
-        // On two cores the ceiling is bimodal — about 1.1–1.3M or 2.2–3.0M messages a second, as
-        // the four threads happen to be scheduled — so one run would make the ratio a coin toss.
+        // On two cores one run of the ceiling varies by a factor of two or more (0.9M to 2.9M
+        // messages a second within one session), as its four threads happen to be scheduled:
+        // one run would make the ratio a coin toss.
         var ceilingRuns: [Double] = []
         for run in 1...TransportCeiling.runs {
             progress("ceiling \(run) of \(TransportCeiling.runs): \(largest) messages PUB → SUB")

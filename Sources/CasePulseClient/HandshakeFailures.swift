@@ -35,7 +35,7 @@ struct HandshakeFailures {
             failed(
                 curve
                     ? "the daemon closed the connection during the CURVE handshake, as it does when it cannot open "
-                        + "this client's HELLO: --server-key is not the public key of casepulsed's --curve-cert"
+                        + "this client's HELLO: --server-key is most likely not the public key of casepulsed's --curve-cert"
                     : "the daemon closed the connection during the handshake (errno \(event.value))",
                 at: now)
         case .handshakeFailedProtocol where event.value == MonitorEvent.mechanismMismatch:
