@@ -301,15 +301,29 @@ public final class Socket {
     ///   was read.
     /// - Throws: ``ZMQError`` for failures other than `EAGAIN`.
     public func receiveMultipart(into messages: [Message], dontWait: Bool = false) throws(ZMQError) -> Int? {
-        var frame = messages.isEmpty ? scratchMessage().pointer : messages[0].pointer
+        try receiveWhole(dontWait: dontWait, keeping: messages.count) { messages[$0].pointer }
+    }
+
+    /// Receives one whole multipart message: frame `i` into `slot(i)` while `i < kept`, the rest
+    /// into the scratch message, received and dropped (it is emptied afterwards). The frames
+    /// are `zmq_msg_t`s, so that taking them out of the caller's messages neither retains nor
+    /// releases one.
+    ///
+    /// - Returns: The number of frames, or `nil` on `EAGAIN` before the first (only the first
+    ///   frame honours `dontWait`).
+    @inline(__always)
+    private func receiveWhole(
+        dontWait: Bool, keeping kept: Int, into slot: (Int) -> UnsafeMutablePointer<zmq_msg_t>
+    ) throws(ZMQError) -> Int? {
+        // `self` keeps the scratch message, the caller the others: their pointers stay valid.
+        var frame = kept > 0 ? slot(0) : scratchMessage().pointer
         guard try receive(into: frame, dontWait: dontWait) else { return nil }
         var count = 1
         defer {
-            if count > messages.count { scratch?.reset() }
+            if count > kept { scratch?.reset() }
         }
         while zmq_msg_more(frame) != 0 {
-            // `self` keeps the scratch message, `messages` the others: their pointers stay valid.
-            frame = count < messages.count ? messages[count].pointer : scratchMessage().pointer
+            frame = count < kept ? slot(count) : scratchMessage().pointer
             try receiveFollowing(into: frame)
             count += 1
         }
@@ -339,23 +353,16 @@ public final class Socket {
         let most = min(batch.capacity, limit)
         while batch.count < most {
             let first = batch.count * batch.framesPerMessage
-            var frame = batch.frames[first]
-            var frames = 1
-            defer {
-                if frames > batch.framesPerMessage { scratch?.reset() }
-            }
+            let frames: Int?
             do {
-                guard try receive(into: frame, dontWait: dontWait || batch.count > 0) else { break }
-                while zmq_msg_more(frame) != 0 {
-                    // `self` keeps the scratch message, `batch` the others: their pointers stay valid.
-                    frame = frames < batch.framesPerMessage ? batch.frames[first + frames] : scratchMessage().pointer
-                    try receiveFollowing(into: frame)
-                    frames += 1
+                frames = try receiveWhole(dontWait: dontWait || batch.count > 0, keeping: batch.framesPerMessage) {
+                    batch.frames[first + $0]
                 }
             } catch {
                 if batch.count == 0 { throw error }
                 break
             }
+            guard let frames else { break }
             batch.frameCounts[batch.count] = frames
             batch.count += 1
         }
