@@ -41,9 +41,7 @@ public final class EventPublisher {
     /// The socket's handshakes, read until the subscription arrives.
     private let handshakes: SocketMonitor
     /// Handshakes that failed before the daemon's ZAP handler had a say.
-    private var failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace)
-    /// Whether the client runs CURVE.
-    private let curve: Bool
+    private var failures: HandshakeFailures
     private let topicFrame = Array(IngestMessage.topic.utf8)
 
     /// Connects to the daemon's ingest endpoint.
@@ -72,12 +70,12 @@ public final class EventPublisher {
             // Short slices, so a stalled send is noticed and reported.
             try socket.setSendTimeout(100)
             try curve?.apply(to: socket)
-            handshakes = try SocketMonitor(socket, events: [.handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol])
+            handshakes = try SocketMonitor(socket, events: HandshakeFailures.events)
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
         }
-        self.curve = curve != nil
+        failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace, curve: curve != nil)
         poller = Poller([PollItem(socket: socket, events: .readable), PollItem(socket: handshakes.receiver, events: .readable)])
     }
 
@@ -101,9 +99,7 @@ public final class EventPublisher {
                 handshakes.close()
                 return
             }
-            do {
-                while let event = try handshakes.next() { failures.record(event, curve: curve) }
-            } catch {
+            do { try failures.follow(handshakes) } catch {
                 throw .zeroMQ(action: "cannot follow the handshakes with \(endpoint)", error: error)
             }
             let now = ContinuousClock.now

@@ -13,8 +13,13 @@ import ZeroMQ
 /// Failures become fatal once they have gone on for ``grace`` without a handshake succeeding in
 /// between (a daemon restarting with another key may fail a handshake or two on the way).
 struct HandshakeFailures {
+    /// The monitor events a client's socket reports them with, and the success that clears them.
+    static let events: MonitorEvents = [.handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol]
+
     /// How long failures may go on before they are fatal; `.zero` makes the first one fatal.
     let grace: Duration
+    /// Whether the client runs CURVE: what a failure most likely means depends on it.
+    let curve: Bool
     /// The first failure since the last success; `nil` while none is pending.
     private(set) var since: ContinuousClock.Instant?
     /// Failures since the last success.
@@ -22,14 +27,19 @@ struct HandshakeFailures {
     /// What the last failure says, for the error.
     private(set) var evidence = ""
 
-    /// Starts with no failure.
-    init(grace: Duration) {
+    /// Starts with no failure, for a client that runs CURVE when `curve` is `true`.
+    init(grace: Duration, curve: Bool) {
         self.grace = max(.zero, grace)
+        self.curve = curve
     }
 
-    /// Records what a handshake event of the client's socket says, for a client that runs CURVE
-    /// when `curve` is `true`.
-    mutating func record(_ event: MonitorEvent, curve: Bool, at now: ContinuousClock.Instant = .now) {
+    /// Records every event `monitor` has reported (it watches ``events``).
+    mutating func follow(_ monitor: SocketMonitor) throws(ZMQError) {
+        while let event = try monitor.next() { record(event) }
+    }
+
+    /// Records what a handshake event of the client's socket says.
+    mutating func record(_ event: MonitorEvent, at now: ContinuousClock.Instant = .now) {
         switch event.kind {
         case .handshakeFailedNoDetail:
             failed(

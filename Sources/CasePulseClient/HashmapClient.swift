@@ -214,7 +214,7 @@ public final class HashmapClient {
         self.timeout = timeout
         self.curve = curve
         refusals = KeyRefusals(grace: keyRefusalGrace)
-        failures = HandshakeFailures(grace: keyRefusalGrace)
+        failures = HandshakeFailures(grace: keyRefusalGrace, curve: curve != nil)
         do {
             subscriber = try Socket(context, .sub)
             try subscriber.setLinger(0)
@@ -222,9 +222,7 @@ public final class HashmapClient {
             for subtree in subtrees { try subscriber.subscribe(subtree) }
             try subscriber.subscribe(ClusteredHashmap.heartbeat)
             try curve?.apply(to: subscriber)
-            connectionEvents = try SocketMonitor(
-                subscriber,
-                events: [.disconnected, .handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedNoDetail, .handshakeFailedProtocol])
+            connectionEvents = try SocketMonitor(subscriber, events: HandshakeFailures.events.union([.disconnected, .handshakeFailedAuth]))
             try subscriber.connect(publishEndpoint)
         } catch {
             throw .zeroMQ(action: "cannot subscribe to \(publishEndpoint)", error: error)
@@ -287,8 +285,7 @@ public final class HashmapClient {
             try dealer.setLinger(0)
             try dealer.setReceiveHighWaterMark(0)
             try curve?.apply(to: dealer)
-            handshakes = try SocketMonitor(
-                dealer, events: [.handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedNoDetail, .handshakeFailedProtocol])
+            handshakes = try SocketMonitor(dealer, events: HandshakeFailures.events.union(.handshakeFailedAuth))
             try dealer.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
@@ -307,7 +304,7 @@ public final class HashmapClient {
         guard queued else { throw .snapshotTimeout(endpoint: endpoint, timeout: timeout) }
         var entries: [String: Entry] = [:]
         var refusals = KeyRefusals(grace: keyRefusalGrace)
-        var failures = HandshakeFailures(grace: keyRefusalGrace)
+        var failures = HandshakeFailures(grace: keyRefusalGrace, curve: curve != nil)
         /// Whether the last refusal was a denied handshake, which libzmq does not try again.
         var handshakeDenied = false
         while true {
@@ -331,7 +328,7 @@ public final class HashmapClient {
                 _ = try poller.poll(timeoutMilliseconds: Duration.milliseconds(until: due))
                 while let event = try handshakes.next() {
                     refusals.record(event)
-                    failures.record(event, curve: curve != nil)
+                    failures.record(event)
                     if event.kind == .handshakeFailedAuth { handshakeDenied = true }
                 }
                 message = try dealer.receiveMultipart(dontWait: true)
@@ -423,10 +420,10 @@ public final class HashmapClient {
             case .handshakeFailedAuth:
                 refusals.record(event)
             case .handshakeFailedNoDetail, .handshakeFailedProtocol:
-                failures.record(event, curve: curve != nil)
+                failures.record(event)
             case .handshakeSucceeded:
                 refusals.record(event)
-                failures.record(event, curve: curve != nil)
+                failures.record(event)
                 guard link == .lost else { continue }
                 while let frames = try subscriber.receiveMultipart(dontWait: true) { apply(frames, to: &changes) }
                 link = .reconnected

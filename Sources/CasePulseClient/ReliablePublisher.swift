@@ -69,7 +69,7 @@ public final class ReliablePublisher {
             try socket.setReceiveHighWaterMark(0)
             try socket.setLinger(0)
             try curve?.apply(to: socket)
-            handshakes = try SocketMonitor(socket, events: [.handshakeSucceeded, .handshakeFailedNoDetail, .handshakeFailedProtocol])
+            handshakes = try SocketMonitor(socket, events: HandshakeFailures.events)
             try socket.connect(endpoint)
         } catch {
             throw .zeroMQ(action: "cannot connect to \(endpoint)", error: error)
@@ -114,7 +114,7 @@ public final class ReliablePublisher {
         _ lines: some Sequence<(id: String, json: String)>, progress: ((ReliableReport) -> Void)? = nil
     ) throws(CasePulseClientError) -> ReliableReport {
         var run = ReliableRun(window: window)
-        var failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace)
+        var failures = HandshakeFailures(grace: HashmapClient.defaultKeyRefusalGrace, curve: curve)
         var iterator = lines.makeIterator()
         var held: (id: String, json: String)?
         var exhausted = false
@@ -166,9 +166,7 @@ public final class ReliablePublisher {
                     handled += 1
                 }
                 if handled > 0 { lastActivity = .now }
-                do {
-                    while let event = try handshakes.next() { failures.record(event, curve: curve) }
-                } catch {
+                do { try failures.follow(handshakes) } catch {
                     throw .zeroMQ(action: "cannot follow the handshakes with \(endpoint)", error: error)
                 }
             }
