@@ -341,7 +341,9 @@ final class ServerLoop {
                 return
             }
             for index in 0..<received {
-                // Empty past the batch's end: nothing asked for.
+                // Empty past the batch's end: nothing asked for. (`decode` also asks for the
+                // bytes after each body, which past the batch's end are most likely the next
+                // batch's first message, still in libzmq's buffer.)
                 ingestBatch.withUnsafeBytes(ofFrame: 1, of: index + 2) { Self.prefetch($0) }
                 take(ingestBatch, index)
             }
