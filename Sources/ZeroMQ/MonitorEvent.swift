@@ -87,6 +87,15 @@ public struct MonitorEvent: Sendable, Hashable {
     /// CURVE, the other not).
     public static let mechanismMismatch: UInt32 = 0x1100_0002
 
+    /// An event as a monitor reports it: event id `id` (`ZMQ_EVENT_*`), its value, its endpoint.
+    /// For tests, and for events recorded and read back.
+    public init(id: UInt16, value: UInt32, endpoint: String) {
+        self.id = id
+        self.value = value
+        self.kind = Kind(id: id)
+        self.endpoint = endpoint
+    }
+
     /// Decodes the two frames of a monitor message.
     ///
     /// - Parameters:

@@ -4,22 +4,19 @@ import ZeroMQ
 @testable import CasePulseSecurity
 
 @Suite struct HandshakeCauseTests {
-    /// A monitor event as libzmq sends it: id and value in host byte order, then the endpoint.
-    static func event(_ kind: MonitorEvents, value: UInt32) throws -> MonitorEvent {
-        let id = UInt16(kind.rawValue)
-        let bytes = withUnsafeBytes(of: id) { Array($0) } + withUnsafeBytes(of: value) { Array($0) }
-        return try #require(MonitorEvent(frames: [bytes, Array("tcp://127.0.0.1:7600".utf8)]))
+    static func event(_ kind: MonitorEvents, value: UInt32) -> MonitorEvent {
+        MonitorEvent(id: UInt16(kind.rawValue), value: value, endpoint: "tcp://127.0.0.1:7600")
     }
 
     /// The daemon's log names the two causes an operator can tell a client to mend: a HELLO sealed
     /// for another server key, and a client without CURVE.
     @Test func theLogNamesAWrongServerKeyAndAMissingCurve() throws {
-        #expect(ZAPHandler.cause(of: try Self.event(.handshakeFailedProtocol, value: 0x1100_0001))
+        #expect(ZAPHandler.cause(of: Self.event(.handshakeFailedProtocol, value: 0x1100_0001))
             .contains("the client's server key is not this daemon's public key"))
-        #expect(ZAPHandler.cause(of: try Self.event(.handshakeFailedProtocol, value: 0x1100_0002))
+        #expect(ZAPHandler.cause(of: Self.event(.handshakeFailedProtocol, value: 0x1100_0002))
             .contains("the client does not run CURVE"))
-        #expect(ZAPHandler.cause(of: try Self.event(.handshakeFailedProtocol, value: 0x1000_0001)) == "protocol error 0x10000001")
-        #expect(ZAPHandler.cause(of: try Self.event(.handshakeFailedNoDetail, value: 104)).hasPrefix("errno 104"))
+        #expect(ZAPHandler.cause(of: Self.event(.handshakeFailedProtocol, value: 0x1000_0001)) == "protocol error 0x10000001")
+        #expect(ZAPHandler.cause(of: Self.event(.handshakeFailedNoDetail, value: 104)).hasPrefix("errno 104"))
     }
 
     /// What libzmq reports on the daemon's side when a client seals its HELLO for another server
