@@ -24,8 +24,11 @@ struct HandshakeFailures {
     private(set) var since: ContinuousClock.Instant?
     /// Failures since the last success.
     private(set) var count = 0
-    /// What the last failure says, for the error.
+    /// What the most telling failure since the last success says, for the error.
     private(set) var evidence = ""
+    /// Whether ``evidence`` names its cause (a protocol error), which a later closed connection
+    /// does not replace.
+    private var evidenceIsSpecific = false
 
     /// Starts with no failure, for a client that runs CURVE when `curve` is `true`.
     init(grace: Duration, curve: Bool) {
@@ -47,27 +50,34 @@ struct HandshakeFailures {
                     ? "the daemon closed the connection during the CURVE handshake, as it does when it cannot open "
                         + "this client's HELLO: --server-key is most likely not the public key of casepulsed's --curve-cert"
                     : "the daemon closed the connection during the handshake (errno \(event.value))",
-                at: now)
+                specific: false, at: now)
         case .handshakeFailedProtocol where event.value == MonitorEvent.mechanismMismatch:
             failed(
                 curve
                     ? "the daemon does not run CURVE there: leave out --curve-cert and --server-key"
                     : "the daemon runs CURVE there: give --curve-cert and --server-key (the public key of its --curve-cert)",
-                at: now)
+                specific: true, at: now)
         case .handshakeFailedProtocol:
-            failed("ZMTP protocol error 0x\(String(event.value, radix: 16)) during the handshake", at: now)
+            failed("ZMTP protocol error 0x\(String(event.value, radix: 16)) during the handshake", specific: true, at: now)
         case .handshakeSucceeded:
             since = nil
             count = 0
+            evidenceIsSpecific = false
         default:
             break
         }
     }
 
-    private mutating func failed(_ evidence: String, at now: ContinuousClock.Instant) {
+    /// Counts a failure. A protocol error names its cause (`specific`); a connection closed
+    /// during the handshake does not, and is what either side may see when the other closes
+    /// first — a client without CURVE sometimes sees a CURVE daemon close on it rather than the
+    /// mechanism mismatch — so it does not replace a specific cause seen since the last success.
+    private mutating func failed(_ evidence: String, specific: Bool, at now: ContinuousClock.Instant) {
         if since == nil { since = now }
         count += 1
+        guard specific || !evidenceIsSpecific else { return }
         self.evidence = evidence
+        evidenceIsSpecific = specific
     }
 
     /// Whether the last handshake failed.
@@ -82,7 +92,7 @@ struct HandshakeFailures {
     }
 
     /// The error to end the client with: the endpoint, how many handshakes failed over how long,
-    /// and what the last one says.
+    /// and what the most telling one says.
     func error(endpoint: String, at now: ContinuousClock.Instant = .now) -> CasePulseClientError {
         .handshakeFailed(
             endpoint: endpoint,
