@@ -49,7 +49,8 @@ struct HandshakeFailures {
                 curve
                     ? "the daemon closed the connection during the CURVE handshake, as it does when it cannot open "
                         + "this client's HELLO: --server-key is most likely not the public key of casepulsed's --curve-cert"
-                    : "the daemon closed the connection during the handshake (errno \(event.value))",
+                    : "the daemon closed the connection during the handshake (errno \(event.value)), as it does when "
+                        + "the daemon runs CURVE there: give --curve-cert and --server-key (the public key of its --curve-cert)",
                 specific: false, at: now)
         case .handshakeFailedProtocol where event.value == MonitorEvent.mechanismMismatch:
             failed(
@@ -69,9 +70,10 @@ struct HandshakeFailures {
     }
 
     /// Counts a failure. A protocol error names its cause (`specific`); a connection closed
-    /// during the handshake does not, and is what either side may see when the other closes
-    /// first — a client without CURVE sometimes sees a CURVE daemon close on it rather than the
-    /// mechanism mismatch — so it does not replace a specific cause seen since the last success.
+    /// during the handshake only points at the likely one, and is what either side may see when
+    /// the other closes first — a client without CURVE sees a CURVE daemon close on it rather
+    /// than the mechanism mismatch on some tries, or on every try for 2 s (one run in about
+    /// seven, loopback) — so it does not replace a specific cause seen since the last success.
     private mutating func failed(_ evidence: String, specific: Bool, at now: ContinuousClock.Instant) {
         if since == nil { since = now }
         count += 1
