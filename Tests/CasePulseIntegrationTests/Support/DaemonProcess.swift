@@ -41,8 +41,14 @@ final class DaemonProcess {
 
     /// Starts the daemon with `arguments` after the endpoint flags, and waits until its snapshot
     /// endpoint answers. `environment` adds to (or overrides) the test process's environment.
-    /// `directory` nil: a fresh one of its own.
-    init(arguments: [String] = [], directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true, environment: [String: String] = [:]) throws {
+    /// `directory` nil: a fresh one of its own. `fileSizeLimit`: the most bytes any file the daemon
+    /// writes may hold (`RLIMIT_FSIZE`, set by util-linux's `prlimit`, with `SIGXFSZ` ignored), so
+    /// that a write or an allocation past it fails with `EFBIG` as on a full disk; the daemon keeps
+    /// its process id.
+    init(
+        arguments: [String] = [], directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true,
+        environment: [String: String] = [:], fileSizeLimit: Int? = nil
+    ) throws {
         scratch = try directory ?? TemporaryDirectory(prefix: "casepulse-it")
         let directory = scratch.url
         snapshot = "ipc://\(directory.path)/snapshot"
@@ -51,12 +57,21 @@ final class DaemonProcess {
         reliable = "ipc://\(directory.path)/reliable"
         logURL = directory.appendingPathComponent("casepulsed-\(UUID().uuidString.prefix(4)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process.executableURL = Self.binary
         stateDirectory = directory.appendingPathComponent("state").path
-        process.arguments = [
+        let daemonArguments = [
             "--snapshot", snapshot, "--publish", publish, "--ingest", ingest, "--reliable", reliable,
             "--state-dir", stateDirectory,
         ] + arguments
+        if let fileSizeLimit {
+            // An ignored signal stays ignored across exec; prlimit execs the daemon in its place.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [
+                "-c", "trap '' XFSZ; exec prlimit --fsize=\(fileSizeLimit) -- \"$@\"", "sh", Self.binary.path,
+            ] + daemonArguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = daemonArguments
+        }
         process.standardError = try FileHandle(forWritingTo: logURL)
         process.standardOutput = FileHandle.nullDevice
         if !environment.isEmpty {
