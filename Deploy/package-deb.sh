@@ -30,6 +30,8 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/u
 doc="$root/usr/share/doc/$name"
 install -d -m 0755 "$doc"
 install -m 0644 README.md "$doc/README.md"
+# Where README's link to it points.
+install -D -m 0644 Docs/performance-history.md "$doc/Docs/performance-history.md"
 {
     echo "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
     echo "Upstream-Name: casepulse"
