@@ -356,7 +356,7 @@ public final class StateStore {
         reservedSequence = engine.sequence
         // Also forgets the image's token: an image is used at most once, so none is ever read
         // after the state moved on.
-        try reserveSequence(above: engine.sequence, configuration: configuration)
+        try reserveSequence(above: engine.sequence, retentionFloor: engine.retentionFloor, configuration: configuration)
         do { try EngineImageFile.remove(directory: directory.path) } catch {
             recovery.warnings.append("\(error.description) (the image is not used again: its token is gone)")
         }
@@ -435,8 +435,14 @@ public final class StateStore {
     }
 
     /// The reservation at start-up, in the database (no checkpoint runs yet), with what the figures
-    /// are now cut with.
-    private func reserveSequence(above sequence: UInt64, configuration: EngineConfiguration) throws(StoreError) {
+    /// are now cut with: the zone, the day retention and the retention floor the engine was
+    /// recovered with, together, so that a crash before the next checkpoint finds a calendar and a
+    /// floor that belong to each other. (With only the zone and retention stored, a crash after a
+    /// start with a longer retention restored the shorter one's floor, and the day windows between
+    /// the two were gone for good: a floor never moves back.)
+    private func reserveSequence(
+        above sequence: UInt64, retentionFloor: Int64?, configuration: EngineConfiguration
+    ) throws(StoreError) {
         let reserved = sequence + Self.sequenceBlock
         do {
             try queue.write { db in
@@ -445,6 +451,7 @@ public final class StateStore {
                 try Self.setMeta(db, "aggregates_complete", "0")
                 try Self.setMeta(db, "timezone", configuration.timeZone.identifier)
                 try Self.setMeta(db, "day_retention", String(configuration.dayRetentionDays))
+                try Self.setMeta(db, "retention_floor", retentionFloor.map { String($0) } ?? "")
                 try Self.setMeta(db, "image_token", "")
             }
         } catch {
