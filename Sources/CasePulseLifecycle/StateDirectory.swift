@@ -19,6 +19,41 @@ public enum StateDirectory {
         } else {
             try createDirectories(path, refuse: refuse)
         }
+        try probeWrite(path, refuse: refuse)
+    }
+
+    /// Checks that ``prepare(_:)`` would succeed, leaving nothing behind (`casepulsed
+    /// --check-config`): `path` is a directory the daemon can create a file in, or, when missing,
+    /// its nearest existing parent is one it can create the next directory of the path in (made and
+    /// removed again, as a file in an existing directory is). The error is one line naming the
+    /// directory and the reason.
+    public static func check(_ path: String) throws(ConfigurationError) {
+        func refuse(_ reason: String) -> ConfigurationError {
+            ConfigurationError(origin: nil, key: nil, problem: "state directory \(path) is not usable: \(reason)")
+        }
+        var missing: String?
+        var existing = path
+        while !FileManager.default.fileExists(atPath: existing), existing != "/", !existing.isEmpty {
+            missing = existing
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw refuse(missing == nil ? "it is not a directory" : "\(existing) is not a directory")
+        }
+        if let missing {
+            guard mkdir(missing, 0o700) == 0 else {
+                let code = errno
+                throw refuse("cannot create \(missing): \(String(cString: strerror(code))) (errno \(code))")
+            }
+            rmdir(missing)
+            return
+        }
+        try probeWrite(path, refuse: refuse)
+    }
+
+    /// Creates and removes a file in `path`, proving the daemon can write there.
+    private static func probeWrite(_ path: String, refuse: (String) -> ConfigurationError) throws(ConfigurationError) {
         let probe = "\(path)/.casepulsed-write-check-\(getpid())"
         let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {

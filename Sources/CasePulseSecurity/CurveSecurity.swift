@@ -78,6 +78,30 @@ public final class CurveSecurity: SocketSecurity {
     public static func load(
         certificate path: String, producerKeys: String?, subscriberKeys: String?, context: Context, logger: Logger
     ) throws(CurveSecurityError) -> CurveSecurity {
+        let (certificate, allowlists) = try check(certificate: path, producerKeys: producerKeys, subscriberKeys: subscriberKeys)
+        warnIfExposed(path, logger: logger)
+        let gatekeeper = Gatekeeper(allowlists)
+        let handler = try ZAPHandler.start(context: context, gatekeeper: gatekeeper, logger: logger)
+        logger.info("CURVE on: server key \(certificate.publicKeyZ85), \(allowlists)")
+        return CurveSecurity(
+            certificate: certificate, producerKeysPath: producerKeys, subscriberKeysPath: subscriberKeys,
+            gatekeeper: gatekeeper, handler: handler, logger: logger)
+    }
+
+    /// Reads the daemon's certificate and the allowlists as ``load(certificate:producerKeys:subscriberKeys:context:logger:)``
+    /// does, and refuses what it refuses, without starting anything (`casepulsed --check-config`).
+    ///
+    /// - Parameters:
+    ///   - path: The daemon's secret certificate file (`NAME.key_secret`).
+    ///   - producerKeys: Directory of producers' public certificates (`*.key`), or `nil`.
+    ///   - subscriberKeys: Directory of subscribers' public certificates (`*.key`), or `nil`.
+    /// - Returns: The certificate and the allowlists read.
+    /// - Throws: ``CurveSecurityError`` when the certificate is unreadable, malformed or has no
+    ///   secret key, a key directory is unreadable or holds a bad certificate, neither directory is
+    ///   given, or this libzmq has no CURVE.
+    public static func check(
+        certificate path: String, producerKeys: String?, subscriberKeys: String?
+    ) throws(CurveSecurityError) -> (certificate: CurveCertificate, allowlists: Allowlists) {
         guard producerKeys != nil || subscriberKeys != nil else {
             throw CurveSecurityError(
                 "--curve-cert needs --producer-keys and/or --subscriber-keys: refusing to start rather than accept any key")
@@ -90,14 +114,7 @@ public final class CurveSecurity: SocketSecurity {
         guard certificate.secretKey != nil else {
             throw CurveSecurityError("certificate \(path): no secret-key; give the NAME.key_secret file")
         }
-        warnIfExposed(path, logger: logger)
-        let allowlists = try readAllowlists(producers: producerKeys, subscribers: subscriberKeys)
-        let gatekeeper = Gatekeeper(allowlists)
-        let handler = try ZAPHandler.start(context: context, gatekeeper: gatekeeper, logger: logger)
-        logger.info("CURVE on: server key \(certificate.publicKeyZ85), \(allowlists)")
-        return CurveSecurity(
-            certificate: certificate, producerKeysPath: producerKeys, subscriberKeysPath: subscriberKeys,
-            gatekeeper: gatekeeper, handler: handler, logger: logger)
+        return (certificate, try readAllowlists(producers: producerKeys, subscribers: subscriberKeys))
     }
 
     /// Re-reads the key directories (SIGHUP). On success the new allowlists are in force for every

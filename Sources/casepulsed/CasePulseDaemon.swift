@@ -128,6 +128,18 @@ struct CasePulseDaemon: AsyncParsableCommand {
             throw fail("\(error)", status: Self.configurationErrorStatus)
         }
         if checkConfig {
+            // What a start would refuse before it serves: the state directory, the certificate and
+            // the allowlists; checked without creating, binding or starting anything.
+            do {
+                try StateDirectory.check(configuration.stateDirectory)
+                if let certificate = configuration.curveCert {
+                    _ = try CurveSecurity.check(
+                        certificate: certificate, producerKeys: configuration.producerKeys,
+                        subscriberKeys: configuration.subscriberKeys)
+                }
+            } catch {
+                throw fail("\(error)", status: Self.configurationErrorStatus)
+            }
             print(configuration.renderedTOML(file: loader.file.path), terminator: "")
             return
         }

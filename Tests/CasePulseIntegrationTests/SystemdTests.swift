@@ -139,6 +139,31 @@ import Testing
         #expect(refused.stderr.contains("\(bad), line 3, key \"max-event-bytes\""), "\(refused.stderr)")
     }
 
+    /// `--check-config` refuses what a start would refuse before serving (the state directory, the
+    /// certificate, the allowlists) with the same line and status, and creates nothing.
+    @Test(arguments: [
+        (["--state-dir", "/proc/casepulse-state"], "state directory /proc/casepulse-state"),
+        (["--curve-cert", "/etc/casepulse/server.key_secret"], "rather than accept any key"),
+        (["--curve-cert", "/nonexistent/server.key_secret", "--producer-keys", "/tmp"], "/nonexistent/server.key_secret"),
+    ])
+    func checkConfigRefusesWhatAStartWouldRefuse(arguments: [String], mentioned: String) throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-check"), directory = scratch.path
+        let (status, stdout, stderr) = try Self.run(["--check-config", "--state-dir", "\(directory)/state"] + arguments)
+        #expect(status == 78)
+        #expect(stdout.isEmpty, "\(stdout)")
+        #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
+        #expect(stderr.hasPrefix("casepulsed: ") && stderr.contains(mentioned), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/state"))
+    }
+
+    @Test func checkConfigPassesAStateDirectoryAStartWouldCreateAndCreatesNothing() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-check"), directory = scratch.path
+        let (status, stdout, stderr) = try Self.run(["--check-config", "--state-dir", "\(directory)/a/b/state"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("state-dir = \"\(directory)/a/b/state\""), "\(stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
     @Test(arguments: [
         (["--state-dir", "/proc/casepulse-state"], "state directory /proc/casepulse-state"),
         (["--curve-cert", "/etc/casepulse/server.key_secret"], "rather than accept any key"),
