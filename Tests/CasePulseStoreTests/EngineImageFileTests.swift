@@ -101,6 +101,38 @@ import Testing
         for event in StateStoreTests.events(sets: 1...5) { #expect(engine.apply(event) == .duplicate) }
     }
 
+    /// STATE.md: a stop whose image cannot be written (disk full) is still clean; the next start
+    /// rebuilds from the records and says why.
+    @Test func aStopWhoseImageCannotBeWrittenIsStillClean() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-image"), directory = scratch.path
+        let events = StateStoreTests.events(sets: 1...50)
+        let stopped: Engine
+        do {
+            let store = try StateStore(directory: directory, fsync: .off)
+            let (engine, _) = try store.recover(configuration: Self.configuration)
+            for event in events where engine.apply(event) == .accepted { store.append(event) }
+            engine.publishChanges { _ in }
+            // A directory, not empty, where the image is written: neither opened nor renamed over.
+            let obstacle = EngineImageFile.path(in: directory) + ".tmp"
+            try FileManager.default.createDirectory(atPath: obstacle + "/in-the-way", withIntermediateDirectories: true)
+            try store.checkpoint(engine, final: true)
+            guard case .failure = store.imageWritten else {
+                Issue.record("an image was written through a directory: \(String(describing: store.imageWritten))")
+                return
+            }
+            try FileManager.default.removeItem(atPath: obstacle)
+            stopped = engine
+        }
+        #expect(!Self.imageExists(directory))
+        let verified = try StateVerifier.verify(directory: directory, timeZone: nil)
+        #expect(verified.compared && verified.differences.isEmpty && verified.journalEvents == 0)
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(!recovery.fromImage && recovery.cases == stopped.caseCount)
+        #expect(recovery.warnings.contains { $0.contains(EngineImageFile.path(in: directory)) }, "\(recovery.warnings)")
+        #expect(engine.values(under: "/m/") == stopped.values(under: "/m/"))
+    }
+
     @Test func anotherCalendarRebuildsFromTheRecords() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-image"), directory = scratch.path
         try Self.stopCleanly(directory, after: StateStoreTests.events(sets: 1...50))
