@@ -234,6 +234,43 @@ import ZeroMQ
         await server.stop()
     }
 
+    /// PROTOCOL.md §6.2 on the best-effort path: a producer whose connection was admitted before
+    /// its key was revoked has every later event refused as `unauthorized`, counted, and no figure
+    /// moves; the others are untouched.
+    @Test func aRevokedProducerIsCutOffOnTheBestEffortPathToo() async throws {
+        let server = try SecuredServer(producers: ["jn-scjg-app", "jn-zrzy-app"], subscribers: ["dashboard"])
+        let connected = try EventPublisher(context: server.context, endpoint: server.ingest, curve: try server.keys("jn-scjg-app"))
+        defer { connected.close() }
+        /// The `/sys/ingest` counters and `/m/all/@all` once `ready` holds for them, or after 5 s.
+        func figures(once ready: ([String: Any]) -> Bool) throws -> (ingest: [String: Any], all: String?) {
+            let deadline = ContinuousClock.now + .seconds(5)
+            var figures = try server.figures(as: "dashboard")
+            while !ready(figures.ingest), ContinuousClock.now < deadline {
+                usleep(20_000)
+                figures = try server.figures(as: "dashboard")
+            }
+            return figures
+        }
+        try connected.send(json: Self.event("b1", producer: "jn-scjg-app").json)
+        #expect(Self.count(try figures(once: { Self.count($0, "accepted") == 1 }).ingest, "accepted") == 1)
+
+        try FileManager.default.removeItem(atPath: server.producers + "/jn-scjg-app.key")
+        #expect(try server.security.reload().producersRemoved == ["jn-scjg-app"])
+        for id in ["b2", "b3", "b4"] { try connected.send(json: Self.event(id, producer: "jn-scjg-app").json) }
+        let refused = try figures(once: { Self.unauthorized($0) == 3 })
+        #expect(Self.unauthorized(refused.ingest) == 3)
+        #expect(Self.count(refused.ingest, "accepted") == 1)
+        #expect(refused.all?.contains(#""filed":1,"#) == true, "\(refused.all ?? "no /m/all/@all")")
+
+        let other = try EventPublisher(context: server.context, endpoint: server.ingest, curve: try server.keys("jn-zrzy-app"))
+        defer { other.close() }
+        try other.send(json: Self.event("b5", producer: "jn-zrzy-app").json)
+        let after = try figures(once: { Self.count($0, "accepted") == 2 })
+        #expect(Self.count(after.ingest, "accepted") == 2 && Self.unauthorized(after.ingest) == 3)
+        #expect(after.all?.contains(#""filed":2,"#) == true, "\(after.all ?? "no /m/all/@all")")
+        await server.stop()
+    }
+
     /// Runs the `casepulse` CLI built next to the daemon; returns its status and standard output.
     static func casepulse(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let run = try CompletedProcess.run(DaemonProcess.cliBinary, arguments)
@@ -322,8 +359,8 @@ import ZeroMQ
             print(public.decode()); print(secret.decode())
             print(zmq.auth.load_certificate('\(keys)/jn-cli-app.key')[0].decode())
             """) == [ours.publicKeyZ85, ours.secretKey.flatMap(Z85.encode) ?? "", ours.publicKeyZ85])
-        #expect(try Self.casepulse(["keygen", "jn-cli-app", "--directory", keys]).status != 0, "never replaces a key")
-        #expect(try Self.casepulse(["keygen", "bad name", "--directory", keys]).status != 0)
+        #expect(try Self.casepulse(["keygen", "jn-cli-app", "--directory", keys]).status == 1, "never replaces a key")
+        #expect(try Self.casepulse(["keygen", "bad name", "--directory", keys]).status == 64)
         // pyzmq writes a subscriber certificate → the CLI reads figures with it.
         _ = try Self.python("import zmq.auth; zmq.auth.create_certificates('\(keys)', 'py-dashboard')")
         try FileManager.default.copyItem(atPath: keys + "/jn-cli-app.key", toPath: server.producers + "/jn-cli-app.key")
@@ -347,6 +384,42 @@ import ZeroMQ
         // Without keys the CLI gets nothing.
         #expect(try Self.casepulse(["snapshot", "/m/all/@all", "--snapshot", server.snapshot, "--timeout", "1"]).status != 0)
         await server.stop()
+    }
+
+    /// `casepulse keygen NAME` never replaces an existing file, nor writes the other half of a
+    /// pair beside a lone one (a new `NAME.key` beside a kept `NAME.key_secret` would not belong
+    /// to it): it exits 1 with one line naming the existing file, and leaves the directory as it
+    /// was, bytes and modification times.
+    @Test(arguments: [["key", "key_secret"], ["key_secret"], ["key"]])
+    func keygenNeverReplacesNorCompletesAnExistingPair(existing: [String]) throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-keygen"), directory = scratch.path
+        // A real pair, with the files to keep dated in the past: a rewrite would move the time.
+        let old = try CurveKeyPair.generate()
+        try CurveCertificate(name: "jn", publicKey: old.publicKey, secretKey: old.secretKey).write(to: directory)
+        let past = Date(timeIntervalSince1970: 1_600_000_000)
+        var kept: [String: (bytes: Data, modified: Date?)] = [:]
+        for suffix in ["key", "key_secret"] {
+            let path = "\(directory)/jn.\(suffix)"
+            guard existing.contains(suffix) else {
+                try FileManager.default.removeItem(atPath: path)
+                continue
+            }
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path)
+            kept[path] = (try Data(contentsOf: URL(fileURLWithPath: path)),
+                          try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        }
+
+        let keygen = try Self.casepulse(["keygen", "jn", "--directory", directory])
+        #expect(keygen.status == 1, "\(keygen.errors)")
+        #expect(keygen.output.isEmpty, "\(keygen.output)")
+        #expect(keygen.errors.split(separator: "\n").count == 1, "\(keygen.errors)")
+        #expect(keygen.errors.hasPrefix("casepulse: certificate \(directory)/jn.\(existing[0]): exists already"), "\(keygen.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == existing.map { "jn.\($0)" }.sorted())
+        for (path, file) in kept {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == file.bytes, "\(path) changed")
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == file.modified, "\(path) rewritten")
+            #expect(file.modified == past)
+        }
     }
 
     @Test func aCertificateWithoutAllowlistRefusesToStart() throws {
