@@ -1,0 +1,51 @@
+import CasePulseClient
+import CasePulseTestKit
+import Foundation
+import Testing
+import ZeroMQ
+
+/// `casepulse verify` on a real daemon's state (casepulse(1)): read-only and safe while the daemon
+/// runs, which it says with status 2; 0 once the daemon stopped cleanly; 1, naming the key, when a
+/// stored figure differs from what the records give.
+@Suite struct VerifyCommandTests {
+    @Test func verifyTellsARunningStateFromACleanOneAndFindsATamperedFigure() throws {
+        let daemon = try DaemonProcess(arguments: ["--checkpoint-events", "50"])
+        let context = try Context()
+        let publisher = try ReliablePublisher(context: context, endpoint: daemon.reliable, replyTimeout: .seconds(30))
+        let events = (0..<200).map { index in
+            (id: "v\(index)", json: #"{"id":"v\#(index)","producer":"verify-app","type":"filed","case":"verify-\#(index)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#)
+        }
+        #expect(try publisher.send(events).accepted == events.count)
+        publisher.close()
+
+        func verify() throws -> CompletedProcess {
+            try CompletedProcess.run(DaemonProcess.cliBinary, ["verify", "--state-dir", daemon.stateDirectory])
+        }
+        let running = try verify()
+        #expect(running.status == 2, "stdout: \(running.stdout) stderr: \(running.stderr)")
+        // It took nothing from the daemon: still serving, every event still there.
+        let all = try daemon.snapshot(subtree: "/m/all/@all").values["/m/all/@all"] ?? ""
+        #expect(all.contains(#""filed":200,"#), "\(all)")
+
+        #expect(daemon.terminate() == 0, "log: \(daemon.log.suffix(2000))")
+        let clean = try verify()
+        #expect(clean.status == 0, "stdout: \(clean.stdout) stderr: \(clean.stderr)")
+
+        // One stored figure off by one: found, and named.
+        let tamper = try CompletedProcess.run(URL(fileURLWithPath: "/usr/bin/python3"), [
+            "-c",
+            """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            changed = db.execute("UPDATE aggregates SET value = replace(value, '\\"filed\\":200,', '\\"filed\\":201,') WHERE key = '/m/all/@all'").rowcount
+            db.commit()
+            print(changed)
+            """,
+            daemon.stateDirectory + "/casepulse.sqlite",
+        ])
+        #expect(tamper.status == 0 && tamper.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(tamper.stderr)")
+        let tampered = try verify()
+        #expect(tampered.status == 1)
+        #expect((tampered.stdout + tampered.stderr).contains("/m/all/@all"), "stdout: \(tampered.stdout) stderr: \(tampered.stderr)")
+    }
+}
