@@ -128,12 +128,20 @@ import ZeroMQ
         for kind in kinds {
             for _ in 0..<kind.repetitions { _ = try dealer.send(multipart: kind.frames) }
             var reasons: [String: Int] = [:]
+            var ids: Set<String> = []
             for _ in 0..<kind.repetitions {
                 guard let reply = try dealer.receiveMultipart() else { throw DaemonError("no reply for \(kind)") }
                 let text = reply.map { String(decoding: $0, as: UTF8.self) }
                 reasons[text.count == 4 && text[0] == "NACK" ? text[2] : "not a NACK: \(text.prefix(3))", default: 0] += 1
+                if text.count == 4 { ids.insert(text[1]) }
             }
             #expect(reasons == [kind.reason: kind.repetitions], "\(kind.name)")
+            // PROTOCOL.md §2.1: a NACK names the event's id when one could be read — every field
+            // check runs on an event whose id is read.
+            if kind.reason == "invalid", kind.frames.count == 2,
+               String(decoding: kind.frames[1], as: UTF8.self).hasPrefix(#"{"id":"h-1","#) {
+                #expect(ids == ["h-1"], "\(kind.name)")
+            }
             expected[kind.reason, default: 0] += kind.repetitions
         }
         return expected
