@@ -213,8 +213,14 @@ public struct CurveCertificate: Sendable, Hashable {
         return text
     }
 
-    /// Writes `NAME.key` (mode 0644) and `NAME.key_secret` (mode 0600) into `directory`, refusing
-    /// to replace existing files.
+    /// Writes `NAME.key` (mode 0644) and `NAME.key_secret` (mode 0600) into `directory`: both
+    /// files or neither.
+    ///
+    /// Existing files are never replaced: when either name is taken (by a file, a directory or a
+    /// symbolic link, even one of the pair alone) nothing is written and the error names it. Both
+    /// names are created exclusively (`O_EXCL`) before either is written, and when a file cannot
+    /// be created or written, whatever this call created is removed again, so a failure leaves
+    /// no public key beside a secret it does not belong to.
     ///
     /// - Parameter directory: An existing directory.
     /// - Returns: The paths written, public first.
@@ -223,16 +229,58 @@ public struct CurveCertificate: Sendable, Hashable {
     @discardableResult
     public func write(to directory: String) throws(CurveCertificateError) -> (publicPath: String, secretPath: String) {
         let base = (directory.hasSuffix("/") ? directory : directory + "/") + name
+        let publicPath = base + ".key", secretPath = base + ".key_secret"
         guard secretKey != nil else {
-            throw CurveCertificateError(path: base + ".key_secret", reason: "no secret key to write")
+            throw CurveCertificateError(path: secretPath, reason: "no secret key to write")
         }
+        try Self.refuseExisting([publicPath, secretPath])
         let stamp = Self.timestamp()
-        try Self.writeFile(base + ".key", zplText(includingSecret: false, generated: stamp), mode: 0o644)
-        try Self.writeFile(base + ".key_secret", zplText(includingSecret: true, generated: stamp), mode: 0o600)
-        return (base + ".key", base + ".key_secret")
+        let files: [(path: String, text: String, mode: mode_t)] = [
+            (publicPath, zplText(includingSecret: false, generated: stamp), 0o644),
+            (secretPath, zplText(includingSecret: true, generated: stamp), 0o600),
+        ]
+        var created: [(path: String, fd: Int32)] = []
+        defer { for file in created { close(file.fd) } }
+        do throws(CurveCertificateError) {
+            for file in files {
+                let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode)
+                guard fd >= 0 else {
+                    // EEXIST here: the name was taken since the check above.
+                    if errno == EEXIST { throw Self.existingError([file.path]) }
+                    throw CurveCertificateError(path: file.path, reason: Self.errnoText())
+                }
+                created.append((file.path, fd))
+            }
+            for (file, handle) in zip(files, created) {
+                try Self.writeFile(handle.fd, path: file.path, file.text, mode: file.mode)
+            }
+        } catch {
+            for file in created { unlink(file.path) }
+            throw error
+        }
+        return (publicPath, secretPath)
     }
 
     // MARK: Files
+
+    /// Throws, naming the existing ones, when any of `paths` exists (`lstat`: a dangling symbolic
+    /// link counts, as `O_EXCL` would refuse it too). Any other reason a path cannot be looked at
+    /// is left to the `open` that creates it to report.
+    private static func refuseExisting(_ paths: [String]) throws(CurveCertificateError) {
+        let existing = paths.filter { path in
+            var status = stat()
+            return lstat(path, &status) == 0
+        }
+        if !existing.isEmpty { throw existingError(existing) }
+    }
+
+    /// `certificate FIRST: exists already (and so does OTHER); …`.
+    private static func existingError(_ existing: [String]) -> CurveCertificateError {
+        let others = existing.dropFirst().map { " (and so does \($0))" }.joined()
+        return CurveCertificateError(
+            path: existing.first ?? "",
+            reason: "exists already\(others); existing certificate files are never replaced, nothing was written")
+    }
 
     private static func readFile(_ path: String) throws(CurveCertificateError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -256,10 +304,8 @@ public struct CurveCertificate: Sendable, Hashable {
         return text
     }
 
-    private static func writeFile(_ path: String, _ text: String, mode: mode_t) throws(CurveCertificateError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw CurveCertificateError(path: path, reason: errnoText()) }
-        defer { close(fd) }
+    /// Writes `text` to the new file `fd` (at `path`), gives it exactly `mode` and makes it durable.
+    private static func writeFile(_ fd: Int32, path: String, _ text: String, mode: mode_t) throws(CurveCertificateError) {
         // The mode given to open is filtered by the umask; make it exact.
         guard fchmod(fd, mode) == 0 else { throw CurveCertificateError(path: path, reason: errnoText()) }
         var bytes = Array(text.utf8)[...]
@@ -269,6 +315,7 @@ public struct CurveCertificate: Sendable, Hashable {
             guard written > 0 else { throw CurveCertificateError(path: path, reason: errnoText()) }
             bytes = bytes.dropFirst(written)
         }
+        guard fsync(fd) == 0 else { throw CurveCertificateError(path: path, reason: errnoText()) }
     }
 
     private static func errnoText() -> String {

@@ -10,7 +10,8 @@ struct KeygenCommand: ParsableCommand {
             The files are ZPL certificates laid out as pyzmq's zmq.auth.create_certificates and czmq's zcert \
             write them. Put NAME.key into the daemon's --producer-keys (NAME is then the producer identity \
             its events must carry) or --subscriber-keys directory, and give NAME.key_secret to the client \
-            (--curve-cert). Existing files are never replaced.
+            (--curve-cert). Existing files are never replaced: when NAME.key or NAME.key_secret exists, \
+            even one of them alone, nothing is written.
             """)
 
     @Argument(help: ArgumentHelp("Certificate name: [A-Za-z0-9._-]{1,64}, a producer's id.", valueName: "NAME"))

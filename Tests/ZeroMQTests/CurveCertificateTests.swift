@@ -99,6 +99,49 @@ import ZeroMQ
         #expect(throws: CurveCertificateError.self) { try CurveCertificate.parse(text, name: "x") }
     }
 
+    /// `write(to:)` never replaces a file, nor writes the other half beside a lone one: with
+    /// either name taken, it throws naming it and the directory is as it was. (Before the fix, a
+    /// lone `.key_secret` got a new `.key` beside it that did not belong to it.)
+    @Test(arguments: [["key"], ["key_secret"], ["key", "key_secret"]])
+    func writingBesideAnExistingFileWritesNothing(existing: [String]) throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-certs"), directory = scratch.path
+        for suffix in existing {
+            try Data("kept \(suffix)\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/jn.\(suffix)"))
+        }
+        let pair = try CurveKeyPair.generate()
+        let certificate = CurveCertificate(name: "jn", publicKey: pair.publicKey, secretKey: pair.secretKey)
+        let error = try #require(throws: CurveCertificateError.self) { try certificate.write(to: directory) }
+        #expect(error.path == "\(directory)/jn.\(existing[0])")
+        #expect(existing.allSatisfy { "\(error)".contains("\(directory)/jn.\($0)") }, "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == existing.map { "jn.\($0)" })
+        for suffix in existing {
+            #expect(try String(contentsOfFile: "\(directory)/jn.\(suffix)", encoding: .utf8) == "kept \(suffix)\n")
+        }
+    }
+
+    /// A dangling symbolic link takes the name too: nothing is written through it or beside it.
+    @Test func aDanglingSymbolicLinkIsNotWrittenThrough() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-certs"), directory = scratch.path
+        try FileManager.default.createSymbolicLink(atPath: directory + "/jn.key_secret", withDestinationPath: directory + "/elsewhere")
+        let pair = try CurveKeyPair.generate()
+        let certificate = CurveCertificate(name: "jn", publicKey: pair.publicKey, secretKey: pair.secretKey)
+        #expect(throws: CurveCertificateError.self) { try certificate.write(to: directory) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["jn.key_secret"])
+    }
+
+    /// When the second file cannot be created, the first is removed again: a name whose `.key`
+    /// fits in 255 bytes and whose `.key_secret` does not (`ENAMETOOLONG` once the public file
+    /// is already created) leaves the directory empty.
+    @Test func aFailedWriteLeavesNoHalfPair() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-certs"), directory = scratch.path
+        let name = String(repeating: "n", count: 255 - ".key".count)
+        let pair = try CurveKeyPair.generate()
+        let certificate = CurveCertificate(name: name, publicKey: pair.publicKey, secretKey: pair.secretKey)
+        let error = try #require(throws: CurveCertificateError.self) { try certificate.write(to: directory) }
+        #expect(error.path == "\(directory)/\(name).key_secret" && error.reason.contains("errno \(ENAMETOOLONG)"), "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == [])
+    }
+
     @Test func unreadableFileNamesThePath() {
         #expect {
             try CurveCertificate.read(path: "/nonexistent/server.key_secret")
