@@ -93,26 +93,12 @@ import ZeroMQ
         let events = JiningFeed(seed: 7).events()
 
         let context = try Context()
-        let publisher = try ReliablePublisher(
-            context: context, endpoint: daemon.reliable, window: 1000, retryInterval: .seconds(60), maxAttempts: 1,
-            replyTimeout: .seconds(3))
-        var acknowledged = -1
-        do {
-            let report = try publisher.send(events: events)
-            Issue.record("every event was answered (\(report.accepted) accepted) though the journal could not grow")
-        } catch .noReply(_, _, let report) {
-            acknowledged = report.accepted
-        } catch {
-            Issue.record("the publisher failed with \(error), not by the daemon falling silent")
-        }
-        publisher.close()
-        #expect(acknowledged > 0, "the daemon acknowledged nothing before the journal filled")
+        let acknowledged = try daemon.sendUntilSilent(events, context: context)
+        #expect(acknowledged > 0 && acknowledged < events.count, "acknowledged \(acknowledged) of \(events.count)")
 
-        let deadline = ContinuousClock.now + .seconds(30)
-        while daemon.process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
-        #expect(!daemon.process.isRunning, "the daemon went on without a journal")
+        #expect(daemon.waitForExit(), "the daemon went on without a journal")
         #expect(daemon.process.isRunning || daemon.process.terminationStatus != 0)
-        let cause = daemon.log.split(separator: "\n").first { $0.contains("CRITICAL") } ?? ""
+        let cause = daemon.criticalLine
         #expect(cause.contains("\(daemon.stateDirectory)/journal-") && cause.contains("(errno \(EFBIG))"),
                 "log: \(daemon.log.suffix(2000))")
 
@@ -120,27 +106,17 @@ import ZeroMQ
         // exactly those of the feed's first events (one connection, so the journal holds a prefix).
         let restarted = try DaemonProcess(arguments: arguments, directory: directory)
         defer { restarted.terminate() }
-        func ingestCount(_ name: String) throws -> Int {
-            let value = try #require(try restarted.snapshot(subtree: "/sys/ingest").values["/sys/ingest"])
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any])
-            return try #require(object[name] as? Int)
-        }
         // The feed redelivers events, and a redelivery is acknowledged but stored once: `stored[n]`
         // is how many distinct events (case and id) the feed's first `n` hold.
         var stored = [0]
         var seen = Set<String>()
         for event in events { stored.append(stored[stored.count - 1] + (seen.insert("\(event.caseID)\u{0}\(event.id)").inserted ? 1 : 0)) }
-        let durable = try ingestCount("accepted")
+        let durable = try restarted.ingestCounter("accepted")
         // Replies wait for every record before them to be durable: the acknowledged events are the
         // feed's first `acknowledged`.
         #expect(stored[acknowledged] <= durable && durable < seen.count, "acknowledged \(acknowledged), recovered \(durable)")
         let journaled = try #require(stored.firstIndex(of: durable), "no prefix of the feed holds \(durable) events")
-        let figures = try restarted.snapshot(subtree: "/m/").values
-        let reference = ReferenceModel.aggregates(of: events.prefix(journaled), timeZone: JiningFeed.timeZone)
-            .mapValues(\.canonicalJSON)
-        let wrong = reference.filter { figures[$0.key] != $0.value }
-        #expect(figures.count == reference.count && wrong.isEmpty,
-                "\(journaled) events: \(wrong.count) keys differ, e.g. \(wrong.first?.key ?? "")")
+        try restarted.expectFigures(of: events.prefix(journaled), "the first \(journaled) events")
 
         // A producer that resends everything has each event stored once: every one stored before
         // the stop is a duplicate, every other one is taken, and the figures are the feed's.
@@ -148,8 +124,8 @@ import ZeroMQ
         let report = try resend.send(events: events)
         resend.close()
         #expect(report.allAccepted && report.accepted == events.count)
-        #expect(try ingestCount("accepted") == seen.count)
-        #expect(try ingestCount("duplicates") == events.count - (seen.count - durable))
+        #expect(try restarted.ingestCounter("accepted") == seen.count)
+        #expect(try restarted.ingestCounter("duplicates") == events.count - (seen.count - durable))
         #expect(try restarted.snapshot(subtree: JiningFeed.key).values[JiningFeed.key] == JiningFeed.expected.canonicalJSON)
     }
 
