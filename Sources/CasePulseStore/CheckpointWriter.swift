@@ -209,7 +209,7 @@ final class CheckpointWriter: Sendable {
                 try db.execute(sql: "DELETE FROM journal_batches")
             }
         } catch {
-            throw StoreError("cannot checkpoint \(databasePath): \(StateStore.reason(error))")
+            throw StoreError("cannot checkpoint \(databasePath): \(StateStore.reason(error, on: database))")
         }
         try Journal.remove(directory: directory, before: checkpoint.journalEpoch)
     }

@@ -3,6 +3,7 @@ import CasePulseWire
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
 
 #if canImport(Glibc)
 import Glibc
@@ -172,6 +173,20 @@ public final class StateStore {
     static func reason(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error)" }
         return (error as NSError).localizedDescription
+    }
+
+    /// ``reason(_:)``, with the errno behind it when `database` failed on the system (SQLite says
+    /// only "disk I/O error" for a full disk or a file-size limit): `disk I/O error (File too
+    /// large, errno 27)`. Asked of the connection right after the failure, before it makes another
+    /// system call that could fail.
+    static func reason(_ error: any Error, on database: DatabaseQueue) -> String {
+        let reason = reason(error)
+        guard let error = error as? DatabaseError,
+              [ResultCode.SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN].contains(error.resultCode.primaryResultCode)
+        else { return reason }
+        let code = database.inDatabase { db in sqlite3_system_errno(db.sqliteConnection) }
+        guard code != 0 else { return reason }
+        return "\(reason) (\(String(cString: strerror(code))), errno \(code))"
     }
 
     // MARK: Recovery
@@ -455,7 +470,7 @@ public final class StateStore {
                 try Self.setMeta(db, "image_token", "")
             }
         } catch {
-            throw StoreError("cannot write \(databaseURL.path): \(Self.reason(error))")
+            throw StoreError("cannot write \(databaseURL.path): \(Self.reason(error, on: queue))")
         }
         reservedSequence = reserved
     }
