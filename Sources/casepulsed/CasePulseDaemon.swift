@@ -129,7 +129,7 @@ struct CasePulseDaemon: AsyncParsableCommand {
         }
         if checkConfig {
             // What a start would refuse before it serves: the state directory, the certificate and
-            // the allowlists; checked without creating, binding or starting anything.
+            // the allowlists; checked leaving nothing behind, binding and starting nothing.
             do {
                 try StateDirectory.check(configuration.stateDirectory)
                 if let certificate = configuration.curveCert {
