@@ -283,6 +283,7 @@ final class ServerLoop {
         checkpointIfDue(force: true, final: true)
         // The final checkpoint published what was left; its journal records are durable by now.
         awaitDurability()
+        if let store, failure == nil, let problem = store.closeDatabase() { logger.warning("\(problem)") }
         report(status)
     }
 

@@ -5,8 +5,9 @@ import Testing
 import ZeroMQ
 
 /// `casepulse verify` on a real daemon's state (casepulse(1)): read-only and safe while the daemon
-/// runs, which it says with status 2; 0 once the daemon stopped cleanly; 1, naming the key, when a
-/// stored figure differs from what the records give.
+/// runs, which it says with status 2; 0 once the daemon stopped cleanly (and closed its database,
+/// leaving no write-ahead log); 1, naming the key, when a stored figure differs from what the
+/// records give.
 @Suite struct VerifyCommandTests {
     @Test func verifyTellsARunningStateFromACleanOneAndFindsATamperedFigure() throws {
         let daemon = try DaemonProcess(arguments: ["--checkpoint-events", "50"])
@@ -28,6 +29,9 @@ import ZeroMQ
         #expect(all.contains(#""filed":200,"#), "\(all)")
 
         #expect(daemon.terminate() == 0, "log: \(daemon.log.suffix(2000))")
+        // The clean stop closed the database: its write-ahead log is folded in and gone.
+        let left = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory)
+        #expect(!left.contains("casepulse.sqlite-wal") && !left.contains("casepulse.sqlite-shm"), "\(left)")
         let clean = try verify()
         #expect(clean.status == 0, "stdout: \(clean.stdout) stderr: \(clean.stderr)")
 
