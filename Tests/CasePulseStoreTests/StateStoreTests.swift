@@ -300,16 +300,65 @@ import Glibc
                 for event in events { try db.execute(sql: "INSERT INTO journal (event) VALUES (?)", arguments: [event.jsonLine]) }
             }
         }
+        try Self.expectTheUpgradeReplays(directory, journaling: events, as: live)
+    }
+
+    /// STATE.md: a format-2 journal (`journal_batches`, each row a batch of bodies as received,
+    /// each a little-endian u32 length and its bytes) is still replayed after the upgrade, after
+    /// the format-1 rows, and a checkpoint folds it away.
+    @Test func aFormatTwoJournalIsStillReplayedAfterTheUpgrade() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let events = Self.events(sets: 1...6)
+        let live = Engine(configuration: Self.configuration)
+        for event in events { live.apply(event) }
+        let (rows, batched) = (events.prefix(40), events.dropFirst(40))
+        // A state as format 2 left it: the `v1` and `v2` tables, the oldest events one JSON line
+        // per row, the rest in batches of up to 64 bodies.
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let queue = try DatabaseQueue(path: directory + "/casepulse.sqlite")
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in try db.execute(sql: StateStore.formatOneSchema) }
+            migrator.registerMigration("v2") { db in
+                try db.execute(sql: """
+                    CREATE TABLE journal_batches (position INTEGER PRIMARY KEY, events BLOB NOT NULL);
+                    UPDATE meta SET value = '2' WHERE key = 'format_version';
+                    """)
+            }
+            try migrator.migrate(queue)
+            try queue.write { db in
+                for event in rows { try db.execute(sql: "INSERT INTO journal (event) VALUES (?)", arguments: [event.jsonLine]) }
+                for start in stride(from: batched.startIndex, to: batched.endIndex, by: 64) {
+                    var batch: [UInt8] = []
+                    for event in batched[start..<min(start + 64, batched.endIndex)] {
+                        let body = Array(event.jsonLine.utf8)
+                        withUnsafeBytes(of: UInt32(body.count).littleEndian) { batch.append(contentsOf: $0) }
+                        batch.append(contentsOf: body)
+                    }
+                    try db.execute(sql: "INSERT INTO journal_batches (events) VALUES (?)", arguments: [Data(batch)])
+                }
+            }
+        }
+        #expect(batched.count > 64, "more than one batch")
+        let store = try Self.expectTheUpgradeReplays(directory, journaling: events, as: live)
+        #expect(try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM journal_batches") } == 0)
+    }
+
+    /// Opens the older state in `directory`, whose journal holds `events`, and expects the upgrade
+    /// to format 3 to replay every one into the figures of `live`, and a checkpoint then to fold
+    /// the old journal away; returns the store.
+    @discardableResult
+    static func expectTheUpgradeReplays(_ directory: String, journaling events: [CaseEvent], as live: Engine) throws -> StateStore {
         let store = try StateStore(directory: directory, fsync: .batch)
         let (recovered, recovery) = try store.recover(configuration: Self.configuration)
         #expect(recovery.journalEvents == events.count)
         #expect(recovered.values(under: "/m/") == live.values(under: "/m/"))
         #expect(try store.queue.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'format_version'") } == "3")
-        // A checkpoint folds both journals away.
         recovered.publishChanges { _ in }
         try store.checkpoint(recovered)
         try store.waitForCheckpoint()
         #expect(try store.queue.read { try StateStore.journalEventCount($0) } == 0)
+        return store
     }
 
     @Test func stateWrittenByANewerFormatIsRefused() throws {
