@@ -96,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "CasePulseTestKit",
-            dependencies: ["CasePulseCore"],
+            dependencies: ["CasePulseCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
 

@@ -212,6 +212,52 @@ import ZeroMQ
         #expect(waitForSubscribers())
         #expect(try everySubscriberReceives(2))
     }
+
+    /// PROTOCOL.md §6.4: when the endpoint cannot be bound again after the peers were dropped,
+    /// the failure is logged once at `error` and the bind retried every second; once it succeeds
+    /// (logged at `notice`) the subscribers reconnect.
+    @Test func aRebindThatFailsIsLoggedOnceAndRetriedUntilItSucceeds() throws {
+        let directory = try TemporaryDirectory(prefix: "casepulse-rebind")
+        let parent = directory.path + "/sockets"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let endpoint = "ipc://\(parent)/publish"
+        let context = try Context()
+        let publisher = try Socket(context, .xpub)
+        try publisher.setLinger(1000)
+        try publisher.bind(endpoint)
+        let log = RecordingLogHandler()
+        let thread = try PublisherThread(socket: publisher, endpoint: endpoint, logger: log.logger())
+        thread.start()
+        defer { thread.finish() }
+        let subscriber = try WatchedSubscriber(context: context, endpoint: endpoint)
+        #expect(try subscriber.waitFor(.handshakeSucceeded))
+        func lines(at level: Logger.Level, containing text: String, within timeout: Duration) -> Int {
+            let deadline = ContinuousClock.now + timeout
+            var count = 0
+            repeat {
+                count = log.lines.filter { $0.level == level && $0.message.contains(text) }.count
+                if count > 0 { break }
+                usleep(20_000)
+            } while ContinuousClock.now < deadline
+            return count
+        }
+
+        // The socket file's directory is now a plain file: binding there again cannot succeed.
+        try FileManager.default.removeItem(atPath: parent)
+        #expect(FileManager.default.createFile(atPath: parent, contents: Data()))
+        thread.dropPeers(revoked: 1)
+        #expect(try subscriber.waitFor(.disconnected), "dropped")
+        #expect(lines(at: .error, containing: "cannot bind the updates endpoint again", within: .seconds(5)) == 1, "\(log.lines)")
+        // Retried every second meanwhile, and said once.
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(lines(at: .error, containing: "cannot bind the updates endpoint again", within: .zero) == 1, "\(log.lines)")
+        #expect(lines(at: .notice, containing: "is bound again", within: .zero) == 0)
+
+        try FileManager.default.removeItem(atPath: parent)
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        #expect(lines(at: .notice, containing: "\(parent)/publish is bound again", within: .seconds(5)) == 1, "\(log.lines)")
+        #expect(try subscriber.waitFor(.handshakeSucceeded, count: 2, timeout: .seconds(10)), "reconnected")
+    }
 }
 
 /// The subscription set as XPUB messages build it, and prefix matching.
