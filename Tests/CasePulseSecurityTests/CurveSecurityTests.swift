@@ -1,5 +1,6 @@
 import CasePulseSecurity
 import CasePulseServer
+import CasePulseTestKit
 import Foundation
 import Logging
 import Testing
@@ -48,6 +49,26 @@ import ZeroMQ
             usleep(20_000)
         }
         return condition()
+    }
+
+    /// PROTOCOL.md §6.3 / README: the daemon's secret certificate should be 0600; loading one that
+    /// others can read starts (the key is the operator's to keep) but warns, naming the file and
+    /// its mode; a 0600 one loads silently.
+    @Test func aSecretCertificateOthersCanReadIsWarnedAbout() async throws {
+        let keys = try KeyFixture()
+        try keys.add("jn-app", to: keys.producers)
+        func warnings(mode: mode_t) async throws -> [String] {
+            #expect(chmod(keys.certificate, mode) == 0)
+            let log = RecordingLogHandler()
+            let security = try CurveSecurity.load(
+                certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: try Context(),
+                logger: log.logger())
+            await security.stop()
+            return log.lines.filter { $0.level == .warning }.map(\.message)
+        }
+        #expect(try await warnings(mode: 0o600).isEmpty)
+        let exposed = try await warnings(mode: 0o644)
+        #expect(exposed == ["certificate \(keys.certificate) is readable by others (mode 644): chmod 600 it"], "\(exposed)")
     }
 
     @Test func admitsEachKeyOnlyOnItsOwnSockets() async throws {
