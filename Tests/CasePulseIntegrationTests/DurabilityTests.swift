@@ -158,6 +158,12 @@ import ZeroMQ
         let runs = withheld.filter { !withheld.contains($0 - 1) }.count
         let before = try producer(whenEvents: 1000 - withheld.count)
         #expect(before == "{\"events\":\(1000 - withheld.count),\"last_seq\":1000,\"gaps\":\(runs),\"missing\":\(withheld.count)}")
+        // PROTOCOL.md §5.3: a gap is logged at warning with its range (the first within the rate limit).
+        let first = try #require(withheld.min())
+        var last = first
+        while withheld.contains(last + 1) { last += 1 }
+        let line = "producer lossy-app: sequence gap, \(last - first + 1) missing (\(first)…\(last))"
+        #expect(daemon.log.split(separator: "\n").contains { $0.contains("WARNING") && $0.hasSuffix(line) }, "log: \(daemon.log.prefix(2000))")
         for seq in withheld.sorted() { try publisher.send(event(seq)) }
         for seq in [1, 2, 500] { try publisher.send(event(seq)) }  // redelivered old numbers: not gaps
         let after = try producer(whenEvents: 1003)
