@@ -128,7 +128,7 @@ public final class StateStore {
     public func closeDatabase() -> String? {
         writer.wait()
         do { try queue.close() } catch {
-            return "the state database \(databaseURL.path) was not closed cleanly, its write-ahead log is left for the next start: \(Self.reason(error))"
+            return "the state database \(databaseURL.path) was not closed cleanly, its write-ahead log is left for the next start: \(Self.reason(error, on: queue))"
         }
         return nil
     }
@@ -190,9 +190,10 @@ public final class StateStore {
     }
 
     /// ``reason(_:)``, with the errno behind it when `database` failed on the system (SQLite says
-    /// only "disk I/O error" for a full disk or a file-size limit): `disk I/O error (File too
-    /// large, errno 27)`. Asked of the connection right after the failure, before it makes another
-    /// system call that could fail.
+    /// only "disk I/O error" for a full disk, a file-size limit or a failing disk): `disk I/O
+    /// error (File too large, errno 27)`. Asked of the connection right after the failure, before
+    /// it makes another system call that could fail; every error of an open connection goes
+    /// through it.
     static func reason(_ error: any Error, on database: DatabaseQueue) -> String {
         let reason = reason(error)
         guard let error = error as? DatabaseError,
@@ -285,7 +286,7 @@ public final class StateStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError("cannot read \(databaseURL.path): \(Self.reason(error))")
+            throw StoreError("cannot read \(databaseURL.path): \(Self.reason(error, on: queue))")
         }
         engine.markAllPublished()
         // Nothing reads the figures until the journal is replayed: each event's contribution waits
@@ -334,7 +335,7 @@ public final class StateStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError("cannot read the journal of \(databaseURL.path): \(Self.reason(error))")
+            throw StoreError("cannot read the journal of \(databaseURL.path): \(Self.reason(error, on: queue))")
         }
         var journalReserved: UInt64 = 0
         for epoch in epochsToReplay {
