@@ -81,10 +81,6 @@ import ZeroMQ
         }
     }
 
-    static func event(_ id: String, producer: String) -> (id: String, json: String) {
-        (id, #"{"id":"\#(id)","producer":"\#(producer)","type":"filed","case":"case-\#(id)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#)
-    }
-
     /// Sends on the reliable path with `keys`; `nil` when nothing at all was answered (the
     /// handshake never completed).
     static func sendReliably(_ events: [(id: String, json: String)], to server: SecuredServer, keys: CurveClientKeys?) throws -> ReliableReport? {
@@ -142,11 +138,11 @@ import ZeroMQ
     @Test func anUnknownKeyCanNeitherSendNorRead() async throws {
         let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard"], others: ["stranger"])
         let stranger = try server.keys("stranger")
-        #expect(try Self.sendReliably([Self.event("s1", producer: "stranger")], to: server, keys: stranger) == nil)
+        #expect(try Self.sendReliably([Filing.event("s1", producer: "stranger")], to: server, keys: stranger) == nil)
         #expect(try Self.canPublish(to: server, keys: stranger) == false)
         #expect(try Self.canRead(server, keys: stranger) == false)
         // No keys at all: the CURVE handshake cannot even start.
-        #expect(try Self.sendReliably([Self.event("s2", producer: "stranger")], to: server, keys: nil) == nil)
+        #expect(try Self.sendReliably([Filing.event("s2", producer: "stranger")], to: server, keys: nil) == nil)
         #expect(try Self.canRead(server, keys: nil) == false)
         // Knowing the server key is not enough (libzmq's trap without a ZAP handler).
         #expect(try Self.canRead(server, keys: try server.keys("jn-scjg-app")) == false, "a producer key does not read figures")
@@ -165,7 +161,7 @@ import ZeroMQ
         let server = try SecuredServer(producers: ["jn-scjg-app", "jn-zrzy-app"], subscribers: ["dashboard"])
         let keys = try server.keys("jn-scjg-app")
         let report = try #require(try Self.sendReliably(
-            [Self.event("a1", producer: "jn-zrzy-app"), Self.event("a2", producer: "jn-scjg-app")], to: server, keys: keys))
+            [Filing.event("a1", producer: "jn-zrzy-app"), Filing.event("a2", producer: "jn-scjg-app")], to: server, keys: keys))
         #expect(report.accepted == 1)
         #expect(report.nacks.map(\.reason) == ["unauthorized"])
         #expect(report.nacks.first?.id == "a1")
@@ -173,8 +169,8 @@ import ZeroMQ
         // The best-effort path checks the same identity.
         let publisher = try EventPublisher(context: server.context, endpoint: server.ingest, curve: keys)
         try publisher.waitForSubscriber()
-        try publisher.send(json: Self.event("b1", producer: "jn-zrzy-app").json)
-        try publisher.send(json: Self.event("b2", producer: "jn-scjg-app").json)
+        try publisher.send(json: Filing.event("b1", producer: "jn-zrzy-app").json)
+        try publisher.send(json: Filing.event("b2", producer: "jn-scjg-app").json)
         publisher.close(linger: .seconds(5))
         var ingest: [String: Any] = [:]
         var all: String?
@@ -193,7 +189,7 @@ import ZeroMQ
     @Test func aSubscriberKeyCannotSendEvents() async throws {
         let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard"])
         let keys = try server.keys("dashboard")
-        #expect(try Self.sendReliably([Self.event("d1", producer: "dashboard")], to: server, keys: keys) == nil)
+        #expect(try Self.sendReliably([Filing.event("d1", producer: "dashboard")], to: server, keys: keys) == nil)
         #expect(try Self.canPublish(to: server, keys: keys) == false)
         #expect(try Self.canRead(server, keys: keys))
         let client = try HashmapClient(
@@ -213,20 +209,20 @@ import ZeroMQ
             context: server.context, endpoint: server.reliable, retryInterval: .milliseconds(500), maxAttempts: 2,
             replyTimeout: .seconds(2), curve: keys)
         defer { connected.close() }
-        #expect(try connected.send([Self.event("r1", producer: "jn-scjg-app")]).accepted == 1)
+        #expect(try connected.send([Filing.event("r1", producer: "jn-scjg-app")]).accepted == 1)
 
         try FileManager.default.removeItem(atPath: server.producers + "/jn-scjg-app.key")
         let change = try server.security.reload()   // what the daemon does on SIGHUP
         #expect(change.producersRemoved == ["jn-scjg-app"])
 
         // Already connected: its events are refused from the next one on.
-        let after = try connected.send([Self.event("r2", producer: "jn-scjg-app")])
+        let after = try connected.send([Filing.event("r2", producer: "jn-scjg-app")])
         #expect(after.accepted == 0)
         #expect(after.nacks.map(\.reason) == ["unauthorized"])
         // Reconnecting does not help: the handshake fails.
-        #expect(try Self.sendReliably([Self.event("r3", producer: "jn-scjg-app")], to: server, keys: keys) == nil)
+        #expect(try Self.sendReliably([Filing.event("r3", producer: "jn-scjg-app")], to: server, keys: keys) == nil)
         // The others are untouched.
-        #expect(try Self.sendReliably([Self.event("r4", producer: "jn-zrzy-app")], to: server, keys: try server.keys("jn-zrzy-app"))?.accepted == 1)
+        #expect(try Self.sendReliably([Filing.event("r4", producer: "jn-zrzy-app")], to: server, keys: try server.keys("jn-zrzy-app"))?.accepted == 1)
         let (ingest, all) = try server.figures(as: "dashboard")
         #expect(Self.count(ingest, "accepted") == 2)
         #expect(Self.unauthorized(ingest) == 1)
@@ -251,12 +247,12 @@ import ZeroMQ
             }
             return figures
         }
-        try connected.send(json: Self.event("b1", producer: "jn-scjg-app").json)
+        try connected.send(json: Filing.event("b1", producer: "jn-scjg-app").json)
         #expect(Self.count(try figures(once: { Self.count($0, "accepted") == 1 }).ingest, "accepted") == 1)
 
         try FileManager.default.removeItem(atPath: server.producers + "/jn-scjg-app.key")
         #expect(try server.security.reload().producersRemoved == ["jn-scjg-app"])
-        for id in ["b2", "b3", "b4"] { try connected.send(json: Self.event(id, producer: "jn-scjg-app").json) }
+        for id in ["b2", "b3", "b4"] { try connected.send(json: Filing.event(id, producer: "jn-scjg-app").json) }
         let refused = try figures(once: { Self.unauthorized($0) == 3 })
         #expect(Self.unauthorized(refused.ingest) == 3)
         #expect(Self.count(refused.ingest, "accepted") == 1)
@@ -264,7 +260,7 @@ import ZeroMQ
 
         let other = try EventPublisher(context: server.context, endpoint: server.ingest, curve: try server.keys("jn-zrzy-app"))
         defer { other.close() }
-        try other.send(json: Self.event("b5", producer: "jn-zrzy-app").json)
+        try other.send(json: Filing.event("b5", producer: "jn-zrzy-app").json)
         let after = try figures(once: { Self.count($0, "accepted") == 2 })
         #expect(Self.count(after.ingest, "accepted") == 2 && Self.unauthorized(after.ingest) == 3)
         #expect(after.all?.contains(#""filed":2,"#) == true, "\(after.all ?? "no /m/all/@all")")
@@ -332,7 +328,7 @@ import ZeroMQ
         // The publishers too, best-effort and reliable, where the wait would have ended as "no
         // subscriber" or "no reply".
         let events = server.root + "/events.jsonl"
-        try (Self.event("w1", producer: "dashboard").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        try (Filing.event("w1", producer: "dashboard").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
         for path in [["--ingest", server.ingest], ["--reliable", server.reliable]] {
             let started = ContinuousClock.now
             let published = try Self.casepulse(
@@ -368,7 +364,7 @@ import ZeroMQ
         try server.security.reload()
 
         let events = server.root + "/events.jsonl"
-        try (Self.event("c1", producer: "jn-cli-app").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        try (Filing.event("c1", producer: "jn-cli-app").json + "\n").write(toFile: events, atomically: true, encoding: .utf8)
         let serverKey = try #require(Z85.encode(server.serverKey))
         let published = try Self.casepulse([
             "publish", "--reliable", server.reliable, events, "--timeout", "5",

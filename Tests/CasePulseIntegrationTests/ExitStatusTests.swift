@@ -157,16 +157,11 @@ import ZeroMQ
         try #require(bound, "errno \(errno)")
         let endpoint = "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
 
-        let logs = try TemporaryDirectory(prefix: "casepulse-exit-log")
-        let daemon = try BackgroundProcess(
-            DaemonProcess.binary,
-            ["--snapshot", "ipc://\(scratch.path)/s", "--publish", "ipc://\(scratch.path)/p", "--ingest", endpoint,
-             "--reliable", "ipc://\(scratch.path)/r", "--state-dir", scratch.appending("state")],
-            directory: logs.url)
-        let status = daemon.waitForExit(timeout: .seconds(20))
-        #expect(status == 1, "\(daemon.errors)")
-        #expect(Self.isOneLine(daemon.errors, mentioning: "cannot bind ingest endpoint \(endpoint)"), "\(daemon.errors)")
-        #expect(daemon.errors.contains("errno 98"), "\(daemon.errors)")
+        // A second ingest endpoint beside daemonExit's ipc one (the flag is repeatable).
+        let (status, stderr) = try Self.daemonExit(["--ingest", endpoint, "--state-dir", scratch.appending("state")], endpointsIn: scratch.path)
+        #expect(status == 1, "\(stderr)")
+        #expect(Self.isOneLine(stderr, mentioning: "cannot bind ingest endpoint \(endpoint)"), "\(stderr)")
+        #expect(stderr.contains("errno 98"), "\(stderr)")
     }
 
     /// A state directory another casepulsed holds: 1 (the unit restarts; the other may be gone by
@@ -192,12 +187,10 @@ import ZeroMQ
     @Test func reliablePublishExits1WhenAnEventIsRefusedAndPrintsWhy() throws {
         let daemon = try DaemonProcess()
         defer { daemon.terminate() }
-        func event(_ id: String, region: String) -> String {
-            #"{"id":"\#(id)","producer":"scjg-backend","type":"filed","case":"case-\#(id)","at":"2024-03-01T09:30:00+08:00","region":"\#(region)","agency":"scjg","channel":"online"}"#
-        }
         let file = daemon.directory.appendingPathComponent("events.jsonl").path
-        try [event("ok-1", region: "370812"), event("bad-region", region: "37081X"), event("ok-2", region: "370812001")]
-            .map { $0 + "\n" }.joined().write(toFile: file, atomically: true, encoding: .utf8)
+        try [("ok-1", "370812"), ("bad-region", "37081X"), ("ok-2", "370812001")]
+            .map { Filing.event($0, producer: "scjg-backend", region: $1).json + "\n" }.joined()
+            .write(toFile: file, atomically: true, encoding: .utf8)
 
         let run = try CompletedProcess.run(DaemonProcess.cliBinary, ["publish", "--reliable", daemon.reliable, file, "--timeout", "10"])
         #expect(run.status == 1, "stdout: \(run.stdout) stderr: \(run.stderr)")

@@ -25,7 +25,7 @@ import ZeroMQ
 
         let count = 25
         for index in 0..<count {
-            let body = #"{"id":"c\#(index)","producer":"bound-app","type":"filed","case":"bound-\#(index)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#
+            let body = Filing.event("c\(index)", producer: "bound-app").json
             _ = try producer.send(multipart: [Array("case.v1".utf8), Array(body.utf8)])
         }
         let deadline = ContinuousClock.now + .seconds(10)

@@ -7,9 +7,7 @@ import ZeroMQ
 /// `/sys/ingest` is part of the durable state (STATE.md): after a clean stop a restart serves the
 /// same accepted, duplicate and refusal counts, and goes on counting from them.
 @Suite struct IngestCountersTests {
-    static func event(_ id: String, region: String = "370812101") -> (id: String, json: String) {
-        (id, #"{"id":"\#(id)","producer":"count-app","type":"filed","case":"count-\#(id)","at":"2022-10-05T09:30:00+08:00","region":"\#(region)","agency":"scjg","channel":"online"}"#)
-    }
+    static func event(_ id: String) -> (id: String, json: String) { Filing.event(id, producer: "count-app") }
 
     @Test func aCleanRestartKeepsEveryIngestCounter() throws {
         let directory = try TemporaryDirectory(prefix: "casepulse-counters")
@@ -19,7 +17,7 @@ import ZeroMQ
         // Three new, two redelivered, one refused (a region code of five digits).
         let report = try publisher.send([
             Self.event("a"), Self.event("b"), Self.event("c"), Self.event("a"), Self.event("b"),
-            Self.event("d", region: "37081"),
+            Filing.event("d", producer: "count-app", region: "37081"),
         ])
         publisher.close()
         #expect(report.accepted == 5 && report.nacks.map(\.reason) == ["invalid"])

@@ -16,9 +16,7 @@ import ZeroMQ
         let publisher = try ReliablePublisher(context: context, endpoint: daemon.reliable, replyTimeout: .seconds(30))
         defer { publisher.close() }
         func send(_ ids: ClosedRange<Int>) throws {
-            let events = ids.map { index in
-                (id: "s\(index)", json: #"{"id":"s\#(index)","producer":"stop-app","type":"filed","case":"stop-\#(index)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#)
-            }
+            let events = ids.map { Filing.event("s\($0)", producer: "stop-app") }
             #expect(try publisher.send(events).accepted == events.count)
         }
         /// The `filed` count of each `/m/all/@all` update received within `timeout`, up to one of `filed`.

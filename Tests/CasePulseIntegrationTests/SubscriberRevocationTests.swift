@@ -19,7 +19,7 @@ import ZeroMQ
     /// Sends one event reliably and expects it accepted.
     static func send(_ id: String, to server: SecuredServer) throws {
         let report = try CurveTests.sendReliably(
-            [CurveTests.event(id, producer: "jn-scjg-app")], to: server, keys: try server.keys("jn-scjg-app"))
+            [Filing.event(id, producer: "jn-scjg-app")], to: server, keys: try server.keys("jn-scjg-app"))
         #expect(report?.accepted == 1, "event \(id)")
     }
 

@@ -13,9 +13,7 @@ import ZeroMQ
         let daemon = try DaemonProcess(arguments: ["--checkpoint-events", "50"])
         let context = try Context()
         let publisher = try ReliablePublisher(context: context, endpoint: daemon.reliable, replyTimeout: .seconds(30))
-        let events = (0..<200).map { index in
-            (id: "v\(index)", json: #"{"id":"v\#(index)","producer":"verify-app","type":"filed","case":"verify-\#(index)","at":"2022-10-05T09:30:00+08:00","region":"370812101","agency":"scjg","channel":"online"}"#)
-        }
+        let events = (0..<200).map { Filing.event("v\($0)", producer: "verify-app") }
         #expect(try publisher.send(events).accepted == events.count)
         publisher.close()
 
