@@ -19,9 +19,9 @@ extension CasePulseDaemon {
         } catch {
             guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let style = LogStyle.detect(environment: ProcessInfo.processInfo.environment)
-            DaemonLogHandler.writeToStandardError(style.fatalLine("\(message) (see casepulsed --help)"))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            exit(withError: refusal(
+                "\(message) (see casepulsed --help)", status: ExitCode.validationFailure.rawValue,
+                style: LogStyle.detect(environment: ProcessInfo.processInfo.environment)))
         }
     }
 }

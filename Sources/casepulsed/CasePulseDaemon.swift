@@ -109,16 +109,20 @@ struct CasePulseDaemon: AsyncParsableCommand {
         return layer
     }
 
+    /// Ends the daemon before it serves: `message` as the one `casepulsed: …` line on standard
+    /// error (in `style`), and the exit code to throw with `status`.
+    static func refusal(_ message: String, status: Int32, style: LogStyle) -> ExitCode {
+        DaemonLogHandler.writeToStandardError(style.fatalLine(message))
+        return ExitCode(status)
+    }
+
     func run() async throws {
         // Everything the daemon creates — ipc socket files, the state — is its own alone, under
         // systemd (UMask=0077) or not: anyone who can open an ipc socket file can connect to it.
         umask(0o077)
         let environment = ProcessInfo.processInfo.environment
         let style = LogStyle.detect(environment: environment)
-        func fail(_ message: String, status: Int32) -> ExitCode {
-            DaemonLogHandler.writeToStandardError(style.fatalLine(message))
-            return ExitCode(status)
-        }
+        func fail(_ message: String, status: Int32) -> ExitCode { Self.refusal(message, status: status, style: style) }
 
         let loader = ConfigurationLoader(flags: flags, configFlag: config, environment: environment)
         let configuration: DaemonConfiguration
