@@ -10,9 +10,7 @@ public enum StateDirectory {
     /// Creates `path` if needed and checks that the daemon can write there; the error is one line
     /// naming the directory and the reason.
     public static func prepare(_ path: String) throws(ConfigurationError) {
-        func refuse(_ reason: String) -> ConfigurationError {
-            ConfigurationError(origin: nil, key: nil, problem: "state directory \(path) is not usable: \(reason)")
-        }
+        let refuse = refusal(of: path)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw refuse("it is not a directory") }
@@ -28,9 +26,7 @@ public enum StateDirectory {
     /// removed again, as a file in an existing directory is). The error is one line naming the
     /// directory and the reason.
     public static func check(_ path: String) throws(ConfigurationError) {
-        func refuse(_ reason: String) -> ConfigurationError {
-            ConfigurationError(origin: nil, key: nil, problem: "state directory \(path) is not usable: \(reason)")
-        }
+        let refuse = refusal(of: path)
         var missing: String?
         var existing = path
         while !FileManager.default.fileExists(atPath: existing), existing != "/", !existing.isEmpty {
@@ -50,6 +46,11 @@ public enum StateDirectory {
             return
         }
         try probeWrite(path, refuse: refuse)
+    }
+
+    /// The error for `path` not being usable, for a reason: one line naming it.
+    private static func refusal(of path: String) -> (String) -> ConfigurationError {
+        { reason in ConfigurationError(origin: nil, key: nil, problem: "state directory \(path) is not usable: \(reason)") }
     }
 
     /// Creates and removes a file in `path`, proving the daemon can write there.
