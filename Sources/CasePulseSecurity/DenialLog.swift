@@ -15,11 +15,12 @@ struct DenialLog {
     private var logged = 0
     private var suppressed = 0
 
-    init(logger: Logger, linesPerWindow: Int = 10, window: Duration = .seconds(10)) {
+    /// A log whose first window starts at `now`.
+    init(logger: Logger, linesPerWindow: Int = 10, window: Duration = .seconds(10), now: ContinuousClock.Instant = .now) {
         self.logger = logger
         self.linesPerWindow = linesPerWindow
         self.window = window
-        self.windowStart = .now
+        self.windowStart = now
     }
 
     /// Logs `line`, or counts it when the window's lines are spent.

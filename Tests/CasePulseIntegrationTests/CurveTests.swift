@@ -26,7 +26,9 @@ import ZeroMQ
         var reliable: String { server.boundEndpoints["reliable"] ?? "" }
         var producers: String { root + "/producers" }
 
-        init(producers: [String], subscribers: [String], others: [String] = []) throws {
+        /// A server that admits `producers` and `subscribers` (certificates for `others` are made
+        /// but not allowed), logging through `logger`.
+        init(producers: [String], subscribers: [String], others: [String] = [], logger: Logger = Logger(label: "curve-test")) throws {
             scratch = try TemporaryDirectory(prefix: "casepulse-curve")
             let root = scratch.path
             for directory in ["/producers", "/subscribers", "/clients"] {
@@ -45,7 +47,6 @@ import ZeroMQ
                 }
             }
             context = try Context()
-            let logger = Logger(label: "curve-test")
             security = try CurveSecurity.load(
                 certificate: root + "/casepulsed.key_secret", producerKeys: root + "/producers",
                 subscriberKeys: root + "/subscribers", context: context, logger: logger)
@@ -154,6 +155,51 @@ import ZeroMQ
         #expect(statistics.denied[.reliable, default: 0] >= 1)
         #expect(statistics.denied[.ingest, default: 0] >= 1)
         #expect(statistics.denied[.snapshot, default: 0] >= 2)
+        await server.stop()
+    }
+
+    /// PROTOCOL.md §6: refused handshakes are logged at most 10 lines per 10 seconds, then one
+    /// line with the number not logged; each is counted either way. Strangers knocking on the
+    /// reliable port (thirty of them, each retrying as libzmq reconnects) cost a few lines.
+    @Test func refusedHandshakesAreLoggedTenLinesPerTenSeconds() async throws {
+        let recording = RecordingLogHandler()
+        let started = ContinuousClock.now
+        let server = try SecuredServer(producers: ["jn-scjg-app"], subscribers: ["dashboard"], others: ["stranger"], logger: recording.logger())
+        let stranger = try server.keys("stranger")
+        var strangers: [Socket] = []
+        for _ in 0..<30 {
+            let socket = try Socket(server.context, .dealer)
+            try socket.setLinger(0)
+            try socket.setCurveServerKey(stranger.serverPublicKey)
+            try socket.setCurvePublicKey(stranger.client.publicKey)
+            try socket.setCurveSecretKey(stranger.client.secretKey)
+            try socket.connect(server.reliable)
+            strangers.append(socket)
+        }
+        while server.security.statistics.refusedTotal < 30, ContinuousClock.now - started < .seconds(8) { usleep(20_000) }
+        for socket in strangers { socket.close(linger: 0) }
+
+        /// Lines saying a handshake was refused, and the sum of the held-back counts.
+        func logged() -> (lines: Int, heldBack: Int) {
+            let messages = recording.lines.map(\.message)
+            let held = messages.compactMap { message -> Int? in
+                guard message.hasSuffix("were not logged"), message.contains(" more refused handshakes in the last ") else { return nil }
+                return message.split(separator: " ").first.flatMap { Int($0) }
+            }
+            return (messages.count { $0.hasPrefix("denied a CURVE handshake") || $0.hasPrefix("failed CURVE handshake") }, held.reduce(0, +))
+        }
+        // The held-back count is logged once the ten-second window is over.
+        var (lines, heldBack) = logged()
+        while lines + heldBack < server.security.statistics.refusedTotal, ContinuousClock.now - started < .seconds(30) {
+            usleep(100_000)
+            (lines, heldBack) = logged()
+        }
+        let refused = server.security.statistics.refusedTotal
+        #expect(refused >= 30)
+        #expect(lines + heldBack == refused, "\(lines) lines and \(heldBack) held back for \(refused) refusals")
+        #expect(heldBack > 0)
+        let windows = Int((ContinuousClock.now - started).components.seconds) / 10 + 1
+        #expect(lines >= 10 && lines <= 10 * windows, "\(lines) lines in \(windows) windows")
         await server.stop()
     }
 
