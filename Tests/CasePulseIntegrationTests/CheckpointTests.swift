@@ -1,8 +1,10 @@
 import CasePulseClient
 import CasePulseCore
+import CasePulseServer
 import CasePulseStore
 import CasePulseTestKit
 import Foundation
+import Logging
 import Testing
 import ZeroMQ
 
@@ -66,6 +68,44 @@ import ZeroMQ
 
         try restarted.expectFigures(of: events, "\(events.count) events")
         #expect(try restarted.ingestCounter("accepted") == distinct, "\(distinct) distinct events sent")
+    }
+
+    /// STATE.md, "Write path and durability" 3: a checkpoint also runs when `checkpointSeconds`
+    /// (60 s in the daemon) have passed with events pending, however few: a quiet feed is folded
+    /// into the records rather than left to a long replay. An in-process server, its interval 1 s.
+    @Test func aCheckpointAlsoRunsWhenItsIntervalPassesWithEventsPending() async throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-timed")
+        let directory = scratch.path + "/state"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = ServerConfiguration()
+        configuration.snapshotEndpoint = "ipc://\(scratch.path)/snapshot"
+        configuration.publishEndpoint = "ipc://\(scratch.path)/publish"
+        configuration.ingestBinds = ["ipc://\(scratch.path)/ingest"]
+        configuration.reliableEndpoints = ["ipc://\(scratch.path)/reliable"]
+        configuration.stateDirectory = directory
+        configuration.checkpointEvents = 1_000_000
+        configuration.checkpointSeconds = 1
+        let context = try Context()
+        let server = try Server(configuration: configuration, context: context, logger: Logger(label: "timed-checkpoint"))
+        try server.start()
+
+        let events = Array(JiningFeed(seed: 5).events().prefix(10))
+        let publisher = try ReliablePublisher(context: context, endpoint: configuration.reliableEndpoints[0], replyTimeout: .seconds(10))
+        let report = try publisher.send(events: events)
+        publisher.close()
+        #expect(report.allAccepted && report.accepted == events.count)
+
+        // Read-only beside the running server: the records take the events, the journal empties.
+        var stored: StateVerifier.Report?
+        let deadline = ContinuousClock.now + .seconds(15)
+        repeat {
+            usleep(100_000)
+            stored = try? StateVerifier.verify(directory: directory, timeZone: nil)
+        } while ContinuousClock.now < deadline && !(stored.map { $0.cases > 0 && $0.journalEvents == 0 } ?? false)
+        let cases = Set(events.map(\.caseID)).count
+        #expect(stored?.cases == cases && stored?.journalEvents == 0, "\(String(describing: stored))")
+        server.stop()
+        await server.waitUntilStopped()
     }
 
     /// A journal file that cannot be made ready (here a file-size limit below the journal's
