@@ -90,6 +90,62 @@ import ZeroMQ
         #expect(after.sequence >= (updates.last?.0 ?? .max))
     }
 
+    /// PROTOCOL.md §5.1: each KVSYNC carries the sequence number of its key's last change — the
+    /// one its last KVPUB carried; §5.2: a HUGZ every second.
+    @Test func snapshotSequencesAreEachKeysLastChangeAndHeartbeatsComeEverySecond() throws {
+        let daemon = try DaemonProcess(arguments: ["--day-retention", "0", "--publish-interval", "0"])
+        defer { daemon.terminate() }
+        let context = try Context()
+        let subscriber = try Socket(context, .sub)
+        defer { subscriber.close(linger: 0) }
+        try subscriber.subscribe("/m/")
+        try subscriber.subscribe("HUGZ")
+        try subscriber.setReceiveTimeout(500)
+        try subscriber.connect(daemon.publish)
+        /// Reads for `duration`: the last sequence published per key, and the heartbeats seen.
+        func read(for duration: Duration, into last: inout [String: UInt64]) throws -> Int {
+            var heartbeats = 0
+            let until = ContinuousClock.now + duration
+            while ContinuousClock.now < until {
+                guard let frames = try subscriber.receiveMultipart() else { continue }
+                switch ClusteredHashmap.Command(frames: frames) {
+                case .heartbeat?: heartbeats += 1
+                case .keyValue(let key, let sequence, _)?: last[key] = sequence
+                default: continue
+                }
+            }
+            return heartbeats
+        }
+        var last: [String: UInt64] = [:]
+        // Connected and subscribed once a heartbeat comes through.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try read(for: .milliseconds(200), into: &last) == 0, ContinuousClock.now < deadline {}
+        // Three batches, each changing some keys of the ones before and some new ones.
+        _ = try Self.sendReliably([Self.filing], to: daemon.reliable)
+        _ = try Self.sendReliably([Self.decision], to: daemon.reliable)
+        let other = Self.filing.replacingOccurrences(of: #""e1""#, with: #""e9""#).replacingOccurrences(of: #""c1""#, with: #""c9""#)
+            .replacingOccurrences(of: #""seq":1"#, with: #""seq":4"#).replacingOccurrences(of: "370812101", with: "370811001")
+        _ = try Self.sendReliably([other], to: daemon.reliable)
+        let heartbeats = try read(for: .milliseconds(3500), into: &last)
+        #expect(heartbeats >= 3 && heartbeats <= 5, "\(heartbeats) heartbeats in 3.5 s")
+
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(daemon.snapshot)
+        _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), Array("/m/".utf8)])
+        var synced: [String: UInt64] = [:]
+        while let frames = try dealer.receiveMultipart() {
+            if case .keyValue(let key, let sequence, _)? = ClusteredHashmap.Command(frames: frames) {
+                synced[key] = sequence
+            } else {
+                break
+            }
+        }
+        #expect(!synced.isEmpty && Set(synced.values).count > 2, "\(synced)")
+        #expect(synced == last, "KVSYNC sequences differ from the last KVPUB's: \(synced.filter { last[$0.key] != $0.value })")
+    }
+
     @Test func junkOnTheSnapshotSocketIsIgnoredAndTheDaemonStillAnswers() throws {
         let daemon = try DaemonProcess()
         defer { daemon.terminate() }
