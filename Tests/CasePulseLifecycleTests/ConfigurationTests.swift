@@ -114,6 +114,19 @@ import Testing
         }
     }
 
+    /// Deploy/man/casepulsed.8, OPTIONS, `--config`: "Only a file named explicitly (by this option
+    /// or the variable) must exist" — a `CASEPULSE_CONFIG` naming a missing file is refused, and
+    /// the refusal names the file.
+    @Test func aMissingFileNamedByTheVariableIsRefusedNamingIt() {
+        let missing = scratch.appending("missing.toml")
+        let environment = Self.home.merging(["CASEPULSE_CONFIG": missing]) { a, _ in a }
+        #expect {
+            try ConfigurationLoader(environment: environment).load()
+        } throws: { error in
+            "\(error)".contains(missing) && "\(error)".contains("does not exist")
+        }
+    }
+
     @Test func badEnvironmentAndFlagsNameTheirSource() throws {
         #expect {
             try ConfigurationLoader(environment: ["CASEPULSE_MAX_EVENT_BYTES": "lots"]).load()
