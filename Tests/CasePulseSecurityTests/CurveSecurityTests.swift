@@ -41,6 +41,12 @@ import ZeroMQ
         return socket
     }
 
+    /// CurveSecurity with `keys`' certificate and producer directory, and no subscriber keys.
+    private func producerSecurity(_ keys: KeyFixture, _ context: Context) throws(CurveSecurityError) -> CurveSecurity {
+        try CurveSecurity.load(
+            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+    }
+
     /// Waits up to 3 s for `condition`.
     private func eventually(_ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(3)
@@ -121,8 +127,7 @@ import ZeroMQ
         let keys = try KeyFixture()
         let producer = try keys.add("jn-zrzy-app", to: keys.producers)
         let context = try Context()
-        let security = try CurveSecurity.load(
-            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+        let security = try producerSecurity(keys, context)
         do {
             let reliable = try router(context, security, role: .reliable)
             let endpoint = try reliable.lastEndpoint
@@ -151,8 +156,7 @@ import ZeroMQ
         let keys = try KeyFixture()
         try keys.add("jn-app", to: keys.producers)
         let context = try Context()
-        let security = try CurveSecurity.load(
-            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+        let security = try producerSecurity(keys, context)
         try "curve\n    public-key = \"broken\"\n".write(toFile: keys.producers + "/broken.key", atomically: true, encoding: .utf8)
         #expect(throws: CurveSecurityError.self) { try security.reload() }
         #expect(security.allowlists.producers?.names.values.sorted() == ["jn-app"])
@@ -164,8 +168,7 @@ import ZeroMQ
         try keys.add("jn-app", to: keys.producers)
         try keys.add("dashboard", to: keys.subscribers)
         let context = try Context()
-        let security = try CurveSecurity.load(
-            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+        let security = try producerSecurity(keys, context)
         #expect(throws: CurveSecurityError.self) { try security.reload(producerKeys: nil, subscriberKeys: nil) }
         #expect(security.producerKeysPath == keys.producers)
         let change = try security.reload(producerKeys: nil, subscriberKeys: keys.subscribers)
@@ -221,11 +224,9 @@ import ZeroMQ
         let keys = try KeyFixture()
         try keys.add("jn-app", to: keys.producers)
         let context = try Context()
-        let first = try CurveSecurity.load(
-            certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+        let first = try producerSecurity(keys, context)
         #expect(throws: CurveSecurityError.self) {
-            try CurveSecurity.load(
-                certificate: keys.certificate, producerKeys: keys.producers, subscriberKeys: nil, context: context, logger: logger)
+            try producerSecurity(keys, context)
         }
         await first.stop()
     }
