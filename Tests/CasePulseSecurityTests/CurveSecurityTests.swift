@@ -220,6 +220,27 @@ import ZeroMQ
         _ = pair
     }
 
+    /// Protocols/PROTOCOL.md §6.3 Certificates: in a key directory "`*.key_secret` and hidden
+    /// files are ignored". A valid public certificate renamed `.wall.key` is neither listed nor
+    /// admitted, while the one beside it is both.
+    @Test func aHiddenCertificateIsNeitherListedNorAdmitted() async throws {
+        let keys = try KeyFixture()
+        let listed = try keys.add("jn-app", to: keys.producers)
+        let hidden = try keys.add("wall", to: keys.producers)
+        try FileManager.default.moveItem(atPath: keys.producers + "/wall.key", toPath: keys.producers + "/.wall.key")
+        #expect(try KeyDirectory.read(keys.producers).names == [listed.publicKey: "jn-app"])
+        let context = try Context()
+        let security = try producerSecurity(keys, context)
+        do {
+            let reliable = try router(context, security, role: .reliable)
+            let endpoint = try reliable.lastEndpoint
+            #expect(try deliver(try client(context, hidden, server: keys.server.publicKey, endpoint: endpoint), to: reliable) == nil)
+            let fromListed = try deliver(try client(context, listed, server: keys.server.publicKey, endpoint: endpoint), to: reliable)
+            #expect(fromListed.flatMap(security.identity(of:)) == "jn-app")
+        }
+        await security.stop()
+    }
+
     @Test func secondHandlerInTheSameContextIsRefused() async throws {
         let keys = try KeyFixture()
         try keys.add("jn-app", to: keys.producers)
