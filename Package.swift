@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "CasePulseLifecycleTests",
             dependencies: [
-                "CasePulseLifecycle", "CasePulseServer", "CasePulseTestKit",
+                "CasePulseLifecycle", "CasePulseServer", "CasePulseClient", "CasePulseTestKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import CasePulseClient
 import CasePulseTestKit
 import CasePulseLifecycle
 import CasePulseServer
@@ -35,6 +36,29 @@ import Testing
         #expect(configuration.fsync == .batch)
         #expect(configuration.curveCert == nil)
         #expect(configuration.origins.isEmpty)
+    }
+
+    /// /work/shared/CONTRACT.md, "Names and binaries" and the casepulsed flags table: the default
+    /// endpoints are snapshot `tcp://127.0.0.1:7600`, updates `:7601`, best-effort ingest `:7602`
+    /// and reliable ingest `:7603` (no producer is connected to), and day windows are kept 400 days.
+    @Test func theDefaultEndpointsAndRetentionAreTheContracts() {
+        let defaults = DaemonConfiguration(environment: Self.home)
+        #expect(defaults.snapshot == "tcp://127.0.0.1:7600")
+        #expect(defaults.publish == "tcp://127.0.0.1:7601")
+        #expect(defaults.ingest == ["tcp://127.0.0.1:7602"])
+        #expect(defaults.ingestConnect.isEmpty)
+        #expect(defaults.reliable == ["tcp://127.0.0.1:7603"])
+        #expect(defaults.dayRetention == 400)
+    }
+
+    /// Deploy/man/casepulse.1, DESCRIPTION: "Endpoints default to the daemon's defaults" — the
+    /// client's ``DefaultEndpoints`` are casepulsed's built-in endpoints.
+    @Test func theClientsDefaultEndpointsAreTheDaemons() {
+        let daemon = DaemonConfiguration(environment: Self.home)
+        #expect(DefaultEndpoints.snapshot == daemon.snapshot)
+        #expect(DefaultEndpoints.publish == daemon.publish)
+        #expect([DefaultEndpoints.ingest] == daemon.ingest)
+        #expect([DefaultEndpoints.reliable] == daemon.reliable)
     }
 
     @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() throws {
