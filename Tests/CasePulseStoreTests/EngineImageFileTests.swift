@@ -79,6 +79,21 @@ import Testing
         #expect(!Self.imageExists(directory))
     }
 
+    /// Protocols/STATE.md, Recovery, step 4: at start `engine.image` "(and any
+    /// `engine.image.tmp`)" is deleted. Junk left in the temporary file beside a clean stop's image
+    /// is gone once the store has recovered, and the image is still used.
+    @Test func aStartDeletesALeftoverTemporaryImage() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-image"), directory = scratch.path
+        try Self.stopCleanly(directory, after: StateStoreTests.events(sets: 1...20))
+        let temporary = directory + "/" + EngineImageFile.temporaryName
+        try Data("a stop cut short".utf8).write(to: URL(fileURLWithPath: temporary))
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (_, recovery) = try store.recover(configuration: Self.configuration)
+        #expect(recovery.fromImage && recovery.warnings.isEmpty, "\(recovery.warnings)")
+        #expect(!FileManager.default.fileExists(atPath: temporary))
+        #expect(!Self.imageExists(directory))
+    }
+
     @Test(arguments: ["flip", "truncate", "drop the end"])
     func aDamagedImageIsNotUsed(damage: String) throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-image"), directory = scratch.path
