@@ -209,6 +209,20 @@ import Glibc
         _ = first
     }
 
+    /// Protocols/STATE.md, Write path and durability, the `--fsync` table: `always` and `batch`
+    /// run SQLite with `synchronous=FULL` (2), `off` with `synchronous=OFF` (0), and the database
+    /// is in WAL mode. Read through the store's own connection: `synchronous` is per connection.
+    @Test(arguments: [(FsyncMode.always, 2), (.batch, 2), (.off, 0)])
+    func theFsyncModeSetsSQLitesSynchronousInWALMode(fsync: FsyncMode, synchronous: Int) throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store")
+        let store = try StateStore(directory: scratch.path, fsync: fsync)
+        let (mode, journal) = try store.queue.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        }
+        #expect(mode == synchronous)
+        #expect(journal == "wal")
+    }
+
     @Test func bodiesAreJournaledAsReceivedAndReplayedFromTheirBatches() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...20)
