@@ -7,8 +7,11 @@ struct CompletedProcess {
     var stderr: String
 
     /// Runs `executable` with `arguments` (and `environment` added to this process's) until it
-    /// exits. Output goes through temporary files, so neither stream can fill a pipe and stall it.
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CompletedProcess {
+    /// exits, its standard input read from the file `input` when one is given. Output goes through
+    /// temporary files, so neither stream can fill a pipe and stall it.
+    static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], input: URL? = nil
+    ) throws -> CompletedProcess {
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("casepulse-out-\(UUID().uuidString)")
         let errURL = directory.appendingPathComponent("casepulse-err-\(UUID().uuidString)")
@@ -24,6 +27,7 @@ struct CompletedProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
+        if let input { process.standardInput = try FileHandle(forReadingFrom: input) }
         try process.run()
         process.waitUntilExit()
         return CompletedProcess(
