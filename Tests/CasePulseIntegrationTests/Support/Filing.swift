@@ -6,4 +6,10 @@ enum Filing {
     static func event(_ id: String, producer: String, region: String = "370812101") -> (id: String, json: String) {
         (id, #"{"id":"\#(id)","producer":"\#(producer)","type":"filed","case":"case-\#(id)","at":"2022-10-05T09:30:00+08:00","region":"\#(region)","agency":"scjg","channel":"online"}"#)
     }
+
+    /// The event `id` of `producer` voiding the case of ``event(_:producer:region:)`` `filing`
+    /// (`case-{filing}`), an hour after its filing, at `region`.
+    static func void(_ id: String, ofFiling filing: String, producer: String, region: String = "370812101") -> (id: String, json: String) {
+        (id, #"{"id":"\#(id)","producer":"\#(producer)","type":"voided","case":"case-\#(filing)","at":"2022-10-05T10:30:00+08:00","region":"\#(region)","agency":"scjg"}"#)
+    }
 }
