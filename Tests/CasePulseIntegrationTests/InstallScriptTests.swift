@@ -3,16 +3,17 @@ import Foundation
 import Testing
 
 /// `Deploy/install.sh` staged into a temporary `DESTDIR`, with stand-in binaries: the man pages it
-/// installs name the version it was given (`package-deb.sh` passes its own), and a version that is
-/// not one is refused before anything is installed.
+/// installs name the version it was given (`package-deb.sh` passes its own), a version that is
+/// not one is refused before anything is installed, and installing again keeps the operator's
+/// configuration.
 @Suite struct InstallScriptTests {
     /// The source tree this test was built from.
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `install.sh --no-build` into `directory/stage` with `version` (none when `nil`);
-    /// returns its exit status and standard error.
-    static func install(into directory: String, version: String?) throws -> (status: Int32, stderr: String) {
+    /// Runs `install.sh --no-build` into `directory/stage` with `version` (none when `nil`) and
+    /// `prefix`; returns its exit status and standard error.
+    static func install(into directory: String, version: String?, prefix: String = "/usr") throws -> (status: Int32, stderr: String) {
         let binaries = "\(directory)/bin"
         try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
         // ELF executables, which `install -s` can strip.
@@ -22,7 +23,7 @@ import Testing
         // An empty VERSION is no version, as install.sh reads it.
         let run = try CompletedProcess.run(
             root.appendingPathComponent("Deploy/install.sh"), ["--no-build"],
-            environment: ["BIN_DIR": binaries, "PREFIX": "/usr", "DESTDIR": "\(directory)/stage", "VERSION": version ?? ""])
+            environment: ["BIN_DIR": binaries, "PREFIX": prefix, "DESTDIR": "\(directory)/stage", "VERSION": version ?? ""])
         return (run.status, run.stderr)
     }
 
@@ -55,5 +56,31 @@ import Testing
         #expect(status == 2)
         #expect(stderr.contains("is not a version"), "\(stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/stage"))
+    }
+
+    /// README.md, "Install, uninstall, .deb": `/etc/casepulse/casepulsed.toml` is "kept if
+    /// present"; Deploy/install.sh's header: written "only when absent: an operator's file is never
+    /// overwritten", the new example then beside it as `casepulsed.toml.example`, and the unit's
+    /// `ExecStart` rewritten to `$PREFIX/bin`.
+    @Test func installingAgainKeepsTheConfigurationAndTheUnitRunsThePrefixsBinary() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-install"), directory = scratch.path
+        let etc = "\(directory)/stage/etc/casepulse"
+        let shipped = try String(contentsOf: Self.root.appendingPathComponent("Deploy/casepulsed.toml"), encoding: .utf8)
+        let first = try Self.install(into: directory, version: nil, prefix: "/opt/casepulse")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try String(contentsOfFile: "\(etc)/casepulsed.toml", encoding: .utf8) == shipped)
+        #expect(!FileManager.default.fileExists(atPath: "\(etc)/casepulsed.toml.example"))
+
+        let edited = shipped + "\n# Edited by the operator.\n"
+        try edited.write(toFile: "\(etc)/casepulsed.toml", atomically: true, encoding: .utf8)
+        let second = try Self.install(into: directory, version: nil, prefix: "/opt/casepulse")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try String(contentsOfFile: "\(etc)/casepulsed.toml", encoding: .utf8) == edited)
+        #expect(try String(contentsOfFile: "\(etc)/casepulsed.toml.example", encoding: .utf8) == shipped)
+
+        let unit = try String(contentsOfFile: "\(directory)/stage/etc/systemd/system/casepulsed.service", encoding: .utf8)
+        let execStart = unit.split(separator: "\n").filter { $0.hasPrefix("ExecStart=") }
+        #expect(execStart == ["ExecStart=/opt/casepulse/bin/casepulsed"], "\(unit)")
+        #expect(FileManager.default.isExecutableFile(atPath: "\(directory)/stage/opt/casepulse/bin/casepulsed"))
     }
 }
