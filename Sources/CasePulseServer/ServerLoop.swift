@@ -678,8 +678,10 @@ final class ServerLoop {
                 return
             }
             guard let count else { return }
+            // `count` is the message's frames, `requestFrames` only its first three: a longer
+            // message is not a request however it begins.
             let request = requestFrames.prefix(count).map(\.bytes)
-            guard request.count == 3, request[1] == Array(ClusteredHashmap.snapshotRequest.utf8) else {
+            guard count == 3, request[1] == Array(ClusteredHashmap.snapshotRequest.utf8) else {
                 logger.notice("ignored a snapshot request that is not ICANHAZ? (\(count) frames)")
                 continue
             }

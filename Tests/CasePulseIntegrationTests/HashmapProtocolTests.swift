@@ -146,17 +146,23 @@ import ZeroMQ
         #expect(synced == last, "KVSYNC sequences differ from the last KVPUB's: \(synced.filter { last[$0.key] != $0.value })")
     }
 
+    /// PROTOCOL.md §5.1: a request that is not exactly `["ICANHAZ?", subtree]` is ignored —
+    /// nothing is sent back — and logged at `notice`; the daemon answers the next client.
     @Test func junkOnTheSnapshotSocketIsIgnoredAndTheDaemonStillAnswers() throws {
         let daemon = try DaemonProcess()
         defer { daemon.terminate() }
         let context = try Context()
         let dealer = try Socket(context, .dealer)
         defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(1000)
         try dealer.connect(daemon.snapshot)
         _ = try dealer.send(multipart: [Array("GIMME".utf8)])
         _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), [], []])
         _ = try dealer.send(multipart: [[0xff, 0xfe]])
+        #expect(try dealer.receiveMultipart() == nil, "junk was answered")
         let answer = try daemon.snapshot(subtree: "/sys/")
         #expect(answer.values["/sys/ingest"] != nil)
+        let ignored = daemon.log.split(separator: "\n").filter { $0.contains("NOTICE") && $0.contains("ignored a snapshot request that is not ICANHAZ?") }
+        #expect(ignored.count == 3, "log: \(daemon.log)")
     }
 }
