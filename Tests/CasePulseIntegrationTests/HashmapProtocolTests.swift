@@ -165,4 +165,50 @@ import ZeroMQ
         let ignored = daemon.log.split(separator: "\n").filter { $0.contains("NOTICE") && $0.contains("ignored a snapshot request that is not ICANHAZ?") }
         #expect(ignored.count == 3, "log: \(daemon.log)")
     }
+
+    /// A sequence number as RFC 12 sends it: 8 bytes, most significant first.
+    static func bigEndian(_ number: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: number >> (56 - 8 * UInt64($0))) }
+    }
+
+    /// PROTOCOL.md §5.1 and CONTRACT.md: frame layouts are RFC 12's exactly — KVSYNC `[key,
+    /// sequence, "", "", value]`, KTHXBAI `["KTHXBAI", sequence, "", "", subtree]`, sequences 8
+    /// bytes in network order — as a client of another implementation reads them byte for byte;
+    /// §5.2: sequence numbers start at 1 in a new daemon, every change taking the next.
+    @Test func framesAreRFC12sByteForByteAndSequencesStartAtOne() throws {
+        let daemon = try DaemonProcess(arguments: ["--day-retention", "0", "--publish-interval", "0"])
+        defer { daemon.terminate() }
+        let context = try Context()
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(daemon.snapshot)
+        func request(_ subtree: String) throws -> [[[UInt8]]] {
+            _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), Array(subtree.utf8)])
+            var messages: [[[UInt8]]] = []
+            while let frames = try dealer.receiveMultipart() {
+                messages.append(frames)
+                if frames.first == Array("KTHXBAI".utf8) { break }
+            }
+            return messages
+        }
+        let fresh = try request("/sys/")
+        #expect(fresh.last == [Array("KTHXBAI".utf8), Self.bigEndian(0), [], [], Array("/sys/".utf8)])
+        #expect(fresh.contains([Array("/sys/snapshots".utf8), Self.bigEndian(0), [], [], Array(#"{"refused":0}"#.utf8)]))
+
+        #expect(try Self.sendReliably([Self.filing], to: daemon.reliable) == [["ACK", "e1"]])
+        let after = try request("")
+        let end = try #require(after.last)
+        #expect(end.count == 5 && end[0] == Array("KTHXBAI".utf8) && end[2].isEmpty && end[3].isEmpty && end[4].isEmpty)
+        let entries = after.dropLast()
+        #expect(entries.allSatisfy { $0.count == 5 && $0[1].count == 8 && $0[2].isEmpty && $0[3].isEmpty && !$0[4].isEmpty })
+        // The first event changed every key it counts under and two /sys/ keys, once each.
+        let sequences = entries.filter { $0[0] != Array("/sys/snapshots".utf8) }
+            .map { $0[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }.sorted()
+        #expect(sequences.count > 10 && sequences == Array(1...UInt64(sequences.count)), "\(sequences)")
+        #expect(end[1] == Self.bigEndian(UInt64(sequences.count)))
+        let one = try request("/m/all/@all")
+        #expect(one.count == 2 && one[1] == [Array("KTHXBAI".utf8), end[1], [], [], Array("/m/all/@all".utf8)], "\(one)")
+        #expect(one.first?[0] == Array("/m/all/@all".utf8) && entries.contains { $0 == one.first })
+    }
 }
