@@ -4,7 +4,8 @@ import Testing
 import ZeroMQ
 
 /// `--ingest-connect`: the daemon's SUB connects to a producer's PUB bind (CONTRACT.md), and
-/// what that PUB sends counts as what a PUB connected to `--ingest` sends.
+/// what that PUB sends counts as what a PUB connected to `--ingest` sends; and every ingest
+/// endpoint of a repeated flag is served.
 @Suite struct IngestConnectTests {
     @Test func theDaemonSubscribesToAProducersBindAndCountsWhatItSends() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-connect")
@@ -38,5 +39,55 @@ import ZeroMQ
         #expect(all.contains(#""filed":\#(count),"#), "\(all)")
         let producers = try daemon.snapshot(subtree: "/sys/producers/bound-app").values
         #expect(producers["/sys/producers/bound-app"]?.hasPrefix(#"{"events":\#(count),"#) == true, "\(producers)")
+    }
+
+    /// CONTRACT.md and PROTOCOL.md §1: `--ingest`, `--ingest-connect` and `--reliable` are
+    /// repeatable. Events sent through the second of each are counted like the first's.
+    @Test func everyEndpointOfARepeatedFlagIsServed() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-repeated")
+        let context = try Context()
+        var producers: [Socket] = []
+        defer { for producer in producers { producer.close(linger: 0) } }
+        for name in ["bound-1", "bound-2"] {
+            let producer = try Socket(context, .xpub)
+            try producer.setXPubNoDrop(true)
+            try producer.setReceiveTimeout(20_000)
+            try producer.bind("ipc://\(scratch.path)/\(name)")
+            producers.append(producer)
+        }
+        let secondIngest = "ipc://\(scratch.path)/ingest-2", secondReliable = "ipc://\(scratch.path)/reliable-2"
+        let daemon = try DaemonProcess(arguments: [
+            "--ingest", secondIngest, "--reliable", secondReliable, "--publish-interval", "0",
+            "--ingest-connect", "ipc://\(scratch.path)/bound-1", "--ingest-connect", "ipc://\(scratch.path)/bound-2",
+        ])
+        defer { daemon.terminate() }
+        let topic = Array("case.v1".utf8)
+
+        // Best effort: the two producers' binds and the second --ingest.
+        let connecting = try Socket(context, .xpub)
+        defer { connecting.close(linger: 0) }
+        try connecting.setXPubNoDrop(true)
+        try connecting.setReceiveTimeout(20_000)
+        try connecting.connect(secondIngest)
+        for (index, producer) in (producers + [connecting]).enumerated() {
+            try #require(try producer.receiveMultipart() != nil, "the daemon did not subscribe to producer \(index)")
+            _ = try producer.send(multipart: [topic, Array(Filing.event("best-\(index)", producer: "repeat-app").json.utf8)])
+        }
+        // Reliable: the second --reliable answers.
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(secondReliable)
+        _ = try dealer.send(multipart: [topic, Array(Filing.event("reliable", producer: "repeat-app").json.utf8)])
+        let reply = try #require(try dealer.receiveMultipart(), "no reply on the second --reliable")
+        #expect(reply == [Array("ACK".utf8), Array("reliable".utf8)])
+
+        let deadline = ContinuousClock.now + .seconds(10)
+        var accepted = 0
+        repeat {
+            accepted = try daemon.ingestCounter("accepted")
+            if accepted < 4 { usleep(20_000) }
+        } while accepted < 4 && ContinuousClock.now < deadline
+        #expect(accepted == 4)
     }
 }
