@@ -3,8 +3,9 @@
 
 Every "accepted" vector must validate; every "invalid" one must not, except the few whose rule a
 JSON Schema cannot state (listed below). Numbers are read with parse_float=Decimal so that 1.0 and
-1e3 are not integers, as in the contract. Needs the `jsonschema` package (with rfc3339-validator for
-the date-time format). Not part of `swift test`: run it by hand.
+1e3 are not integers, as in the contract. Needs the `jsonschema` package (Debian's
+python3-jsonschema, which Deploy/test.sh installs); `swift test` runs it
+(Tests/CasePulseWireTests/SchemaTests.swift).
 
 The "date-time" format is checked by the function below rather than by rfc3339-validator, which
 does not know leap seconds (RFC 3339 allows second 60; so does the contract).
