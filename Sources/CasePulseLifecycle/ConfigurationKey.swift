@@ -82,7 +82,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
         case .ingest: "SUB bind for producers' PUB sockets (repeatable)."
         case .ingestConnect: "SUB connect to a producer's PUB bind (repeatable)."
         case .reliable: "ROUTER bind for acknowledged ingest (repeatable)."
-        case .publishInterval: "Coalescing interval for updates in milliseconds; 0 publishes every change."
+        case .publishInterval: "Coalescing interval for updates in milliseconds; 0 publishes after every batch, without waiting."
         case .timezone: "IANA zone of the calendar windows."
         case .dayRetention: "Days back that day windows are kept; 0 keeps all."
         case .maxEventBytes: "Largest event accepted; larger ones are refused as too_large."

@@ -15,7 +15,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var ingestConnect: [String] = []
     /// ROUTER binds for acknowledged ingest.
     public var reliable = ["tcp://127.0.0.1:7603"]
-    /// Coalescing interval for updates, in milliseconds; 0 publishes every change.
+    /// Coalescing interval for updates, in milliseconds; 0 publishes after every batch applied.
     public var publishInterval = 100
     /// IANA zone of the calendar windows.
     public var timezone = "Asia/Shanghai"
