@@ -22,7 +22,9 @@ public enum ReferenceModel {
     /// Every aggregate key with a non-zero aggregate, mapped to its aggregate.
     ///
     /// - Parameters:
-    ///   - events: the accepted events in any order, redeliveries included.
+    ///   - events: the accepted events in any order, redeliveries included. Case ids and event
+    ///     ids are compared by their UTF-8 bytes, not up to Unicode canonical equivalence as the
+    ///     engine compares case ids (PROTOCOL.md §3): give them in one normalization form.
     ///   - timeZone: the zone of the calendar windows (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
     ///   - dayRetention: when given with `days > 0`, day windows are kept only for the `days` most
     ///     recent calendar days up to and including the day of `now` (nanoseconds since the epoch),
