@@ -7,18 +7,38 @@ import Testing
 @Suite struct SystemdTests {
     /// A daemon that reports to `socket`, with test hooks on, not waited for.
     static func daemon(
-        _ socket: NotifySocket, watchdogMicroseconds: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]
+        _ socket: NotifySocket, watchdogMicroseconds: Int? = nil, arguments: [String] = [], directory: TemporaryDirectory? = nil,
+        environment: [String: String] = [:]
     ) throws -> DaemonProcess {
         var variables = ["NOTIFY_SOCKET": socket.path, "CASEPULSE_TEST_HOOKS": "1"]
         if let watchdogMicroseconds { variables["WATCHDOG_USEC"] = String(watchdogMicroseconds) }
         return try DaemonProcess(
-            arguments: arguments, waitUntilReady: false, environment: variables.merging(environment) { _, new in new })
+            arguments: arguments, directory: directory, waitUntilReady: false, environment: variables.merging(environment) { _, new in new })
     }
 
     /// Waits for `READY=1` and checks it names the daemon's pid.
     static func waitForReady(_ socket: NotifySocket, _ daemon: DaemonProcess) throws {
         let seen = try #require(socket.receive(until: "READY=1", timeout: .seconds(30)), "no READY=1; log:\n\(daemon.log)")
         #expect(seen.last?.assignments.contains("MAINPID=\(daemon.process.processIdentifier)") == true)
+    }
+
+    /// A daemon run with `--config` on `casepulsed.toml` in its own directory, the file holding
+    /// `text` at start; waited for until `READY=1`.
+    static func daemon(_ socket: NotifySocket, configuredWith text: String) throws -> (daemon: DaemonProcess, file: String) {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-hup")
+        let file = scratch.appending("casepulsed.toml")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let daemon = try Self.daemon(socket, arguments: ["--config", file], directory: scratch)
+        try waitForReady(socket, daemon)
+        return (daemon, file)
+    }
+
+    /// Writes `text` to `file` and sends SIGHUP: the datagrams up to the reload's `READY=1`, or
+    /// nil when none comes within 10 s.
+    static func reload(_ daemon: DaemonProcess, file: String, to text: String, _ socket: NotifySocket) throws -> [NotifySocket.Datagram]? {
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        return socket.receive(until: "READY=1", timeout: .seconds(10))
     }
 
     @Test func readyComesOnlyOnceTheSnapshotEndpointAnswers() throws {
@@ -67,29 +87,50 @@ import Testing
     }
 
     @Test func sighupReloadsTheFileAndSaysWhatItReloaded() throws {
-        let directory = try TemporaryDirectory(prefix: "casepulse-hup")
-        let file = directory.appending("casepulsed.toml")
-        try "publish-interval = 100\nlog-level = \"info\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         let socket = try NotifySocket()
-        let daemon = try Self.daemon(socket, arguments: ["--config", file])
-        try Self.waitForReady(socket, daemon)
+        let (daemon, file) = try Self.daemon(socket, configuredWith: "publish-interval = 100\nlog-level = \"info\"\n")
 
-        try "publish-interval = 40\nlog-level = \"debug\"\nday-retention = 9\n".write(toFile: file, atomically: true, encoding: .utf8)
-        kill(daemon.process.processIdentifier, SIGHUP)
-        let reload = try #require(socket.receive(until: "READY=1", timeout: .seconds(10)), "log:\n\(daemon.log)")
+        let reload = try #require(
+            try Self.reload(daemon, file: file, to: "publish-interval = 40\nlog-level = \"debug\"\nday-retention = 9\n", socket),
+            "log:\n\(daemon.log)")
         #expect(reload.contains { $0.assignments.contains("RELOADING=1") })
         let line = try #require(Self.waitForLine(containing: "reloaded configuration", in: daemon), "log:\n\(daemon.log)")
         #expect(line.contains("from \(file): publish-interval 100 → 40, log-level info → debug"), "\(line)")
         #expect(line.contains("not applied, needs a restart: day-retention"), "\(line)")
         // The loop itself reports the interval it now coalesces with.
         #expect(Self.waitForLine(containing: "publish interval is now 40 ms", in: daemon) != nil, "log:\n\(daemon.log)")
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
 
-        // A broken file is refused in one line and the daemon keeps serving.
-        try "publish-interval = \"fast\"\n".write(toFile: file, atomically: true, encoding: .utf8)
-        kill(daemon.process.processIdentifier, SIGHUP)
+    /// casepulsed(8), SIGNALS, SIGHUP: "A configuration that does not check out is refused whole and
+    /// the running one stays", and "Under systemd the reload is announced with RELOADING=1 and
+    /// READY=1" — a refused reload too, or systemd would leave the unit in "reloading" until its
+    /// timeout. The broken file also holds valid changes to both reloadable keys before its bad one:
+    /// neither may be applied.
+    @Test func aRefusedReloadStillEndsWithReadyAndAppliesNothing() throws {
+        let socket = try NotifySocket()
+        let (daemon, file) = try Self.daemon(socket, configuredWith: "publish-interval = 100\nlog-level = \"info\"\n")
+
+        let reload = try #require(
+            try Self.reload(daemon, file: file, to: "publish-interval = 40\nlog-level = \"debug\"\nmax-event-bytes = 0\n", socket),
+            "no READY=1 after a refused reload; log:\n\(daemon.log)")
+        #expect(reload.dropLast().contains { $0.assignments.contains("RELOADING=1") }, "\(reload.map(\.assignments))")
+        #expect(reload.last?.assignments.contains("MAINPID=\(daemon.process.processIdentifier)") == true)
         let refused = try #require(Self.waitForLine(containing: "reload refused", in: daemon), "log:\n\(daemon.log)")
-        #expect(refused.contains("\(file), line 1, key \"publish-interval\""))
-        #expect((try? daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(5))) != nil)
+        #expect(refused.contains("reload refused, the running configuration stays: configuration file \(file), line 3, key \"max-event-bytes\""), "\(refused)")
+
+        // Still serving, still at level info (a snapshot logs a debug line), still at 100 ms.
+        #expect((try? daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(5))) != nil, "log:\n\(daemon.log)")
+        #expect(!daemon.log.contains("snapshot of"), "debug lines after a refused reload; log:\n\(daemon.log)")
+        #expect(!daemon.log.contains("publish interval is now"), "log:\n\(daemon.log)")
+        #expect(!daemon.log.contains("reloaded configuration"), "log:\n\(daemon.log)")
+
+        // What the running configuration is, said by the next reload: only the log level changes.
+        #expect(try Self.reload(daemon, file: file, to: "publish-interval = 100\nlog-level = \"debug\"\n", socket) != nil, "log:\n\(daemon.log)")
+        let line = try #require(Self.waitForLine(containing: "reloaded configuration", in: daemon), "log:\n\(daemon.log)")
+        #expect(line.hasSuffix("reloaded configuration from \(file): log-level info → debug"), "\(line)")
+        _ = try daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(5))
+        #expect(Self.waitForLine(containing: "snapshot of /sys/ingest", in: daemon) != nil, "log:\n\(daemon.log)")
         #expect(daemon.terminate() == 0, "log: \(daemon.log)")
     }
 
