@@ -1,6 +1,7 @@
 import CasePulseTestKit
 import Foundation
 import Testing
+import ZeroMQ
 
 /// The real daemon under a test-owned service manager: `NOTIFY_SOCKET` is a datagram socket in a
 /// temporary directory, `WATCHDOG_USEC` asks for pings, signals come from the test.
@@ -131,6 +132,51 @@ import Testing
         #expect(line.hasSuffix("reloaded configuration from \(file): log-level info → debug"), "\(line)")
         _ = try daemon.snapshot(subtree: "/sys/ingest", timeout: .seconds(5))
         #expect(Self.waitForLine(containing: "snapshot of /sys/ingest", in: daemon) != nil, "log:\n\(daemon.log)")
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
+
+    /// README.md, "Running under systemd" (STATUS=), and casepulsed(8), SYSTEMD: the status line
+    /// reads `serving: N events/s, N accepted, N refused, N keys, seq N, last gap p: a…b`. On the
+    /// real daemon, after two accepted events of a producer that skipped a number and one refused
+    /// event, it counts them, its keys are the `/m/` keys a snapshot serves (`Engine.keyCount`
+    /// counts the published figure keys, not `/sys/`), its seq is the snapshot's, and its gap is
+    /// the missing number.
+    @Test func theStatusLineSaysWhatTheDaemonCounted() throws {
+        let socket = try NotifySocket()
+        let daemon = try Self.daemon(socket)
+        try Self.waitForReady(socket, daemon)
+        let context = try Context()
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(daemon.reliable)
+
+        // "gappy" sends 1 then 3; "sloppy" sends a region code one digit short, which is refused.
+        let gapped = [1, 3].map { seq in
+            Filing.event("gap-\(seq)", producer: "gappy").json
+                .replacingOccurrences(of: #""producer":"gappy","#, with: #""producer":"gappy","seq":\#(seq),"#)
+        }
+        let bad = Filing.event("bad", producer: "sloppy").json
+            .replacingOccurrences(of: #""region":"370812101""#, with: #""region":"37081""#)
+        for event in gapped + [bad] { _ = try dealer.send(multipart: [Array("case.v1".utf8), Array(event.utf8)]) }
+        var replies: [String] = []
+        for _ in 0..<3 {
+            let reply = try #require(try dealer.receiveMultipart(), "no reply; log:\n\(daemon.log)")
+            replies.append(String(decoding: reply[0], as: UTF8.self))
+        }
+        #expect(replies.sorted() == ["ACK", "ACK", "NACK"])
+
+        let served = try daemon.snapshot(subtree: "/m/", timeout: .seconds(5))
+        #expect(served.values.count > 0)
+        let expected = "2 accepted, 1 refused, \(served.values.count) keys, seq \(served.sequence), last gap gappy: 2…2"
+        var statuses: [String] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, let datagram = socket.receive(timeout: deadline - .now) {
+            statuses += datagram.assignments.filter { $0.hasPrefix("STATUS=") }
+            if statuses.last?.wholeMatch(of: /STATUS=serving: [0-9.]+ events\/s, (.+)/)?.1 == expected[...] { break }
+        }
+        #expect(statuses.last?.wholeMatch(of: /STATUS=serving: [0-9.]+ events\/s, (.+)/)?.1 == expected[...],
+                "wanted …\(expected); STATUS lines: \(statuses)")
         #expect(daemon.terminate() == 0, "log: \(daemon.log)")
     }
 
