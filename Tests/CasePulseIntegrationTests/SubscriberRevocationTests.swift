@@ -241,6 +241,10 @@ import ZeroMQ
             }
         }
         #expect(status != nil, "no STATUS= line counting the refused snapshot; log:\n\(daemon.log)")
+        // PROTOCOL.md §5.1: and logged at notice, naming the subscriber.
+        #expect(daemon.log.split(separator: "\n").contains {
+            $0.contains("NOTICE") && $0.contains("refused a snapshot request from subscriber 'wall': its key is not in the subscriber allowlist")
+        }, "log:\n\(daemon.log)")
     }
 
     /// Polls `client` until it fails or `bound` passes; the failure, if any.
