@@ -17,7 +17,9 @@ cleanup() {
     wait 2>/dev/null || true
     echo "casepulse: daemon log kept in $state/casepulsed.log" >&2
 }
-trap cleanup EXIT INT TERM
+# Ctrl-C or a TERM ends the script, and its end cleans up, once.
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 sleep 1
 if ! kill -0 "$daemon" 2>/dev/null; then
     cat "$state/casepulsed.log" >&2
