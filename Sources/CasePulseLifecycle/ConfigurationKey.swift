@@ -18,7 +18,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
     case publishInterval = "publish-interval"
     /// IANA zone of the calendar windows.
     case timezone
-    /// Days back that day windows are kept.
+    /// How long day windows are kept: while less than this many days old.
     case dayRetention = "day-retention"
     /// Largest event accepted, in bytes.
     case maxEventBytes = "max-event-bytes"
@@ -84,7 +84,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable, Comparable {
         case .reliable: "ROUTER bind for acknowledged ingest (repeatable)."
         case .publishInterval: "Coalescing interval for updates in milliseconds; 0 publishes after every batch, without waiting."
         case .timezone: "IANA zone of the calendar windows."
-        case .dayRetention: "Days back that day windows are kept; 0 keeps all."
+        case .dayRetention: "A day window is kept while less than this many days old (today is 0 days old); 0 keeps all."
         case .maxEventBytes: "Largest event accepted; larger ones are refused as too_large."
         case .logLevel: "trace, debug, info, notice, warning, error or critical."
         case .stateDir: "Where all durable state lives (default: $STATE_DIRECTORY, else $XDG_STATE_HOME/casepulse or ~/.local/state/casepulse)."

@@ -19,7 +19,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var publishInterval = 100
     /// IANA zone of the calendar windows.
     public var timezone = "Asia/Shanghai"
-    /// Days back that day windows are kept; 0 keeps all.
+    /// A day window is kept while less than this many days old (today is 0 days old); 0 keeps all.
     public var dayRetention = 400
     /// Largest event accepted, in bytes.
     public var maxEventBytes = 65_536
