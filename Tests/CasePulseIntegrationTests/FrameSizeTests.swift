@@ -15,24 +15,10 @@ import ZeroMQ
         return Array((String(filing.dropLast()) + #","note":""# + String(repeating: "x", count: padding) + #""}"#).utf8)
     }
 
-    /// The replies to `messages`, sent in one go on a fresh connection; nil for one not answered
-    /// within `timeout` milliseconds (and for every one after it).
+    /// The first three frames of each reply to `messages` on the reliable path (nil when not
+    /// answered within `timeout` ms): enough to tell an ACK and a NACK's reason.
     static func replies(_ messages: [[[UInt8]]], to daemon: DaemonProcess, timeout: Int32 = 10_000) throws -> [[String]?] {
-        let context = try Context()
-        let dealer = try Socket(context, .dealer)
-        defer { dealer.close(linger: 0) }
-        try dealer.setReceiveTimeout(timeout)
-        try dealer.connect(daemon.reliable)
-        for message in messages { _ = try dealer.send(multipart: message) }
-        var answers: [[String]?] = []
-        for _ in messages {
-            guard let reply = try dealer.receiveMultipart() else {
-                answers.append(nil)
-                break
-            }
-            answers.append(reply.prefix(3).map { String(decoding: $0, as: UTF8.self) })
-        }
-        return answers + Array(repeating: nil, count: messages.count - answers.count)
+        try HashmapProtocolTests.replies(to: messages, at: daemon.reliable, timeout: timeout).map { $0.map { Array($0.prefix(3)) } }
     }
 
     /// casepulsed(8) `--max-event-bytes`: events up to the limit are taken, larger ones refused as

@@ -11,16 +11,28 @@ import ZeroMQ
 
     /// Sends events on the reliable path and returns the replies.
     static func sendReliably(_ events: [String], to endpoint: String) throws -> [[String]] {
+        try replies(to: events.map { [Array("case.v1".utf8), Array($0.utf8)] }, at: endpoint).map { reply in
+            guard let reply else { throw DaemonError("no reply") }
+            return reply
+        }
+    }
+
+    /// Sends `messages` in one go from a fresh DEALER connected to `endpoint` and returns each
+    /// reply's frames as text; nil for one not answered within `timeout` milliseconds, and for
+    /// every one after it.
+    static func replies(to messages: [[[UInt8]]], at endpoint: String, timeout: Int32 = 10_000) throws -> [[String]?] {
         let context = try Context()
         let dealer = try Socket(context, .dealer)
         defer { dealer.close(linger: 0) }
-        try dealer.setReceiveTimeout(10_000)
+        try dealer.setReceiveTimeout(timeout)
         try dealer.connect(endpoint)
-        for event in events { _ = try dealer.send(multipart: [Array("case.v1".utf8), Array(event.utf8)]) }
-        return try events.map { _ in
-            guard let reply = try dealer.receiveMultipart() else { throw DaemonError("no reply") }
-            return reply.map { String(decoding: $0, as: UTF8.self) }
+        for message in messages { _ = try dealer.send(multipart: message) }
+        var answers: [[String]?] = []
+        for _ in messages {
+            guard let reply = try dealer.receiveMultipart() else { break }
+            answers.append(reply.map { String(decoding: $0, as: UTF8.self) })
         }
+        return answers + Array(repeating: nil, count: messages.count - answers.count)
     }
 
     @Test func snapshotsFilterBySubtreeAndEndWithTheCurrentSequence() throws {
@@ -100,8 +112,9 @@ import ZeroMQ
         defer { subscriber.close(linger: 0) }
         try subscriber.subscribe("/m/")
         try subscriber.subscribe("HUGZ")
-        try subscriber.setReceiveTimeout(500)
         try subscriber.connect(daemon.publish)
+        try #require(try subscriber.awaitHeartbeat(), "no heartbeat")
+        try subscriber.setReceiveTimeout(500)
         /// Reads for `duration`: the last sequence published per key, and the heartbeats seen.
         func read(for duration: Duration, into last: inout [String: UInt64]) throws -> Int {
             var heartbeats = 0
@@ -117,30 +130,16 @@ import ZeroMQ
             return heartbeats
         }
         var last: [String: UInt64] = [:]
-        // Connected and subscribed once a heartbeat comes through.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try read(for: .milliseconds(200), into: &last) == 0, ContinuousClock.now < deadline {}
         // Three batches, each changing some keys of the ones before and some new ones.
         _ = try Self.sendReliably([Self.filing], to: daemon.reliable)
         _ = try Self.sendReliably([Self.decision], to: daemon.reliable)
-        let other = Self.filing.replacingOccurrences(of: #""e1""#, with: #""e9""#).replacingOccurrences(of: #""c1""#, with: #""c9""#)
-            .replacingOccurrences(of: #""seq":1"#, with: #""seq":4"#).replacingOccurrences(of: "370812101", with: "370811001")
-        _ = try Self.sendReliably([other], to: daemon.reliable)
+        _ = try Self.sendReliably([Filing.event("e9", producer: "p1", seq: 4, region: "370811001").json], to: daemon.reliable)
         let heartbeats = try read(for: .milliseconds(3500), into: &last)
         #expect(heartbeats >= 3 && heartbeats <= 5, "\(heartbeats) heartbeats in 3.5 s")
 
-        let dealer = try Socket(context, .dealer)
-        defer { dealer.close(linger: 0) }
-        try dealer.setReceiveTimeout(10_000)
-        try dealer.connect(daemon.snapshot)
-        _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), Array("/m/".utf8)])
         var synced: [String: UInt64] = [:]
-        while let frames = try dealer.receiveMultipart() {
-            if case .keyValue(let key, let sequence, _)? = ClusteredHashmap.Command(frames: frames) {
-                synced[key] = sequence
-            } else {
-                break
-            }
+        for frames in try Self.snapshotFrames(of: daemon, subtree: "/m/") {
+            if case .keyValue(let key, let sequence, _)? = ClusteredHashmap.Command(frames: frames) { synced[key] = sequence }
         }
         #expect(!synced.isEmpty && Set(synced.values).count > 2, "\(synced)")
         #expect(synced == last, "KVSYNC sequences differ from the last KVPUB's: \(synced.filter { last[$0.key] != $0.value })")
@@ -166,6 +165,23 @@ import ZeroMQ
         #expect(ignored.count == 3, "log: \(daemon.log)")
     }
 
+    /// The frames of each message answering `["ICANHAZ?", subtree]`, as received, the KTHXBAI
+    /// last (or fewer, when an answer stops for 10 s).
+    static func snapshotFrames(of daemon: DaemonProcess, subtree: String) throws -> [[[UInt8]]] {
+        let context = try Context()
+        let dealer = try Socket(context, .dealer)
+        defer { dealer.close(linger: 0) }
+        try dealer.setReceiveTimeout(10_000)
+        try dealer.connect(daemon.snapshot)
+        _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), Array(subtree.utf8)])
+        var messages: [[[UInt8]]] = []
+        while let frames = try dealer.receiveMultipart() {
+            messages.append(frames)
+            if frames.first == Array("KTHXBAI".utf8) { break }
+        }
+        return messages
+    }
+
     /// A sequence number as RFC 12 sends it: 8 bytes, most significant first.
     static func bigEndian(_ number: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: number >> (56 - 8 * UInt64($0))) }
@@ -178,20 +194,7 @@ import ZeroMQ
     @Test func framesAreRFC12sByteForByteAndSequencesStartAtOne() throws {
         let daemon = try DaemonProcess(arguments: ["--day-retention", "0", "--publish-interval", "0"])
         defer { daemon.terminate() }
-        let context = try Context()
-        let dealer = try Socket(context, .dealer)
-        defer { dealer.close(linger: 0) }
-        try dealer.setReceiveTimeout(10_000)
-        try dealer.connect(daemon.snapshot)
-        func request(_ subtree: String) throws -> [[[UInt8]]] {
-            _ = try dealer.send(multipart: [Array("ICANHAZ?".utf8), Array(subtree.utf8)])
-            var messages: [[[UInt8]]] = []
-            while let frames = try dealer.receiveMultipart() {
-                messages.append(frames)
-                if frames.first == Array("KTHXBAI".utf8) { break }
-            }
-            return messages
-        }
+        func request(_ subtree: String) throws -> [[[UInt8]]] { try Self.snapshotFrames(of: daemon, subtree: subtree) }
         let fresh = try request("/sys/")
         #expect(fresh.last == [Array("KTHXBAI".utf8), Self.bigEndian(0), [], [], Array("/sys/".utf8)])
         #expect(fresh.contains([Array("/sys/snapshots".utf8), Self.bigEndian(0), [], [], Array(#"{"refused":0}"#.utf8)]))

@@ -23,10 +23,8 @@ import ZeroMQ
                 continue
             }
             let id = "\(name)-\(index)"
-            var body = Filing.event(id, producer: name).json
             let valid = index % 3 != 1
-            if !valid { body = body.replacingOccurrences(of: #""region":"370812101""#, with: #""region":"37081""#) }
-            sent.append(Sent(id: id, valid: valid, body: body))
+            sent.append(Sent(id: id, valid: valid, body: Filing.event(id, producer: name, region: valid ? "370812101" : "37081").json))
         }
         return sent
     }

@@ -38,14 +38,7 @@ import ZeroMQ
             stalled.close(linger: 0)
         }
         // Both connected and subscribed once each has seen a heartbeat.
-        for socket in [reading, stalled] {
-            try socket.setReceiveTimeout(5000)
-            var seen = false
-            while !seen, let frames = try socket.receiveMultipart() {
-                if case .heartbeat? = ClusteredHashmap.Command(frames: frames) { seen = true }
-            }
-            try #require(seen, "no heartbeat")
-        }
+        for socket in [reading, stalled] { try #require(try socket.awaitHeartbeat(), "no heartbeat") }
 
         // Small bursts, each published on its own: tens of thousands of updates.
         let events = Array(JiningFeed(seed: 8).events().prefix(3000))

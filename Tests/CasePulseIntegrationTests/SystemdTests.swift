@@ -145,25 +145,10 @@ import ZeroMQ
         let socket = try NotifySocket()
         let daemon = try Self.daemon(socket)
         try Self.waitForReady(socket, daemon)
-        let context = try Context()
-        let dealer = try Socket(context, .dealer)
-        defer { dealer.close(linger: 0) }
-        try dealer.setReceiveTimeout(10_000)
-        try dealer.connect(daemon.reliable)
-
         // "gappy" sends 1 then 3; "sloppy" sends a region code one digit short, which is refused.
-        let gapped = [1, 3].map { seq in
-            Filing.event("gap-\(seq)", producer: "gappy").json
-                .replacingOccurrences(of: #""producer":"gappy","#, with: #""producer":"gappy","seq":\#(seq),"#)
-        }
-        let bad = Filing.event("bad", producer: "sloppy").json
-            .replacingOccurrences(of: #""region":"370812101""#, with: #""region":"37081""#)
-        for event in gapped + [bad] { _ = try dealer.send(multipart: [Array("case.v1".utf8), Array(event.utf8)]) }
-        var replies: [String] = []
-        for _ in 0..<3 {
-            let reply = try #require(try dealer.receiveMultipart(), "no reply; log:\n\(daemon.log)")
-            replies.append(String(decoding: reply[0], as: UTF8.self))
-        }
+        let gapped = [1, 3].map { (seq: Int) in Filing.event("gap-\(seq)", producer: "gappy", seq: seq).json }
+        let bad = Filing.event("bad", producer: "sloppy", region: "37081").json
+        let replies = try HashmapProtocolTests.sendReliably(gapped + [bad], to: daemon.reliable).map { $0.first ?? "" }
         #expect(replies.sorted() == ["ACK", "ACK", "NACK"])
 
         let served = try daemon.snapshot(subtree: "/m/", timeout: .seconds(5))
