@@ -58,6 +58,32 @@ import ZeroMQ
         #expect(stderr.hasPrefix("casepulsed: \(mentioned)") && stderr.contains("--help"), "stderr: \(stderr)")
     }
 
+    /// casepulse's usage errors, in a subcommand or of the command itself: 64 and the one
+    /// `casepulse: …` line every other failure of casepulse gives, naming the help to read, where
+    /// ArgumentParser's own `main` printed its error, the usage and a hint on three lines
+    /// (``CasePulseCommand/main()``). casepulse(1), EXIT STATUS.
+    @Test(arguments: [
+        (["publish", "--bogus"], "Unknown option '--bogus' (see casepulse publish --help)"),
+        (["watch", "--timeout", "abc"], "The value 'abc' is invalid for '--timeout <SECONDS>' (see casepulse watch --help)"),
+        (["keygen", "bad name"], "NAME must be 1 to 64 of [A-Za-z0-9._-] (see casepulse keygen --help)"),
+        (["verify"], "Missing expected argument '--state-dir <DIR>' (see casepulse verify --help)"),
+        (["nosuch"], "Unexpected argument 'nosuch' (see casepulse --help)"),
+    ])
+    func cliUsageErrorsExit64InOneLine(arguments: [String], line: String) throws {
+        let run = try CompletedProcess.run(DaemonProcess.cliBinary, arguments)
+        #expect(run.status == Self.usage, "stderr: \(run.stderr)")
+        #expect(run.stderr == "casepulse: \(line)\n")
+        #expect(run.stdout.isEmpty, "stdout: \(run.stdout)")
+    }
+
+    /// Help is not an error: printed on standard output, status 0, as ArgumentParser prints it.
+    @Test func cliHelpIsPrintedAsBefore() throws {
+        let run = try CompletedProcess.run(DaemonProcess.cliBinary, ["publish", "--help"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.hasPrefix("OVERVIEW: Send JSON Lines case events"), "stdout: \(run.stdout)")
+        #expect(run.stdout.contains("USAGE: casepulse publish"))
+    }
+
     // MARK: 78, a bad configuration
 
     /// A configuration file with a bad value, an unknown key, bad TOML, or named but missing: 78
