@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "casepulsed",
             dependencies: [
-                "CasePulseServer", "CasePulseLifecycle", "CasePulseSecurity", "ZeroMQ",
+                "CasePulseCore", "CasePulseServer", "CasePulseLifecycle", "CasePulseSecurity", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

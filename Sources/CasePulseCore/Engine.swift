@@ -118,9 +118,12 @@ public final class Engine {
     /// The last CHP sequence number handed out by ``publishChanges(_:)``.
     @exclusivity(unchecked) public internal(set) var sequence: UInt64
 
-    /// Creates an empty engine whose sequence numbers continue after `sequence`.
+    /// Creates an empty engine whose sequence numbers continue after `sequence`, its store of case
+    /// texts as large as ``EngineConfiguration/textStoreChunks`` says (clamped to 1 chunk and
+    /// ``EngineConfiguration/maximumTextStoreChunks``).
     public convenience init(configuration: EngineConfiguration, sequence: UInt64 = 0) {
-        self.init(configuration: configuration, sequence: sequence, textChunks: TextArena.maximumChunks)
+        let chunks = min(max(configuration.textStoreChunks, 1), TextArena.maximumChunks)
+        self.init(configuration: configuration, sequence: sequence, textChunks: chunks)
     }
 
     /// An engine whose text store holds at most `textChunks` chunks of 1 MiB (fewer than the
@@ -144,6 +147,20 @@ public final class Engine {
         let needed = TextRef.storedSize(ofLength: event.caseID.count) + TextRef.storedSize(ofLength: event.id.count) + 2 * subject
         // Each text may start a chunk, leaving the last one's tail unused: at most its own size.
         return texts.remainingBytes - 2 * needed >= texts.capacity / 64
+    }
+
+    /// Whether `event`'s id was seen in its case already: a redelivery, which ``apply(_:)`` counts
+    /// as a duplicate and which adds no text. A look-up only: a case not held is not interned.
+    public func isRedelivery(_ event: CaseEventView) -> Bool {
+        let index: Int32?
+        if TextIndex.isASCII(event.caseID) {
+            let hash = StableHash.of(bytes: event.caseID)
+            index = caseIndex.find(ascii: event.caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts)
+        } else {
+            index = existingCase(TextIndex.key(String(decoding: event.caseID, as: UTF8.self)))
+        }
+        guard let index else { return false }
+        return hasSeen(event.id, hash: StableHash.of(bytes: event.id), in: caseStates[Int(index)])
     }
 
     /// Number of keys that exist as of the last ``publishChanges(_:)`` — what subscribers and

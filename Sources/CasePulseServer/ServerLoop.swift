@@ -424,10 +424,17 @@ final class ServerLoop {
                 return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
             }
         }
-        guard engine.hasRoom(forTextsOf: event) else {
-            return .failure(Refusal(.tooLarge, "the daemon's store of case texts is full (4 GiB, some 45 million cases): it takes no new texts"))
+        // A redelivery adds no text: it is acknowledged as a duplicate, full store or not.
+        guard engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
+            return .failure(Refusal(.tooLarge, "the daemon's store of case texts is full (\(textStoreSize)): it takes no new texts"))
         }
         return result
+    }
+
+    /// The size of the engine's store of case texts, as a refusal names it.
+    private var textStoreSize: String {
+        let chunks = configuration.engine.textStoreChunks
+        return chunks >= EngineConfiguration.maximumTextStoreChunks ? "4 GiB, some 45 million cases" : "\(chunks) MiB"
     }
 
     /// Bytes past an event's body asked for ahead: the next event's two frames, as the bench's

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CasePulseCore
 import CasePulseLifecycle
 import CasePulseSecurity
 import CasePulseServer
@@ -164,6 +165,7 @@ struct CasePulseDaemon: AsyncParsableCommand {
         var serverConfiguration = configuration.serverConfiguration
         serverConfiguration.tickIntervalMilliseconds = reporter.tickIntervalMilliseconds
         serverConfiguration.onTick = { status in reporter.tick(status) }
+        Self.applyTestTextStore(environment: environment, to: &serverConfiguration, logger: logger)
 
         // CURVE: the ZAP handler must run in the sockets' context before anything binds.
         let context: Context
@@ -230,6 +232,17 @@ struct CasePulseDaemon: AsyncParsableCommand {
                 producerKeys: configuration.producerKeys, subscriberKeys: configuration.subscriberKeys)
             return change.description
         }
+    }
+
+    /// Test hook: `CASEPULSE_TEST_TEXT_CHUNKS` (with `CASEPULSE_TEST_HOOKS=1`) makes the store of
+    /// case texts that many MiB, so that a test fills it; logged as a warning.
+    static func applyTestTextStore(environment: [String: String], to configuration: inout ServerConfiguration, logger: Logger) {
+        guard environment["CASEPULSE_TEST_HOOKS"] == "1",
+            let chunks = environment["CASEPULSE_TEST_TEXT_CHUNKS"].flatMap(Int.init),
+            (1...EngineConfiguration.maximumTextStoreChunks).contains(chunks)
+        else { return }
+        configuration.engine.textStoreChunks = chunks
+        logger.warning("test hook: the store of case texts holds \(chunks) MiB")
     }
 
     /// With `CASEPULSE_TEST_HOOKS=1`, SIGUSR1 wedges the server loop for
