@@ -4,8 +4,8 @@ import Testing
 
 /// `Deploy/install.sh` staged into a temporary `DESTDIR`, with stand-in binaries: the man pages it
 /// installs name the version it was given (`package-deb.sh` passes its own), a version that is
-/// not one is refused before anything is installed, and installing again keeps the operator's
-/// configuration.
+/// not one is refused before anything is installed, installing again keeps the operator's
+/// configuration, and `Deploy/uninstall.sh` removes what was installed.
 @Suite struct InstallScriptTests {
     /// The source tree this test was built from.
     static let root = URL(fileURLWithPath: #filePath)
@@ -82,5 +82,41 @@ import Testing
         let execStart = unit.split(separator: "\n").filter { $0.hasPrefix("ExecStart=") }
         #expect(execStart == ["ExecStart=/opt/casepulse/bin/casepulsed"], "\(unit)")
         #expect(FileManager.default.isExecutableFile(atPath: "\(directory)/stage/opt/casepulse/bin/casepulsed"))
+    }
+
+    /// README.md: `uninstall.sh` removes the binaries, man pages and unit, and `--purge` also
+    /// `/etc/casepulse` and the state; here from a staged install (`DESTDIR`, as install.sh's),
+    /// with the state where `DynamicUser=` keeps it.
+    @Test func uninstallingRemovesWhatWasInstalledAndPurgingTheConfigurationAndState() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-install"), directory = scratch.path
+        let stage = "\(directory)/stage"
+        let installed = try Self.install(into: directory, version: nil)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let state = "\(stage)/var/lib/private/casepulse"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(stage)/var/lib/casepulse", withDestinationPath: "private/casepulse")
+        let files = [
+            "usr/bin/casepulsed", "usr/bin/casepulse", "usr/share/man/man1/casepulse.1.gz", "usr/share/man/man8/casepulsed.8.gz",
+            "etc/systemd/system/casepulsed.service",
+        ]
+        let kept = ["etc/casepulse/casepulsed.toml", "var/lib/private/casepulse", "var/lib/casepulse"]
+        func exists(_ path: String) -> Bool { (try? FileManager.default.attributesOfItem(atPath: "\(stage)/\(path)")) != nil }
+        #expect((files + kept).allSatisfy(exists))
+        func uninstall(_ arguments: [String]) throws -> CompletedProcess {
+            try CompletedProcess.run(
+                Self.root.appendingPathComponent("Deploy/uninstall.sh"), arguments, environment: ["PREFIX": "/usr", "DESTDIR": stage])
+        }
+
+        let removed = try uninstall([])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stdout == "uninstall.sh: removed casepulsed\n")
+        #expect(files.filter(exists).isEmpty, "left: \(files.filter(exists))")
+        #expect(kept.allSatisfy(exists), "the configuration and the state stay")
+
+        let purged = try uninstall(["--purge"])
+        #expect(purged.status == 0, "\(purged.stderr)")
+        #expect(purged.stdout == "uninstall.sh: removed casepulsed, its configuration and its state\n")
+        #expect(kept.filter(exists).isEmpty, "left: \(kept.filter(exists))")
+        #expect(try uninstall(["--bogus"]).status == 2)
     }
 }
