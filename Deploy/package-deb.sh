@@ -7,6 +7,8 @@
 # state only on purge. Checks the result with dpkg-deb --info/--contents, and lintian if present.
 #
 #   Deploy/package-deb.sh [--no-build] [OUTPUT_DIR]       VERSION=0.2.0 to set the version
+#   --no-build packages the binaries in .build/release (or $BIN_DIR): they must be built with
+#   --static-swift-stdlib, and a build that loads the Swift runtime from the toolchain is refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +23,21 @@ trap 'rm -rf "$work"' EXIT
 root="$work/${name}_${version}_${arch}"
 
 if [ -z "$build_flag" ]; then
-    Deploy/dependencies.sh
+    Deploy/dependencies.sh dpkg-dev
     swift build -c release --static-swift-stdlib
+elif ! command -v dpkg-shlibdeps >/dev/null; then
+    echo "package-deb.sh: dpkg-shlibdeps is missing: apt-get install dpkg-dev (or run without --no-build)" >&2
+    exit 1
 fi
 VERSION="$version" PREFIX=/usr DESTDIR="$root" UNIT_DIR=/lib/systemd/system Deploy/install.sh --no-build >/dev/null
+# A package must run where no Swift toolchain is: a --no-build of binaries that load the Swift
+# runtime from the toolchain (a plain `swift build -c release`) would install, then fail to start.
+for binary in casepulsed casepulse; do
+    if readelf -d "$root/usr/bin/$binary" | grep -q 'NEEDED.*\[libswiftCore\.so\]'; then
+        echo "package-deb.sh: $binary loads the Swift runtime (libswiftCore.so) from the toolchain; build it with 'swift build -c release --static-swift-stdlib', or run without --no-build" >&2
+        exit 1
+    fi
+done
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/casepulsed" "$root/usr/bin/casepulse"
 
 doc="$root/usr/share/doc/$name"

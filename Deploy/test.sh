@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # python3-zmq: the CURVE tests check our certificates and handshakes against pyzmq (/usr/bin/python3).
 # python3-jsonschema: SchemaTests checks Protocols/event.schema.json against the test vectors.
-Deploy/dependencies.sh python3-zmq python3-jsonschema
+# dpkg-dev: InstallScriptTests builds the .deb (dpkg-shlibdeps).
+Deploy/dependencies.sh python3-zmq python3-jsonschema dpkg-dev
 swift build -c release --product casepulsed
 swift build -c release --product casepulse  # the CLI tests run it next to the daemon
 daemon="$(swift build -c release --show-bin-path)/casepulsed"

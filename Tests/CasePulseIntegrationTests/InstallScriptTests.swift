@@ -84,6 +84,67 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: "\(directory)/stage/opt/casepulse/bin/casepulsed"))
     }
 
+    /// `Deploy/package-deb.sh --no-build` around stand-in binaries: the package's version and
+    /// file name, its files where README says, the configuration its one conffile, the unit
+    /// running `/usr/bin/casepulsed`, the man pages naming the version, the dependencies
+    /// dpkg-shlibdeps found, and maintainer scripts that parse.
+    @Test func thePackageHoldsTheFilesTheConffileAndScriptsThatParse() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-deb"), directory = scratch.path
+        let binaries = "\(directory)/bin"
+        try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
+        for name in ["casepulsed", "casepulse"] { try FileManager.default.copyItem(atPath: "/bin/true", toPath: "\(binaries)/\(name)") }
+        let built = try CompletedProcess.run(
+            Self.root.appendingPathComponent("Deploy/package-deb.sh"), ["--no-build", "\(directory)/out"],
+            environment: ["BIN_DIR": binaries, "VERSION": "1.2.3"])
+        #expect(built.status == 0, "\(built.stderr)")
+        let architecture = try CompletedProcess.run(URL(fileURLWithPath: "/usr/bin/dpkg"), ["--print-architecture"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let deb = "\(directory)/out/casepulse_1.2.3_\(architecture).deb"
+        #expect(built.stdout.hasSuffix("package-deb.sh: \(deb)\n"), "\(built.stdout.suffix(200))")
+        func dpkgDeb(_ arguments: [String]) throws -> String {
+            try CompletedProcess.run(URL(fileURLWithPath: "/usr/bin/dpkg-deb"), arguments).stdout
+        }
+
+        #expect(try dpkgDeb(["--field", deb, "Package", "Version"]) == "Package: casepulse\nVersion: 1.2.3\n")
+        #expect(try dpkgDeb(["--field", deb, "Depends"]).contains("libc6"))
+        let contents = try dpkgDeb(["--contents", deb])
+        for path in [
+            "./usr/bin/casepulsed", "./usr/bin/casepulse", "./lib/systemd/system/casepulsed.service", "./etc/casepulse/casepulsed.toml",
+            "./usr/share/man/man8/casepulsed.8.gz", "./usr/share/man/man1/casepulse.1.gz", "./usr/share/doc/casepulse/copyright",
+            "./usr/share/doc/casepulse/README.md", "./usr/share/doc/casepulse/Docs/performance-history.md",
+        ] {
+            #expect(contents.contains(" \(path)\n"), "\(path) is not in the package:\n\(contents)")
+        }
+
+        let control = "\(directory)/control"
+        _ = try dpkgDeb(["--control", deb, control])
+        #expect(try String(contentsOfFile: "\(control)/conffiles", encoding: .utf8) == "/etc/casepulse/casepulsed.toml\n")
+        for script in ["postinst", "prerm", "postrm"] {
+            #expect(FileManager.default.isExecutableFile(atPath: "\(control)/\(script)"), "\(script)")
+            let parsed = try CompletedProcess.run(URL(fileURLWithPath: "/bin/sh"), ["-n", "\(control)/\(script)"])
+            #expect(parsed.status == 0, "\(script): \(parsed.stderr)")
+        }
+
+        let tree = "\(directory)/tree"
+        _ = try dpkgDeb(["--extract", deb, tree])
+        let unit = try String(contentsOfFile: "\(tree)/lib/systemd/system/casepulsed.service", encoding: .utf8)
+        #expect(unit.split(separator: "\n").filter { $0.hasPrefix("ExecStart=") } == ["ExecStart=/usr/bin/casepulsed"])
+        #expect(try Self.header(of: "\(tree)/usr/share/man/man8/casepulsed.8.gz").contains("\"casepulse 1.2.3\""))
+    }
+
+    /// A `--no-build` of binaries that load the Swift runtime from the toolchain (as a plain
+    /// `swift build -c release` makes, like the ones these tests run) is refused with one line
+    /// saying how to build them: such a package would install and then not start.
+    @Test func aPackageOfBinariesNeedingTheToolchainIsRefused() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-deb"), directory = scratch.path
+        let built = try CompletedProcess.run(
+            Self.root.appendingPathComponent("Deploy/package-deb.sh"), ["--no-build", "\(directory)/out"],
+            environment: ["BIN_DIR": DaemonProcess.binary.deletingLastPathComponent().path])
+        #expect(built.status == 1)
+        #expect(built.stderr == "package-deb.sh: casepulsed loads the Swift runtime (libswiftCore.so) from the toolchain; build it with 'swift build -c release --static-swift-stdlib', or run without --no-build\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/out"))
+    }
+
     /// README.md: `uninstall.sh` removes the binaries, man pages and unit, and `--purge` also
     /// `/etc/casepulse` and the state; here from a staged install (`DESTDIR`, as install.sh's),
     /// with the state where `DynamicUser=` keeps it.
