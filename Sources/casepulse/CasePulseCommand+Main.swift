@@ -12,7 +12,8 @@ extension CasePulseCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            // An exit status of 64 thrown as such has no message to put on the line.
+            guard exitCode(for: error) == .validationFailure, !message(for: error).isEmpty else { exit(withError: error) }
             Terminal.writeError("casepulse: \(usageLine(for: error))\n")
             exit(withError: ExitCode.validationFailure)
         }
