@@ -17,23 +17,27 @@ extension Engine {
     /// Restores a case from its record, adding its contributions to the figures. The case must be
     /// new to the engine (restore into an empty engine, before any event); a second record of the
     /// same case is ignored rather than counted twice.
+    public func restore(_ record: CaseRecord) {
+        record.withView { restore($0) }
+    }
+
+    /// Restores a case from a view of its record, as restoring its ``CaseRecord`` does: the engine
+    /// copies what it keeps. A store restores every case this way at a restart, with no
+    /// allocation per case.
     ///
     /// The state is built as folding the record's filing, decision and closing in that order would
     /// build it, and each contribution is counted once, without looking the case up again for
-    /// each event: a restart restores every case this way. Only the ids of the events that count
-    /// are hashed, to tell them from the other ids the record lists.
-    public func restore(_ record: CaseRecord) {
-        let key = TextIndex.key(record.caseID)
-        guard existingCase(key) == nil else { return }
-        let index = internCase(key)
+    /// each event. Only the ids of the events that count are hashed, to tell them from the other
+    /// ids the record lists.
+    public func restore(_ record: CaseRecordView) {
+        guard let index = internNewCase(record.caseID) else { return }
         markChanged(index)
         var state = CaseState()
         // The ids of the events that count are theirs; every other id seen is remembered apart.
-        func counting(_ event: CaseEvent?, _ set: (CaseEventView, inout CaseState) -> Void) -> UInt64? {
-            event?.withView { view in
-                set(view, &state)
-                return StableHash.of(bytes: view.id)
-            }
+        func counting(_ event: CaseEventView?, _ set: (CaseEventView, inout CaseState) -> Void) -> UInt64? {
+            guard let event else { return nil }
+            set(event, &state)
+            return StableHash.of(bytes: event.id)
         }
         var counted: (UInt64?, UInt64?, UInt64?) = (nil, nil, nil)
         if record.voided {
@@ -42,8 +46,8 @@ extension Engine {
             counted = (counting(record.filing, setFiling), counting(record.decision, setRuling), counting(record.closing, setClosing))
             countRestored(&state)
         }
-        for hash in record.seen where hash != counted.0 && hash != counted.1 && hash != counted.2 {
-            remember(hash, in: &state)
+        record.forEachSeenHash { hash in
+            if hash != counted.0 && hash != counted.1 && hash != counted.2 { remember(hash, in: &state) }
         }
         caseStates[index] = state
     }

@@ -253,6 +253,14 @@ public final class Engine {
         return index
     }
 
+    /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned now; `nil` when the
+    /// engine holds it already.
+    func internNewCase(_ caseID: UnsafeRawBufferPointer) -> Int? {
+        let count = caseStates.count
+        let index = caseNumber(caseID)
+        return index == count ? index : nil
+    }
+
     /// Interns a case the engine does not hold yet, with an empty state; returns its index.
     func internCase(_ key: TextIndex.Key) -> Int {
         let index = caseStates.count
