@@ -5,23 +5,39 @@ import GRDB
 /// Restores every stored case record into an engine: SQLite's reading and the records' decoding
 /// on the calling thread, the folding on a ``FoldingThread``.
 enum CaseRestorer {
+    /// The most (day, place, agency) entries the figures of restored records are held back in
+    /// before they are added to their keys (``Engine/settleFiguresIfFull(entries:)``): about
+    /// 20 MB of deferred tables, whatever the number of cases.
+    static let deferralEntries = 131_072
+
     /// Restores every row of `cases` into `engine`; returns how many. A record that does not
-    /// decode throws (naming its case), after the folding thread has stopped.
+    /// decode throws (naming its case), after the folding thread has stopped. The engine's
+    /// figures are deferred on return (``Engine/deferFigures()``): the caller settles them.
     static func restoreAll(from db: Database, into engine: Engine) throws -> Int {
-        let folding = FoldingThread<[CaseRecord]>(engine: engine, name: "casepulse-restore") { engine, record in
+        // Each record's contributions go to its (day, place, agency) entry, and the entries to their
+        // keys, a bounded number at a time: the keys they share (the month's, the year's, all
+        // time's) are updated once per settling rather than once per case.
+        engine.deferFigures()
+        let folding = FoldingThread<CaseRecordBatch>(engine: engine, name: "casepulse-restore") { engine, record in
             engine.restore(record)
+            engine.settleFiguresIfFull(entries: deferralEntries)
         }
         // Returning or throwing, the folding thread finishes what was queued and lets go first.
         defer { folding.finish() }
         var count = 0
         let rows = try Row.fetchCursor(db, sql: "SELECT case_id, record FROM cases")
         while let row = try rows.next() {
-            let caseID: String = row[0]
-            // Borrowed from SQLite for this step: the record is decoded without a copy.
-            let record = try row.withUnsafeData(atIndex: 1) { (data: Data?) throws -> CaseRecord in
-                try RecordCodec.decode(caseID: caseID, data ?? Data())
+            // Both borrowed from SQLite for this step: the record is decoded without a copy, and
+            // its texts are copied once, into the batch the folding thread takes.
+            try row.withUnsafeData(atIndex: 0) { (caseID: Data?) in
+                try row.withUnsafeData(atIndex: 1) { (record: Data?) in
+                    try (caseID ?? Data()).withUnsafeBytes { caseID in
+                        try (record ?? Data()).withUnsafeBytes { record in
+                            try RecordCodec.withRecord(caseID: caseID, record) { folding.put($0) }
+                        }
+                    }
+                }
             }
-            folding.put(record)
             count += 1
         }
         return count

@@ -75,7 +75,13 @@ protocol FoldingBatch {
     mutating func removeAll(keepingCapacity: Bool)
 }
 
-/// Items that own their storage (case records) pass in an array.
+/// Case records pass with their texts and id hashes in one shared buffer: no allocation per
+/// record.
+extension CaseRecordBatch: FoldingBatch {
+    typealias Item = CaseRecordView
+}
+
+/// Items that own their storage pass in an array.
 extension Array: FoldingBatch {
     typealias Item = Element
 }

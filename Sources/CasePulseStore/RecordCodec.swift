@@ -75,40 +75,58 @@ enum RecordCodec {
     }
 
     static func decode(caseID: String, _ bytes: some Collection<UInt8>) throws(StoreError) -> CaseRecord {
-        var reader = Reader(bytes: Array(bytes))
+        let id = Array(caseID.utf8), bytes = Array(bytes)
+        let result = id.withUnsafeBytes { id in
+            bytes.withUnsafeBytes { record in Result { () throws(StoreError) in try withRecord(caseID: id, record) { CaseRecord($0) } } }
+        }
+        return try result.get()
+    }
+
+    /// Calls `body` with the record whose bytes are `bytes`, of the case whose id is `caseID`'s
+    /// UTF-8 bytes: a view into those bytes, so decoding allocates nothing. Throws, naming the
+    /// case, for bytes that are not a record.
+    static func withRecord<R>(
+        caseID: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer, _ body: (CaseRecordView) -> R
+    ) throws(StoreError) -> R {
+        var reader = Reader(bytes: bytes)
+        func failure(_ what: String) -> StoreError {
+            StoreError("case \(String(decoding: caseID, as: UTF8.self)): \(what)")
+        }
         do {
-            guard try reader.byte() == version else { throw StoreError("case \(caseID): unknown record layout") }
+            guard try reader.byte() == version else { throw failure("unknown record layout") }
             let flags = try reader.byte()
             let count = try reader.varint()
-            guard count <= UInt64(reader.remaining / 8) else { throw StoreError("case \(caseID): corrupt record") }
-            var seen: [UInt64] = []
-            seen.reserveCapacity(Int(count))
-            for _ in 0..<count { seen.append(try reader.fixed()) }
-            var record = CaseRecord(caseID: caseID, voided: flags & 1 != 0, seen: seen)
+            guard count <= UInt64(reader.remaining / 8) else { throw failure("corrupt record") }
+            let seen = try reader.bytes(count: Int(count) * 8)
+            var filing: CaseEventView?
+            var decision: CaseEventView?
+            var closing: CaseEventView?
             if flags & 2 != 0 {
-                var filing = try reader.placement(caseID: caseID, type: .filed)
-                filing.channel = try reader.byte() == 0 ? .online : .offline
-                filing.subject = try reader.optionalString()
-                record.filing = filing
+                var event = try reader.placement(caseID: caseID, type: .filed)
+                event.channel = try reader.byte() == 0 ? .online : .offline
+                event.subject = try reader.optionalBytes()
+                filing = event
             }
             if flags & 4 != 0 {
-                var decision = try reader.placement(caseID: caseID, type: .decided)
-                decision.decision = Decision(rawValue: try reader.byte())
+                var event = try reader.placement(caseID: caseID, type: .decided)
+                event.decision = Decision(rawValue: try reader.byte())
                 let reason = try reader.byte()
-                decision.reason = reason == 255 ? nil : Reason(rawValue: reason)
-                decision.fineFen = Int64(bitPattern: try reader.fixed())
-                decision.waivedFen = Int64(bitPattern: try reader.fixed())
-                decision.subject = try reader.optionalString()
-                guard decision.decision != nil else { throw StoreError("case \(caseID): corrupt decision") }
-                record.decision = decision
+                event.reason = reason == 255 ? nil : Reason(rawValue: reason)
+                event.fineFen = Int64(bitPattern: try reader.fixed())
+                event.waivedFen = Int64(bitPattern: try reader.fixed())
+                event.subject = try reader.optionalBytes()
+                guard event.decision != nil else { throw failure("corrupt decision") }
+                decision = event
             }
-            if flags & 8 != 0 { record.closing = try reader.placement(caseID: caseID, type: .closed) }
-            guard reader.atEnd else { throw StoreError("case \(caseID): trailing bytes in record") }
-            return record
+            if flags & 8 != 0 { closing = try reader.placement(caseID: caseID, type: .closed) }
+            guard reader.atEnd else { throw failure("trailing bytes in record") }
+            return body(CaseRecordView(
+                caseID: caseID, voided: flags & 1 != 0, seenHashes: seen, filing: filing, decision: decision,
+                closing: closing))
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError("case \(caseID): truncated record")
+            throw failure("truncated record")
         }
     }
 
@@ -166,8 +184,9 @@ enum RecordCodec {
 
     struct Truncated: Error {}
 
+    /// Reads a record's fields from its bytes, in place.
     struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var offset = 0
 
         var atEnd: Bool { offset == bytes.count }
@@ -194,35 +213,39 @@ enum RecordCodec {
 
         mutating func fixed() throws -> UInt64 {
             guard offset + 8 <= bytes.count else { throw Truncated() }
-            var value: UInt64 = 0
-            for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-            offset += 8
-            return value
+            defer { offset += 8 }
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         }
 
-        mutating func string(count: Int) throws -> String {
-            guard count >= 0, offset + count <= bytes.count else { throw Truncated() }
+        /// The next `count` bytes.
+        mutating func bytes(count: Int) throws -> UnsafeRawBufferPointer {
+            guard count >= 0, count <= remaining else { throw Truncated() }
             defer { offset += count }
-            return String(decoding: bytes[offset..<(offset + count)], as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
         }
 
-        mutating func string() throws -> String {
-            try string(count: Int(clamping: try varint()))
+        /// A text: its byte count, then its bytes.
+        mutating func text() throws -> UnsafeRawBufferPointer {
+            try bytes(count: Int(clamping: try varint()))
         }
 
-        mutating func optionalString() throws -> String? {
+        mutating func optionalBytes() throws -> UnsafeRawBufferPointer? {
             let count = try varint()
-            return count == 0 ? nil : try string(count: Int(clamping: count - 1))
+            return count == 0 ? nil : try bytes(count: Int(clamping: count - 1))
         }
 
-        mutating func placement(caseID: String, type: EventType) throws -> CaseEvent {
+        /// The fields every counting event has, as an event of `type` in the case `caseID`.
+        mutating func placement(caseID: UnsafeRawBufferPointer, type: EventType) throws -> CaseEventView {
             let at = Int64(bitPattern: try fixed())
-            let id = try string()
+            let id = try text()
             let value = try fixed()
             let digits = try byte()
-            let agency = try string()
+            let agency = try text()
             guard let region = RegionCode(value: value, length: Int(digits)) else { throw Truncated() }
-            return CaseEvent(id: id, producer: "", type: type, caseID: caseID, at: at, region: region, agency: agency)
+            return CaseEventView(
+                id: id, producer: UnsafeRawBufferPointer(start: nil, count: 0), seq: nil, type: type, caseID: caseID,
+                at: at, region: region, agency: agency, channel: nil, subject: nil, decision: nil, reason: nil,
+                listItem: nil, fineFen: 0, waivedFen: 0)
         }
     }
 }

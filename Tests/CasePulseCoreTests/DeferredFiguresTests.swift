@@ -169,6 +169,23 @@ import Testing
             var published = 0
             deferred.publishChanges { _ in published += 1 }
             #expect(published == 0, "a restore publishes nothing of its own")
+            // Settled every few entries, as a store restores its records (a bounded deferral),
+            // and restored from views of the records: the same figures and keys.
+            let chunked = Engine(configuration: Self.configuration)
+            chunked.deferFigures()
+            var batch = CaseRecordBatch()
+            for record in records { batch.append(record) }
+            batch.forEach { record in
+                chunked.restore(record)
+                chunked.settleFiguresIfFull(entries: 3)
+            }
+            chunked.markAllPublished()
+            #expect(Self.aggregates(of: chunked) == Self.aggregates(of: direct), "seed \(seed)")
+            #expect(chunked.values() == direct.values(), "seed \(seed)")
+            #expect(chunked.keyCount == direct.keyCount)
+            // A second record of a case already restored counts nothing.
+            for record in records.prefix(5) { chunked.restore(record) }
+            #expect(chunked.values() == direct.values(), "seed \(seed)")
         }
     }
 
