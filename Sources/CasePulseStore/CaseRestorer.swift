@@ -29,13 +29,9 @@ enum CaseRestorer {
         while let row = try rows.next() {
             // Both borrowed from SQLite for this step: the record is decoded without a copy, and
             // its texts are copied once, into the batch the folding thread takes.
-            try row.withUnsafeData(atIndex: 0) { (caseID: Data?) in
-                try row.withUnsafeData(atIndex: 1) { (record: Data?) in
-                    try (caseID ?? Data()).withUnsafeBytes { caseID in
-                        try (record ?? Data()).withUnsafeBytes { record in
-                            try RecordCodec.withRecord(caseID: caseID, record) { folding.put($0) }
-                        }
-                    }
+            try row.withUnsafeBytes(atIndex: 0) { caseID in
+                try row.withUnsafeBytes(atIndex: 1) { record in
+                    try RecordCodec.withRecord(caseID: caseID, record) { folding.put($0) }
                 }
             }
             count += 1

@@ -320,12 +320,9 @@ public final class StateStore {
                 let batches = try Row.fetchCursor(db, sql: "SELECT events FROM journal_batches ORDER BY position")
                 while let row = try batches.next() {
                     // Borrowed from SQLite for the duration of this step: no copy of the batch.
-                    try row.withUnsafeData(atIndex: 0) { (data: Data?) in
-                        guard let data else { return }
-                        try data.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
-                            guard try Self.forEachBody(in: batch, { try replay($0, from: source) }) else {
-                                throw StoreError("journal of \(databaseURL.path) has a truncated batch")
-                            }
+                    try row.withUnsafeBytes(atIndex: 0) { batch in
+                        guard try Self.forEachBody(in: batch, { try replay($0, from: source) }) else {
+                            throw StoreError("journal of \(databaseURL.path) has a truncated batch")
                         }
                     }
                 }
@@ -642,10 +639,8 @@ public final class StateStore {
         guard try db.tableExists("journal_batches") else { return count }
         let batches = try Row.fetchCursor(db, sql: "SELECT events FROM journal_batches")
         while let row = try batches.next() {
-            try row.withUnsafeData(atIndex: 0) { (data: Data?) in
-                data?.withUnsafeBytes { (batch: UnsafeRawBufferPointer) in
-                    _ = Self.forEachBody(in: batch) { _ in count += 1 }
-                }
+            try row.withUnsafeBytes(atIndex: 0) { batch in
+                _ = Self.forEachBody(in: batch) { _ in count += 1 }
             }
         }
         return count
