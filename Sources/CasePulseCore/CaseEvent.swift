@@ -92,8 +92,8 @@ public struct CaseEvent: Sendable {
         self.waivedFen = waivedFen
     }
 
-    /// Unique event id (1–128 characters). A second event with the same id in the same case is a
-    /// redelivery and changes nothing.
+    /// Unique event id (1–128 characters). A second event with the same id, in any case, is a
+    /// duplicate and changes nothing.
     public var id: String {
         get { string(.id) }
         set { replace(.id, with: newValue) }

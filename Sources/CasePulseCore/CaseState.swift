@@ -103,8 +103,8 @@ struct CaseState: Sendable {
 }
 
 /// A 64-bit hash of a string that is the same in every process (FNV-1a, then the SplitMix64
-/// finaliser to spread the bits). Used for event ids within one case, where a collision would need
-/// two ids of the same case to collide.
+/// finaliser to spread the bits). Used for event ids: a case keeps those of its events that do not
+/// count, and the engine's table of every id seen is keyed by them.
 enum StableHash {
     static func of(_ text: String) -> UInt64 {
         // Native strings lend their bytes in one buffer; iterating `utf8` costs several times more.

@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 5
+    static let imageLayout: UInt32 = 6
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -71,6 +71,11 @@ extension Engine {
         try caseIndex.others.forEach { caseID, number in
             try out.i32(number)
             try out.string(caseID)
+        }
+
+        try out.u64(UInt64(eventIDs.shards.count))
+        for shard in eventIDs.shards.indices {
+            try Self.writeTable(eventIDs.shards[shard], count: eventIDs.shardCounts[shard], to: out)
         }
 
         var live = [Bool](repeating: false, count: slotKeys.count)
@@ -173,6 +178,17 @@ extension Engine {
             let number = try input.i32()
             guard number >= 0, Int(number) < cases else { throw ImageError.corrupt("index names case \(number)") }
             caseIndex.others[try input.string()] = number
+        }
+
+        let idShards = try input.count(atMost: 1 << WordTable.shardBits, "event id shards")
+        guard idShards == eventIDs.shards.count else { throw ImageError.corrupt("\(idShards) event id shards") }
+        for shard in 0..<idShards {
+            // A word names case number + 1.
+            let (words, count) = try Self.readTable(from: input, "event id shard", of: UInt64.self) {
+                $0 & 0xFFFF_FFFF != 0 && $0 & 0xFFFF_FFFF <= UInt64(cases)
+            }
+            eventIDs.shards[shard] = words
+            eventIDs.shardCounts[shard] = count
         }
 
         let slots = try input.count(atMost: Int(Int32.max), "keys")

@@ -3,8 +3,9 @@
 /// The engine is pure — no clocks, no I/O — and single-writer: one owner calls it from one thread.
 /// Its result is a function of the *set* of events applied: each case keeps the three events that
 /// count (filing, decision, closing), and an event that changes one of them first takes that event's
-/// old contribution back and then adds the new one. Redeliveries are told by the case's own record of
-/// event ids, so no global set of ids grows without bound.
+/// old contribution back and then adds the new one. An event whose id was seen before, in its own
+/// case or any other, is a duplicate: each case keeps its own record of event ids, and one table
+/// (``eventIDs``) names the case each id was seen in.
 ///
 /// Keys are interned as (window, region node, agency) triples; the text form
 /// `/m/{window}/{region path}@{agency}` is rendered only when published or snapshotted.
@@ -29,6 +30,10 @@ public final class Engine {
     /// The id hashes of the events of a case that do not count (``CaseState/otherIDs``): one list
     /// for each case that has any.
     let otherIDs = SegmentedArray<ContiguousArray<UInt64>>()
+    /// Every event id seen, by its ``StableHash``, to the number of its case: how an id seen in
+    /// another case is told. The ids are the cases' own (texts of the events that count, hashes of
+    /// the others), so a word holds only 32 bits of the hash and the number.
+    let eventIDs = WordTable()
     @exclusivity(unchecked) var agencyIDs: [String: UInt32] = ["all": 0]
     @exclusivity(unchecked) var agencyNames: [String] = ["all"]
     /// The bytes and id of the agency last interned or looked up (see ``agency(_:)``).
@@ -149,18 +154,15 @@ public final class Engine {
         return texts.remainingBytes - 2 * needed >= texts.capacity / 64
     }
 
-    /// Whether `event`'s id was seen in its case already: a redelivery, which ``apply(_:)`` counts
-    /// as a duplicate and which adds no text. A look-up only: a case not held is not interned.
+    /// Whether `event`'s id was seen already, in its case or another: a duplicate, which
+    /// ``apply(_:)`` counts as such and which adds no text. A look-up only: a case not held is
+    /// not interned.
     public func isRedelivery(_ event: CaseEventView) -> Bool {
-        let index: Int32?
-        if TextIndex.isASCII(event.caseID) {
-            let hash = StableHash.of(bytes: event.caseID)
-            index = caseIndex.find(ascii: event.caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts)
-        } else {
-            index = existingCase(TextIndex.key(String(decoding: event.caseID, as: UTF8.self)))
+        let idHash = StableHash.of(bytes: event.id)
+        if let index = lookUpCase(event.caseID).number, hasSeen(event.id, hash: idHash, in: caseStates[Int(index)]) {
+            return true
         }
-        guard let index else { return false }
-        return hasSeen(event.id, hash: StableHash.of(bytes: event.id), in: caseStates[Int(index)])
+        return isSeenElsewhere(event.id, hash: idHash)
     }
 
     /// Number of keys that exist as of the last ``publishChanges(_:)`` — what subscribers and
@@ -242,15 +244,49 @@ public final class Engine {
     /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned on first sight: an ASCII
     /// id (nearly all) is looked up and stored as the bytes it came in, any other as a `String`.
     func caseNumber(_ caseID: UnsafeRawBufferPointer) -> Int {
-        guard TextIndex.isASCII(caseID) else { return caseNumber(String(decoding: caseID, as: UTF8.self)) }
-        let hash = StableHash.of(bytes: caseID)
-        if let index = caseIndex.find(ascii: caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts) {
-            return Int(index)
+        let found = lookUpCase(caseID)
+        return found.number.map { Int($0) } ?? intern(found)
+    }
+
+    /// A case looked up by the bytes of its id, which must stay valid until it is interned: its
+    /// number when the engine holds it, and how it is indexed otherwise.
+    struct CaseLookUp {
+        /// The case's number, `nil` when the engine does not hold it.
+        var number: Int32?
+        /// The id's bytes.
+        var bytes: UnsafeRawBufferPointer
+        /// The ``StableHash`` of an ASCII id (indexed by its bytes), or the key of any other.
+        var key: Key
+
+        enum Key {
+            case ascii(hash: UInt64)
+            case text(TextIndex.Key)
         }
-        let index = caseStates.count
-        caseIndex.insert(number: Int32(index), hash: hash)
-        appendCase(id: texts.append(caseID))
-        return index
+    }
+
+    /// Looks up the case whose id is `caseID`'s UTF-8 bytes, interning nothing.
+    @inline(__always)
+    func lookUpCase(_ caseID: UnsafeRawBufferPointer) -> CaseLookUp {
+        guard TextIndex.isASCII(caseID) else {
+            let key = TextIndex.key(String(decoding: caseID, as: UTF8.self))
+            return CaseLookUp(number: existingCase(key), bytes: caseID, key: .text(key))
+        }
+        let hash = StableHash.of(bytes: caseID)
+        let number = caseIndex.find(ascii: caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts)
+        return CaseLookUp(number: number, bytes: caseID, key: .ascii(hash: hash))
+    }
+
+    /// Interns the case `lookUp` did not find; returns its index.
+    func intern(_ lookUp: CaseLookUp) -> Int {
+        switch lookUp.key {
+        case .ascii(let hash):
+            let index = caseStates.count
+            caseIndex.insert(number: Int32(index), hash: hash)
+            appendCase(id: texts.append(lookUp.bytes))
+            return index
+        case .text(let key):
+            return internCase(key)
+        }
     }
 
     /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned now; `nil` when the
@@ -292,9 +328,12 @@ public final class Engine {
 
     func fold(_ event: CaseEventView) -> ApplyOutcome {
         let idHash = StableHash.of(bytes: event.id)
-        let index = caseNumber(event.caseID)
+        let found = lookUpCase(event.caseID)
+        if let number = found.number, hasSeen(event.id, hash: idHash, in: caseStates[Int(number)]) { return .duplicate }
+        if isSeenElsewhere(event.id, hash: idHash) { return .duplicate }
+        let index = found.number.map { Int($0) } ?? intern(found)
+        eventIDs.insert(number: Int32(index), hash: idHash)
         var state = caseStates[index]
-        if hasSeen(event.id, hash: idHash, in: state) { return .duplicate }
         defer { caseStates[index] = state }
         markChanged(index)
         if state.voided {
@@ -356,6 +395,13 @@ public final class Engine {
     }
 
     // MARK: Ids seen
+
+    /// Whether the event whose id is `id`, of hash `hash`, was seen in a case other than its own
+    /// (its own was asked first): a case ``eventIDs`` names for the hash that has seen it.
+    @inline(__always)
+    func isSeenElsewhere(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
+        eventIDs.find(hash: hash) { [unowned self] number in hasSeen(id, hash: hash, in: caseStates[Int(number)]) } != nil
+    }
 
     /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
     /// events that count (told by its bytes, which sit by the case's own in the arena) or one of
@@ -654,6 +700,6 @@ public final class Engine {
 public enum ApplyOutcome: Sendable, Hashable {
     /// New to its case; figures moved if it is one of the events that count.
     case accepted
-    /// Its id was already seen in its case: nothing changed.
+    /// Its id was already seen, in its case or another: nothing changed.
     case duplicate
 }

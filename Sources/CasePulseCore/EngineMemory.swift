@@ -51,6 +51,7 @@ extension Engine {
             .init(name: "case ids and change marks", bytes: caseIDs.allocatedBytes + caseChanged.allocatedBytes),
             .init(name: "texts (ids, parties)", bytes: texts.allocatedBytes),
             .init(name: "ids that do not count", bytes: otherIDs.allocatedBytes + others),
+            .init(name: "event ids to cases", bytes: eventIDs.allocatedBytes),
             .init(name: "beneficiary names", bytes: partyNames),
             .init(
                 name: "aggregates",

@@ -10,9 +10,9 @@ import Foundation
 /// check against the contract line by line.
 ///
 /// Decisions taken here where the contract is terse:
-/// - Event identity is `(case, id)` compared by UTF-8 bytes; the first occurrence is kept and any
-///   later one is a redelivery (contract events with the same id are identical, so which copy is
-///   kept does not matter).
+/// - Event identity is the `id` alone, compared by UTF-8 bytes (the contract: "a second event with
+///   the same id is a duplicate and changes nothing"): the first occurrence in the order given is
+///   kept and any later one is a duplicate, whatever its case or other fields.
 /// - (`at`, `id`) order compares `at` numerically, then `id` by UTF-8 bytes lexicographically
 ///   (see ``orderedBefore(_:_:)``), never by Swift `String` comparison.
 /// - Windows use the calendar day of `at` truncated to whole seconds (`at` floored to seconds).
@@ -22,7 +22,8 @@ public enum ReferenceModel {
     /// Every aggregate key with a non-zero aggregate, mapped to its aggregate.
     ///
     /// - Parameters:
-    ///   - events: the accepted events in any order, redeliveries included. Case ids and event
+    ///   - events: the events in order of arrival, redeliveries included: any order gives the
+    ///     same figures unless an id comes with two different events (then the first counts). Case ids and event
     ///     ids are compared by their UTF-8 bytes, not up to Unicode canonical equivalence as the
     ///     engine compares case ids (PROTOCOL.md §3): give them in one normalization form.
     ///   - timeZone: the zone of the calendar windows (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
@@ -35,15 +36,11 @@ public enum ReferenceModel {
         of events: some Sequence<CaseEvent>, timeZone: TimeZone,
         dayRetention: (days: Int, now: Int64)? = nil
     ) -> [String: ReferenceAggregate] {
-        // 1. Deduplicate by (case, id), keep the first occurrence, group by case.
+        // 1. Deduplicate by id, keep the first occurrence, group by case.
         var seen = Set<[UInt8]>()
         var cases: [[UInt8]: [CaseEvent]] = [:]
-        for event in events {
-            let caseBytes = Array(event.caseID.utf8)
-            // 0xFF never occurs in UTF-8, so it separates the two byte strings unambiguously.
-            if seen.insert(caseBytes + [0xFF] + Array(event.id.utf8)).inserted {
-                cases[caseBytes, default: []].append(event)
-            }
+        for event in events where seen.insert(Array(event.id.utf8)).inserted {
+            cases[Array(event.caseID.utf8), default: []].append(event)
         }
 
         var calendar = Calendar(identifier: .gregorian)

@@ -53,6 +53,41 @@ import Testing
         }
     }
 
+    /// The contract's duplicate rule across cases: random sets arrive shuffled with
+    /// redeliveries and impostors mixed in anywhere, each an event of the set under another case
+    /// (of the set, or new) and perhaps another type and time. The first event of each id to
+    /// arrive counts, and every later one is a duplicate however it differs: the figures are the
+    /// reference model's over the arrivals, every other arrival is counted under `duplicates`,
+    /// and no case is held that only impostors that came second named.
+    @Test func theFirstEventOfAnIdCountsWhateverCaseTheOthersName() async {
+        await propertyCheck(count: 200, input: Gen.uint64(), Gen.uint64()) { seed, mixSeed in
+            let events = RandomCaseEvents(seed: seed).events()
+            var rng = SplitMix64(seed: mixSeed)
+            var arrivals = RandomCaseEvents.shuffledWithDuplicates(events, seed: rng.next())
+            for _ in 0..<rng.int(1...max(1, events.count / 2)) {
+                var impostor = rng.pick(events)
+                impostor.caseID = rng.chance(1, in: 2) ? rng.pick(events).caseID : "new-\(rng.int(0..<3))"
+                if rng.chance(1, in: 3) {
+                    impostor.type = .decided
+                    impostor.decision = .noPenalty
+                    impostor.at += 86_400_000_000_000
+                }
+                arrivals.insert(impostor, at: rng.int(0...arrivals.count))
+            }
+            let engine = Engine(configuration: EngineConfiguration(timeZone: Self.zone, dayRetentionDays: 0))
+            for event in arrivals { engine.apply(event) }
+            var firsts: [String: CaseEvent] = [:]
+            for event in arrivals where firsts[event.id] == nil { firsts[event.id] = event }
+            let label = "seed \(seed) mix \(mixSeed)"
+            if let mismatch = Self.mismatch(engine.values(under: "/m/"), Self.reference(of: arrivals)) {
+                Issue.record("\(label): \(mismatch)")
+            }
+            #expect(engine.ingest.accepted == Int64(firsts.count), "\(label)")
+            #expect(engine.ingest.duplicates == Int64(arrivals.count - firsts.count), "\(label)")
+            #expect(engine.caseCount == Set(firsts.values.map(\.caseID)).count, "\(label)")
+        }
+    }
+
     /// Day retention (PROTOCOL.md §4) with every kind of event (§3): a day window is kept while
     /// less than `days` days old (today is 0 days old); older day keys are deleted, published as
     /// deletions, and no event placed in them counts there, be it a filing, a decision, a

@@ -167,20 +167,7 @@ struct E {
     /// counting (superseded), never counted, voided the case or came after the void — and after a
     /// checkpoint's record restored the case.
     @Test func everyIdSeenIsADuplicateWhetherItsEventCountsOrNot() throws {
-        let events = [
-            E.make("f-late", .filed, case: "c1", at: "2022-10-01T10:00:00+08:00"),
-            E.make("f-early", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"),  // supersedes f-late
-            E.make("f-later", .filed, case: "c1", at: "2022-10-01T11:00:00+08:00"),  // never counts
-            E.make("d-1", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .noPenalty),
-            E.make("d-0", .decided, case: "c1", at: "2022-10-02T08:00:00+08:00"),  // never counts
-            E.make("d-2", .decided, case: "c1", at: "2022-10-02T10:00:00+08:00", decision: .reduced),  // supersedes d-1
-            E.make("k-2", .closed, case: "c1", at: "2022-10-03T10:00:00+08:00"),
-            E.make("k-1", .closed, case: "c1", at: "2022-10-03T09:00:00+08:00"),  // supersedes k-2
-            E.make("f-2", .filed, case: "c2", at: "2022-10-01T09:00:00+08:00"),
-            E.make("d-3", .decided, case: "c2", at: "2022-10-02T09:00:00+08:00"),
-            E.make("v-2", .voided, case: "c2", at: "2022-10-03T09:00:00+08:00"),
-            E.make("k-3", .closed, case: "c2", at: "2022-10-04T09:00:00+08:00"),  // after the void
-        ]
+        let events = Self.idsOfEveryKind
         let engine = E.engine()
         for event in events { #expect(engine.apply(event) == .accepted, "\(event.id)") }
         let figures = engine.values(under: "/m/")
@@ -196,6 +183,53 @@ struct E {
         for event in events { #expect(restored.apply(event) == .duplicate, "\(event.id) after a restore") }
         #expect(restored.apply(E.make("k-4", .closed, case: "c1", at: "2022-10-03T08:00:00+08:00")) == .accepted)
     }
+
+    /// The contract: "a second event with the same id is a duplicate and changes nothing",
+    /// whatever its case. Every id seen (counting, superseded, never counting, voiding, after a
+    /// void) is a duplicate when it comes again in the other case or in a new one, which is then
+    /// not created: in the engine that saw it, and in engines restored from its records and from
+    /// its image.
+    @Test func anIdSeenInAnotherCaseIsADuplicate() throws {
+        let events = Self.idsOfEveryKind
+        let engine = E.engine()
+        for event in events { engine.apply(event) }
+        engine.publishChanges { _ in }
+        let figures = engine.values(under: "/m/")
+        let fromRecords = E.engine()
+        for caseID in ["c1", "c2"] { fromRecords.restore(try #require(engine.record(ofCase: caseID))) }
+        let fromImage = try EngineImageTests.restored(
+            from: try EngineImageTests.image(of: engine, blockSize: 4_096), configuration: engine.configuration)
+        for (name, target) in [("the engine", engine), ("restored from records", fromRecords), ("restored from its image", fromImage)] {
+            for event in events {
+                for caseID in ["c1", "c2", "c-new"] where caseID != event.caseID {
+                    var moved = event
+                    moved.caseID = caseID
+                    #expect(target.apply(moved) == .duplicate, "\(event.id) in \(caseID), \(name)")
+                    let other = E.make(event.id, .decided, case: caseID, at: "2022-10-05T09:00:00+08:00", subject: "s", decision: .noPenalty)
+                    #expect(target.apply(other) == .duplicate, "another event \(event.id) in \(caseID), \(name)")
+                }
+            }
+            #expect(target.values(under: "/m/") == figures, "\(name)")
+            #expect(target.caseCount == 2, "\(name)")
+            #expect(target.apply(E.make("f-new", .filed, case: "c-new", at: "2022-10-05T09:00:00+08:00")) == .accepted, "\(name)")
+            #expect(target.caseCount == 3, "\(name)")
+        }
+    }
+
+    static let idsOfEveryKind = [
+            E.make("f-late", .filed, case: "c1", at: "2022-10-01T10:00:00+08:00"),
+            E.make("f-early", .filed, case: "c1", at: "2022-10-01T09:00:00+08:00"),  // supersedes f-late
+            E.make("f-later", .filed, case: "c1", at: "2022-10-01T11:00:00+08:00"),  // never counts
+            E.make("d-1", .decided, case: "c1", at: "2022-10-02T09:00:00+08:00", decision: .noPenalty),
+            E.make("d-0", .decided, case: "c1", at: "2022-10-02T08:00:00+08:00"),  // never counts
+            E.make("d-2", .decided, case: "c1", at: "2022-10-02T10:00:00+08:00", decision: .reduced),  // supersedes d-1
+            E.make("k-2", .closed, case: "c1", at: "2022-10-03T10:00:00+08:00"),
+            E.make("k-1", .closed, case: "c1", at: "2022-10-03T09:00:00+08:00"),  // supersedes k-2
+            E.make("f-2", .filed, case: "c2", at: "2022-10-01T09:00:00+08:00"),
+            E.make("d-3", .decided, case: "c2", at: "2022-10-02T09:00:00+08:00"),
+            E.make("v-2", .voided, case: "c2", at: "2022-10-03T09:00:00+08:00"),
+            E.make("k-3", .closed, case: "c2", at: "2022-10-04T09:00:00+08:00"),  // after the void
+        ]
 
     /// A case tells the ids of its counting events apart by their bytes, not their hashes: these
     /// two ids share their length and the low 32 bits of their hash.

@@ -72,9 +72,9 @@ import Testing
         #expect(engine.texts.remainingBytes >= engine.texts.capacity / 64 - 512)
     }
 
-    /// A redelivery — an id seen in its case — is told by a look-up that interns nothing: the
-    /// daemon acknowledges one even when the store takes no new texts. A case id that is not
-    /// ASCII is found by its canonical form, as when it is applied.
+    /// A duplicate — an id seen in its case, or in another — is told by a look-up that interns
+    /// nothing: the daemon acknowledges one even when the store takes no new texts. A case id
+    /// that is not ASCII is found by its canonical form, as when it is applied.
     @Test func aRedeliveryIsToldWithoutInterningAnything() {
         let engine = E.engine()
         let at = "2022-10-01T09:00:00+08:00"
@@ -86,7 +86,8 @@ import Testing
         #expect(precomposed.withView { engine.isRedelivery($0) })
         #expect(E.make("e-2", .decided, case: "c-e\u{301}", at: at).withView { engine.isRedelivery($0) })
         #expect(!E.make("e-3", .filed, case: "c-1", at: at).withView { engine.isRedelivery($0) }, "a new id")
-        #expect(!E.make("e-1", .filed, case: "c-2", at: at).withView { engine.isRedelivery($0) }, "an id seen in another case")
+        #expect(E.make("e-1", .filed, case: "c-2", at: at).withView { engine.isRedelivery($0) }, "an id seen in another case")
+        #expect(E.make("e-2", .closed, case: "c-1", at: at).withView { engine.isRedelivery($0) }, "and in a non-ASCII one")
         #expect(engine.caseCount == 2)
     }
 

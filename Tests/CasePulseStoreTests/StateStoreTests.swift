@@ -14,12 +14,14 @@ import Glibc
 @Suite struct StateStoreTests {
     static let configuration = EngineConfiguration(timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt, dayRetentionDays: 0)
 
-    /// Events of several random sets, with distinct case ids per set.
+    /// Events of several random sets, with distinct case ids and event ids per set (ids are unique
+    /// in a deployment: one seen in another case is a duplicate).
     static func events(sets: ClosedRange<UInt64>) -> [CaseEvent] {
         sets.flatMap { seed in
             RandomCaseEvents(seed: seed).events().map { event in
                 var event = event
                 event.caseID = "s\(seed)-\(event.caseID)"
+                event.id = "s\(seed)-\(event.id)"
                 return event
             }
         }
