@@ -6,7 +6,9 @@ import Foundation
 /// template, so producing a message costs a few dozen byte stores and no allocation.
 ///
 /// Event `i` belongs to case `i / eventsPerCase`; with three events per case the types cycle
-/// `filed`, `decided`, `closed`. Cases spread over the 365 days of 2022, eleven Jining counties,
+/// `filed`, `decided`, `closed`. Step `s` of case `c` has id `bench-` and the ten digits of
+/// `3c + s`, so feeds of separate cases never share an id (one seen before, in any case, is a
+/// duplicate), and `seq` is `i + 1`. Cases spread over the 365 days of 2022, eleven Jining counties,
 /// twenty towns each and four agencies, so the set of keys stays bounded while cases grow.
 public struct BenchEventFeed {
     /// How many events each case gets: 1 (`filed` only) or 3 (`filed`, `decided`, `closed`).
@@ -49,7 +51,7 @@ public struct BenchEventFeed {
     public mutating func render(_ index: Int) -> [UInt8] {
         let caseNumber = caseOffset + index / eventsPerCase
         let kind = Self.kind(index % eventsPerCase, caseNumber: caseNumber)
-        templates[kind].fill(event: index, caseNumber: caseNumber)
+        templates[kind].fill(id: caseNumber * 3 + index % eventsPerCase, seq: index + 1, caseNumber: caseNumber)
         body = templates[kind].bytes
         return body
     }
@@ -58,7 +60,7 @@ public struct BenchEventFeed {
     public mutating func withBody<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let caseNumber = caseOffset + index / eventsPerCase
         let kind = Self.kind(index % eventsPerCase, caseNumber: caseNumber)
-        templates[kind].fill(event: index, caseNumber: caseNumber)
+        templates[kind].fill(id: caseNumber * 3 + index % eventsPerCase, seq: index + 1, caseNumber: caseNumber)
         return try templates[kind].bytes.withUnsafeBytes(body)
     }
 

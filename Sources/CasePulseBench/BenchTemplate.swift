@@ -40,11 +40,12 @@ struct BenchTemplate {
         agency = places(of: "AAAA")[0]
     }
 
-    mutating func fill(event: Int, caseNumber: Int) {
+    /// Writes event id number `id`, sequence number `seq` and the fields of case `caseNumber`.
+    mutating func fill(id: Int, seq: Int, caseNumber: Int) {
         bytes.withUnsafeMutableBufferPointer { out in
-            Self.digits(event, width: 10, at: eventID, in: out, pad: UInt8(ascii: "0"))
+            Self.digits(id, width: 10, at: eventID, in: out, pad: UInt8(ascii: "0"))
             // JSON allows white space before a number: a fixed-width field with leading blanks.
-            Self.digits(event + 1, width: 10, at: seq, in: out, pad: UInt8(ascii: " "))
+            Self.digits(seq, width: 10, at: self.seq, in: out, pad: UInt8(ascii: " "))
             for place in caseIDs { Self.digits(caseNumber, width: 8, at: place, in: out, pad: UInt8(ascii: "0")) }
             let dayOfYear = caseNumber % 365
             var monthIndex = 0

@@ -15,7 +15,7 @@ import Testing
             let event = try result.get()
             #expect(event.caseID == "370812-2022-" + String(7 + index / 3).leftPadded(to: 8))
             #expect(event.seq == UInt64(index + 1))
-            #expect(event.id == "bench-" + String(index).leftPadded(to: 10))
+            #expect(event.id == "bench-" + String(21 + index).leftPadded(to: 10))
             types[event.type, default: 0] += 1
             if let decision = event.decision { decisions[decision, default: 0] += 1 }
         }
@@ -29,6 +29,21 @@ import Testing
         let event = try EventDecoder().decode(feed.render(4), now: Int64(Int32.max)).get()
         #expect(event.type == .filed)
         #expect(event.caseID == "370812-2022-00000054")
+    }
+
+    /// Feeds of separate cases, as the bench sends one after another to one daemon, share no id:
+    /// one seen before in any case is a duplicate, and would never show in an update.
+    @Test func feedsOfSeparateCasesShareNoId() throws {
+        let decoder = EventDecoder()
+        var ids: Set<String> = []
+        for (feed, count) in [(BenchEventFeed(eventsPerCase: 3), 300), (BenchEventFeed(eventsPerCase: 1, caseOffset: 100), 50), (BenchEventFeed(eventsPerCase: 1, caseOffset: 150), 50)] {
+            var feed = feed
+            for index in 0..<count {
+                let event = try feed.withBody(index) { decoder.decode($0, now: Int64(Int32.max)) }.get()
+                #expect(ids.insert(event.id).inserted, "\(event.id) of case \(event.caseID)")
+            }
+        }
+        #expect(ids.count == 400)
     }
 
     @Test func figuresAreFormatted() {
