@@ -400,7 +400,7 @@ public final class Engine {
     /// (its own was asked first): a case ``eventIDs`` names for the hash that has seen it.
     @inline(__always)
     func isSeenElsewhere(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
-        eventIDs.find(hash: hash) { [unowned self] number in hasSeen(id, hash: hash, in: caseStates[Int(number)]) } != nil
+        eventIDs.find(hash: hash) { number in hasSeen(id, hash: hash, in: caseStates[Int(number)]) } != nil
     }
 
     /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
@@ -698,7 +698,7 @@ public final class Engine {
 
 /// What became of an applied event.
 public enum ApplyOutcome: Sendable, Hashable {
-    /// New to its case; figures moved if it is one of the events that count.
+    /// Its id was never seen; figures moved if it is one of the events that count.
     case accepted
     /// Its id was already seen, in its case or another: nothing changed.
     case duplicate
