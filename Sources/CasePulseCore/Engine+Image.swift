@@ -63,20 +63,14 @@ extension Engine {
             try Self.write(caseStates[index], to: out)
         }
 
-        try out.u64(UInt64(caseIndex.words.shards.count))
-        for shard in caseIndex.words.shards.indices {
-            try Self.writeTable(caseIndex.words.shards[shard], count: caseIndex.words.shardCounts[shard], to: out)
-        }
+        try Self.write(caseIndex.words, to: out)
         try out.u64(UInt64(caseIndex.others.count))
         try caseIndex.others.forEach { caseID, number in
             try out.i32(number)
             try out.string(caseID)
         }
 
-        try out.u64(UInt64(eventIDs.shards.count))
-        for shard in eventIDs.shards.indices {
-            try Self.writeTable(eventIDs.shards[shard], count: eventIDs.shardCounts[shard], to: out)
-        }
+        try Self.write(eventIDs, to: out)
 
         var live = [Bool](repeating: false, count: slotKeys.count)
         slotIDs.forEach { slot in live[Int(slot)] = true }
@@ -165,14 +159,7 @@ extension Engine {
             caseChanged.append(false)
         }
 
-        let shards = try input.count(atMost: 1 << WordTable.shardBits, "index shards")
-        guard shards == caseIndex.words.shards.count else { throw ImageError.corrupt("\(shards) index shards") }
-        for shard in 0..<shards {
-            // A word names case number + 1.
-            let (words, count) = try Self.readTable(from: input, "index shard", of: UInt64.self) { $0 & 0xFFFF_FFFF <= UInt64(cases) }
-            caseIndex.words.shards[shard] = words
-            caseIndex.words.shardCounts[shard] = count
-        }
+        try Self.read(caseIndex.words, shards: "index shards", shard: "index shard", numbersBelow: cases, from: input)
         let others = try input.count(atMost: cases, "non-ASCII case ids")
         for _ in 0..<others {
             let number = try input.i32()
@@ -180,16 +167,7 @@ extension Engine {
             caseIndex.others[try input.string()] = number
         }
 
-        let idShards = try input.count(atMost: 1 << WordTable.shardBits, "event id shards")
-        guard idShards == eventIDs.shards.count else { throw ImageError.corrupt("\(idShards) event id shards") }
-        for shard in 0..<idShards {
-            // A word names case number + 1.
-            let (words, count) = try Self.readTable(from: input, "event id shard", of: UInt64.self) {
-                $0 & 0xFFFF_FFFF != 0 && $0 & 0xFFFF_FFFF <= UInt64(cases)
-            }
-            eventIDs.shards[shard] = words
-            eventIDs.shardCounts[shard] = count
-        }
+        try Self.read(eventIDs, shards: "event id shards", shard: "event id shard", numbersBelow: cases, from: input)
 
         let slots = try input.count(atMost: Int(Int32.max), "keys")
         for slot in 0..<slots {
@@ -342,6 +320,30 @@ extension Engine {
         }
         parties.setRepeats(counts)
         return parties
+    }
+
+    /// Writes a ``WordTable`` as it is held: its number of shards, then each shard's table.
+    private static func write(_ table: WordTable, to out: ImageEncoder) throws {
+        try out.u64(UInt64(table.shards.count))
+        for shard in table.shards.indices {
+            try writeTable(table.shards[shard], count: table.shardCounts[shard], to: out)
+        }
+    }
+
+    /// Reads into the empty `table` what ``write(_:to:)`` wrote, every word naming a number below
+    /// `numbers` (a word holds the number + 1 in its low 32 bits).
+    private static func read(
+        _ table: WordTable, shards name: StaticString, shard what: String, numbersBelow numbers: Int, from input: ImageDecoder
+    ) throws {
+        let shards = try input.count(atMost: 1 << WordTable.shardBits, name)
+        guard shards == table.shards.count else { throw ImageError.corrupt("\(shards) \(name)") }
+        for shard in 0..<shards {
+            let (words, count) = try readTable(from: input, what, of: UInt64.self) {
+                $0 & 0xFFFF_FFFF != 0 && $0 & 0xFFFF_FFFF <= UInt64(numbers)
+            }
+            table.shards[shard] = words
+            table.shardCounts[shard] = count
+        }
     }
 
     /// Writes an open-addressing table of words (``TextIndex``'s shards, a ``PartyCounts``'s

@@ -48,10 +48,10 @@ extension Engine {
         }
         record.forEachSeenHash { hash in
             if hash != counted.0 && hash != counted.1 && hash != counted.2 { remember(hash, in: &state) }
+            // Every id of the case, that an event naming it in another case be a duplicate too.
+            eventIDs.insert(number: Int32(index), hash: hash)
         }
         caseStates[index] = state
-        // Every id of the case, that an event naming it in another case be a duplicate too.
-        record.forEachSeenHash { hash in eventIDs.insert(number: Int32(index), hash: hash) }
     }
 
     /// Days since the epoch of the oldest day window kept under the retention (`nil`: all).

@@ -158,11 +158,7 @@ public final class Engine {
     /// ``apply(_:)`` counts as such and which adds no text. A look-up only: a case not held is
     /// not interned.
     public func isRedelivery(_ event: CaseEventView) -> Bool {
-        let idHash = StableHash.of(bytes: event.id)
-        if let index = lookUpCase(event.caseID).number, hasSeen(event.id, hash: idHash, in: caseStates[Int(index)]) {
-            return true
-        }
-        return isSeenElsewhere(event.id, hash: idHash)
+        isDuplicate(event.id, hash: StableHash.of(bytes: event.id), ofCase: lookUpCase(event.caseID).number)
     }
 
     /// Number of keys that exist as of the last ``publishChanges(_:)`` — what subscribers and
@@ -329,8 +325,7 @@ public final class Engine {
     func fold(_ event: CaseEventView) -> ApplyOutcome {
         let idHash = StableHash.of(bytes: event.id)
         let found = lookUpCase(event.caseID)
-        if let number = found.number, hasSeen(event.id, hash: idHash, in: caseStates[Int(number)]) { return .duplicate }
-        if isSeenElsewhere(event.id, hash: idHash) { return .duplicate }
+        if isDuplicate(event.id, hash: idHash, ofCase: found.number) { return .duplicate }
         let index = found.number.map { Int($0) } ?? intern(found)
         eventIDs.insert(number: Int32(index), hash: idHash)
         var state = caseStates[index]
@@ -396,11 +391,13 @@ public final class Engine {
 
     // MARK: Ids seen
 
-    /// Whether the event whose id is `id`, of hash `hash`, was seen in a case other than its own
-    /// (its own was asked first): a case ``eventIDs`` names for the hash that has seen it.
+    /// Whether the event whose id is `id`, of hash `hash`, is a duplicate: seen in its own case
+    /// (`number`, `nil` when the engine does not hold it), asked first, or in any case
+    /// ``eventIDs`` names for the hash.
     @inline(__always)
-    func isSeenElsewhere(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
-        eventIDs.find(hash: hash) { number in hasSeen(id, hash: hash, in: caseStates[Int(number)]) } != nil
+    func isDuplicate(_ id: UnsafeRawBufferPointer, hash: UInt64, ofCase number: Int32?) -> Bool {
+        if let number, hasSeen(id, hash: hash, in: caseStates[Int(number)]) { return true }
+        return eventIDs.find(hash: hash) { hasSeen(id, hash: hash, in: caseStates[Int($0)]) } != nil
     }
 
     /// Whether the event whose id is `id`, of hash `hash`, was seen in `state`: it is one of the
