@@ -14,7 +14,7 @@
 /// discarded for the records.
 extension Engine {
     /// The layout this build writes and reads; any change to what is written changes it.
-    static let imageLayout: UInt32 = 6
+    static let imageLayout: UInt32 = 7
     /// The last word of an image.
     static let imageEnd: UInt32 = 0x454E_4421
 
@@ -322,32 +322,36 @@ extension Engine {
         return parties
     }
 
-    /// Writes a ``WordTable`` as it is held: its number of shards, then each shard's table.
-    private static func write(_ table: WordTable, to out: ImageEncoder) throws {
-        try out.u64(UInt64(table.shards.count))
-        for shard in table.shards.indices {
-            try writeTable(table.shards[shard], count: table.shardCounts[shard], to: out)
+    /// Writes a ``WordTable`` as it is held: its shards, then its overflow.
+    static func write(_ table: WordTable, to out: ImageEncoder) throws {
+        try table.writeShards(to: out)
+        try out.u64(UInt64(table.overflow.shards.count))
+        for shard in table.overflow.shards.indices {
+            try writeTable(table.overflow.shards[shard], count: table.overflow.shardCounts[shard], to: out)
         }
     }
 
     /// Reads into the empty `table` what ``write(_:to:)`` wrote, every word naming a number below
-    /// `numbers` (a word holds the number + 1 in its low 32 bits).
-    private static func read(
+    /// `numbers` (an overflow word holds the number + 1 in its low 32 bits).
+    static func read(
         _ table: WordTable, shards name: StaticString, shard what: String, numbersBelow numbers: Int, from input: ImageDecoder
     ) throws {
-        let shards = try input.count(atMost: 1 << WordTable.shardBits, name)
-        guard shards == table.shards.count else { throw ImageError.corrupt("\(shards) \(name)") }
+        try table.readShards(from: input, what, numbersBelow: numbers)
+        let overflow = table.overflow
+        let shards = try input.count(atMost: 1 << WideWordTable.shardBits, name)
+        guard shards == overflow.shards.count else { throw ImageError.corrupt("\(shards) \(name)") }
         for shard in 0..<shards {
             let (words, count) = try readTable(from: input, what, of: UInt64.self) {
                 $0 & 0xFFFF_FFFF != 0 && $0 & 0xFFFF_FFFF <= UInt64(numbers)
             }
-            table.shards[shard] = words
-            table.shardCounts[shard] = count
+            overflow.shards[shard] = words
+            overflow.shardCounts[shard] = count
         }
+        table.overflowUsed = overflow.count > 0
     }
 
-    /// Writes an open-addressing table of words (``TextIndex``'s shards, a ``PartyCounts``'s
-    /// table) as it is held: its size, how many words are used, the words.
+    /// Writes an open-addressing table of words (a ``WideWordTable``'s shards, a
+    /// ``PartyCounts``'s table) as it is held: its size, how many words are used, the words.
     private static func writeTable<Word: FixedWidthInteger>(_ words: ContiguousArray<Word>, count: Int, to out: ImageEncoder) throws {
         try out.u64(UInt64(words.count))
         try out.u64(UInt64(count))

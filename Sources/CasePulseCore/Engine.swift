@@ -32,7 +32,7 @@ public final class Engine {
     let otherIDs = SegmentedArray<ContiguousArray<UInt64>>()
     /// Every event id seen, by its ``StableHash``, to the number of its case: how an id seen in
     /// another case is told. The ids are the cases' own (texts of the events that count, hashes of
-    /// the others), so a word holds only 32 bits of the hash and the number.
+    /// the others), so a word holds only some bits of the hash and the number (4 bytes).
     let eventIDs = WordTable()
     @exclusivity(unchecked) var agencyIDs: [String: UInt32] = ["all": 0]
     @exclusivity(unchecked) var agencyNames: [String] = ["all"]
@@ -324,6 +324,7 @@ public final class Engine {
 
     func fold(_ event: CaseEventView) -> ApplyOutcome {
         let idHash = StableHash.of(bytes: event.id)
+        eventIDs.prefetchEntry(hash: idHash)
         let found = lookUpCase(event.caseID)
         if isDuplicate(event.id, hash: idHash, ofCase: found.number) { return .duplicate }
         let index = found.number.map { Int($0) } ?? intern(found)

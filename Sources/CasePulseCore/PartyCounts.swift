@@ -99,7 +99,7 @@ public struct PartyCounts: Sendable, Equatable {
     mutating func prefetch(_ party: UInt32) {
         guard case .table(let words, _) = storage else { return }
         let home = Self.home(party, mask: words.count - 2)
-        // The address is taken inside, the hint given outside (see ``WordTable/prefetch(hash:)``).
+        // The address is taken inside, the hint given outside (see ``WordTable/prefetchEntry(hash:)``).
         let word = words.withUnsafeBufferPointer { $0.baseAddress.map { UnsafeRawPointer($0 + home) } }
         if let word { cp_prefetch_write(word) }
     }

@@ -43,7 +43,7 @@ struct RecentSlots {
     /// Asks the CPU to start loading the entry of `key` (a hint: nothing changes).
     @inline(__always)
     func prefetch(_ key: AggregateKey) {
-        // The address is taken inside, the hint given outside (see ``WordTable/prefetch(hash:)``).
+        // The address is taken inside, the hint given outside (see ``WordTable/prefetchEntry(hash:)``).
         let entry = entries.withUnsafeBufferPointer { $0.baseAddress.map { UnsafeRawPointer($0 + Self.index(of: key)) } }
         if let entry { cp_prefetch_read(entry) }
     }

@@ -1,11 +1,10 @@
-/// An index from texts the engine keeps in its ``TextArena`` to their numbers: one 8-byte word per
-/// text. The engine has two: case ids to case numbers, and beneficiary parties to party ids.
+/// An index from texts the engine keeps in its ``TextArena`` to their numbers: one 4-byte word per
+/// text (``WordTable``). The engine has two: case ids to case numbers, and beneficiary parties to party ids.
 ///
 /// A `ShardedDictionary<String, Int32>` held each text as a `String` of its own (a heap object for
 /// any text over 15 bytes) in a 32-byte entry, some 120 bytes per case, and hashed it with SipHash.
-/// Here a word is `tag << 32 | (number + 1)`: 32 bits of the text's hash and its number, with `0`
-/// an empty word. A look-up that meets its tag compares the text's bytes with the stored ones,
-/// which the owner names by number (`id(number)`).
+/// Here a word holds some bits of the text's hash and its number. A look-up that meets its tag
+/// compares the text's bytes with the stored ones, which the owner names by number (`id(number)`).
 ///
 /// The contract compares case ids and parties as Swift strings, up to Unicode canonical
 /// equivalence, and bytes compare equal only when the texts are. So a text is indexed by its bytes
@@ -14,7 +13,7 @@
 /// text of ASCII and these is indexed by its ASCII form. Any other non-ASCII text cannot equal an
 /// ASCII one and is kept in a small map of `String`s, which compares them as the contract says.
 ///
-/// The words are a ``WordTable``: growing doubles one shard of 256, so no insertion stops the
+/// The words are a ``WordTable``: growing splits one shard of 64 words, so no insertion stops the
 /// engine's writer for long. One owner, one thread.
 final class TextIndex {
     /// The texts indexed by bytes (internal for ``Engine/writeImage(to:)``, which stores its

@@ -226,7 +226,7 @@ import Testing
 
 /// Blocks handed to an ``ImageDecoder`` one at a time, each in memory of its own that stays put
 /// until the source goes.
-private final class BlockSource {
+final class BlockSource {
     private let buffers: [UnsafeMutableRawBufferPointer]
     private var taken = 0
 
