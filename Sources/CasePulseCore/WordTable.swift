@@ -20,7 +20,8 @@ import CPrefetch
 ///   deep as it splits.
 ///
 /// Each split costs a shard's tags a bit, and larger numbers cost them more, so tags shorten as
-/// the table grows (about 11 bits at a million numbers, of which the 6 of the home). A word that
+/// the table grows (10 or 11 bits, of which the 6 of the home, for three event ids each of a
+/// million cases). A word that
 /// would leave fewer than ``minimumTagBits`` goes to ``overflow``, a table of 8-byte words that
 /// keeps 32 hash bits whatever the numbers; a look-up that misses the shards asks it only when it
 /// holds any. Removal shifts the following words back (``LinearProbing``), so no tombstones pile
@@ -34,7 +35,7 @@ final class WordTable {
     /// The fewest tag bits a shard keeps: the 6 of the home and 2 more, so that a look-up asks its
     /// caller about a word of another hash rarely.
     static var minimumTagBits: Int { 8 }
-    /// The deepest directory: 2^20 entries, 4 MiB.
+    /// The deepest directory: 2^20 entries of 16 bytes.
     static var maximumDepth: Int { 20 }
     /// Shards' words are handed out in chunks of at most this many shards.
     static var shardsPerChunk: Int { 256 }
@@ -61,6 +62,7 @@ final class WordTable {
     @exclusivity(unchecked) private(set) var depth = 0
     /// `63 − depth`: `(hash >> 1) >> directoryShift` is the hash's directory entry, 0 at depth 0.
     @exclusivity(unchecked) private var directoryShift: UInt64 = 63
+    /// Every shard, by the number its directory entries name.
     @exclusivity(unchecked) var shards: ContiguousArray<Shard> = []
     /// Words used in each shard: apart from the shards, as a byte each, so that an insertion reads
     /// a small array and the directory entry the look-up before it read.
@@ -69,10 +71,14 @@ final class WordTable {
     let overflow = WideWordTable()
     /// Whether ``overflow`` was ever given a word: until then a miss in the shards is final.
     @exclusivity(unchecked) var overflowUsed = false
+    /// Words used in all shards.
     @exclusivity(unchecked) private var shardCount = 0
-    /// Memory shards' words are handed out from, never returned before the table goes.
+    /// Memory shards' words are handed out from, never returned before the table goes: chunks of
+    /// as many shards as the table held (1, 1, 2, 4, …, then ``shardsPerChunk``).
     @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<UInt32>] = []
+    /// Words in all chunks.
     @exclusivity(unchecked) private var chunkWords = 0
+    /// The next shard's words in the last chunk, and how many shards it still has.
     @exclusivity(unchecked) private var free: UnsafeMutablePointer<UInt32>?
     @exclusivity(unchecked) private var freeShards = 0
 
