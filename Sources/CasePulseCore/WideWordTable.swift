@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// A map from 64-bit hashes to numbers whose keys live elsewhere, in 8-byte words: the
 /// ``WordTable/overflow`` of a ``WordTable``, for the numbers its 4-byte words have no room for.
 /// A word is `tag << 32 | (number + 1)`, where the tag is the low 32 bits of the key's hash and `0`
@@ -57,26 +55,6 @@ final class WideWordTable {
         }
     }
 
-    /// Asks the CPU to start loading the word where a look-up of `hash` starts (a hint: nothing
-    /// changes).
-    @inline(__always)
-    func prefetch(hash: UInt64) {
-        let tag = hash & 0xFFFF_FFFF
-        // The address is taken inside, the hint given outside: a call the optimiser cannot see
-        // into, inside, would make it retain and release the shard around it.
-        let word = shards[Int(truncatingIfNeeded: hash >> 56)].withUnsafeBufferPointer { words in
-            words.isEmpty ? nil : words.baseAddress.map { UnsafeRawPointer($0 + (Int(truncatingIfNeeded: tag) & (words.count - 1))) }
-        }
-        if let word { cp_prefetch_read(word) }
-    }
-
-    /// The number in the first word whose tag is `hash`'s, on the probe path of `hash`: the one a
-    /// look-up would most likely return, unchecked (for a prefetch of what goes with it).
-    @inline(__always)
-    func likelyNumber(hash: UInt64) -> Int32? {
-        position(hash: hash) { _ in true }.map { $0.number }
-    }
-
     /// Adds `number` (at least 0) under `hash`; its key is not in the table.
     func insert(number: Int32, hash: UInt64) {
         let shard = Int(truncatingIfNeeded: hash >> 56)
@@ -128,7 +106,4 @@ final class WideWordTable {
     var allocatedBytes: Int {
         shards.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride }
     }
-
-    /// Entries in the fullest shard (for tests: the split is even).
-    var largestShardCount: Int { shardCounts.max() ?? 0 }
 }

@@ -41,23 +41,4 @@ import Testing
         for key in 0..<3_000 { #expect(find(key) == model[key]) }
         #expect(table.remove(hash: Self.hash(3_001)) { keys[$0] == 3_001 } == nil)
     }
-
-    /// The number a look-up most likely returns is the first one on the hash's probe path whose
-    /// tag matches, whatever its key; a hash with no such number has none, and an empty table
-    /// none at all. Prefetching an empty shard, or any hash, changes nothing.
-    @Test func likelyNumberIsTheFirstTagMatchOnTheProbePath() {
-        let table = WideWordTable()
-        #expect(table.likelyNumber(hash: 42) == nil)
-        table.prefetch(hash: 42)
-        for number: Int32 in 0..<5 { table.insert(number: number, hash: 42) }
-        table.insert(number: 5, hash: 43)
-        #expect(table.likelyNumber(hash: 42) == 0)
-        #expect(table.likelyNumber(hash: 43) == 5)
-        #expect(table.likelyNumber(hash: 44) == nil)
-        #expect(table.remove(hash: 42) { $0 == 0 } == 0)
-        #expect(table.likelyNumber(hash: 42) == 1)
-        for hash: UInt64 in [0, 42, 43, .max] { table.prefetch(hash: hash) }
-        #expect(table.count == 5)
-        for number: Int32 in 1..<5 { #expect(table.find(hash: 42) { $0 == number } == number) }
-    }
 }
