@@ -51,7 +51,7 @@ extension WordTable {
     private static func checkShard(
         _ words: UnsafeMutablePointer<UInt32>, tagBits: UInt8, numbersBelow numbers: Int, _ what: String, _ index: Int
     ) throws -> Int {
-        let mask = UInt32.max >> UInt32(tagBits)
+        let mask = numberMask(tagBits)
         var used = 0
         var empty = -1
         for slot in 0..<shardWords {
@@ -77,7 +77,7 @@ extension WordTable {
                 continue
             }
             run += 1
-            guard (slot - Int(word >> 26)) & (shardWords - 1) < run else {
+            guard (slot - home(word)) & (shardWords - 1) < run else {
                 throw ImageError.corrupt("\(what) \(index): word \(word) at \(slot) is not reached from its home")
             }
         }

@@ -71,8 +71,6 @@ final class WordTable {
     let overflow = WideWordTable()
     /// Whether ``overflow`` was ever given a word: until then a miss in the shards is final.
     @exclusivity(unchecked) var overflowUsed = false
-    /// Words used in all shards.
-    @exclusivity(unchecked) private var shardCount = 0
     /// Memory shards' words are handed out from, never returned before the table goes: chunks of
     /// as many shards as the table held (1, 1, 2, 4, …, then ``shardsPerChunk``).
     @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<UInt32>] = []
@@ -95,11 +93,15 @@ final class WordTable {
     }
 
     /// Number of entries.
-    var count: Int { shardCount + overflow.count }
+    var count: Int { shardEntries + overflow.count }
 
     /// Bits of the number field of a shard whose tags are `tagBits` long.
     @inline(__always)
-    private static func numberMask(_ tagBits: UInt8) -> UInt32 { UInt32.max &>> UInt32(tagBits) }
+    static func numberMask(_ tagBits: UInt8) -> UInt32 { UInt32.max &>> UInt32(tagBits) }
+
+    /// Where in its shard a word (or a tag in a word's place) starts its probe: its top 6 bits.
+    @inline(__always)
+    static func home(_ word: UInt32) -> Int { Int(truncatingIfNeeded: word &>> 26) }
 
     /// The directory entry of `hash`.
     @inline(__always)
@@ -126,7 +128,7 @@ final class WordTable {
         let shard = directory[entry(hash)]
         let mask = Self.numberMask(shard.tagBits)
         let tag = Self.tagWord(hash, depth: shard.depth, tagBits: shard.tagBits)
-        var index = Int(truncatingIfNeeded: tag &>> 26)
+        var index = Self.home(tag)
         while true {
             let word = shard.words[index]
             if word == 0 { return nil }
@@ -144,7 +146,7 @@ final class WordTable {
     func prefetch(hash: UInt64) {
         let shard = directory[entry(hash)]
         let tag = Self.tagWord(hash, depth: shard.depth, tagBits: shard.tagBits)
-        cp_prefetch_read(UnsafeRawPointer(shard.words + Int(truncatingIfNeeded: tag &>> 26)))
+        cp_prefetch_read(UnsafeRawPointer(shard.words + Self.home(tag)))
     }
 
     /// Asks the CPU to start loading the directory entry of `hash`, the first of a look-up's two
@@ -186,7 +188,6 @@ final class WordTable {
             }
             Self.place(Self.tagWord(hash, depth: shard.depth, tagBits: shard.tagBits) | value, in: shard.words)
             shardFill[shardIndex] += 1
-            shardCount += 1
             return
         }
         overflowUsed = true
@@ -203,11 +204,10 @@ final class WordTable {
         let words = shards[shardIndex].words
         let hole = LinearProbing.shiftBack(
             from: index, mask: 63,
-            home: { words[$0] == 0 ? nil : Int(truncatingIfNeeded: words[$0] &>> 26) },
+            home: { words[$0] == 0 ? nil : Self.home(words[$0]) },
             move: { words[$1] = words[$0] })
         words[hole] = 0
         shardFill[shardIndex] -= 1
-        shardCount -= 1
         return number
     }
 
@@ -225,7 +225,7 @@ final class WordTable {
     /// Puts `word` in the first empty word from its home.
     @inline(__always)
     private static func place(_ word: UInt32, in words: UnsafeMutablePointer<UInt32>) {
-        var index = Int(truncatingIfNeeded: word &>> 26)
+        var index = home(word)
         while words[index] != 0 { index = (index &+ 1) & 63 }
         words[index] = word
     }
@@ -331,7 +331,6 @@ final class WordTable {
         })
         self.shards = shards
         shardFill = fill
-        shardCount = fill.reduce(0) { $0 + Int($1) }
     }
 
     /// Bytes the table takes: its shards' words, its directory and its overflow.
@@ -344,5 +343,5 @@ final class WordTable {
     var largestShardCount: Int { Int(shardFill.max() ?? 0) }
 
     /// Entries in the shards, not the overflow (for tests).
-    var shardEntries: Int { shardCount }
+    var shardEntries: Int { shardFill.reduce(0) { $0 + Int($1) } }
 }
