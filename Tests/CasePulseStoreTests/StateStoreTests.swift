@@ -225,6 +225,50 @@ import Glibc
         #expect(journal == "wal")
     }
 
+    /// `casepulse verify` beside a running daemon: a checkpoint that commits after the verifier's
+    /// snapshot is taken and before it reads the journal's files deletes the file of the epoch the
+    /// snapshot names, whose events the snapshot's records do not hold. The verifier reads again
+    /// rather than report those events nowhere; a state checkpointed during every read is refused.
+    @Test func verifyReadsAgainWhenACheckpointCommitsBeforeItReadsTheJournal() throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, _) = try store.recover(configuration: Self.configuration)
+        let events = Self.events(sets: 1...20)
+        func load(_ part: some Sequence<CaseEvent>) throws {
+            for event in part where engine.apply(event) == .accepted { store.append(event) }
+            try store.commit()
+        }
+        try load(events.prefix(events.count / 2))
+        try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        try load(events.dropFirst(events.count / 2))
+        let cases = Set(events.map(\.caseID)).count
+        let folded = try StateVerifier.verify(directory: directory, timeZone: nil)
+        #expect(folded.cases < cases && folded.cases + folded.journalEvents > cases, "\(folded)")
+
+        var checkpoints = 0
+        let report = try StateVerifier.verify(directory: directory, timeZone: nil) {
+            guard checkpoints == 0 else { return }
+            checkpoints += 1
+            try store.checkpoint(engine)
+            try store.waitForCheckpoint()
+        }
+        #expect(checkpoints == 1)
+        #expect(report.cases == cases && report.journalEvents == 0, "\(report)")
+
+        #expect {
+            try StateVerifier.verify(directory: directory, timeZone: nil) {
+                try load(Self.events(sets: UInt64(30 + checkpoints)...UInt64(30 + checkpoints)))
+                checkpoints += 1
+                try store.checkpoint(engine)
+                try store.waitForCheckpoint()
+            }
+        } throws: { error in
+            "\(error)".contains("the daemon checkpointed while each of \(StateVerifier.attempts) reads")
+        }
+        #expect(checkpoints == 1 + StateVerifier.attempts)
+    }
+
     @Test func bodiesAreJournaledAsReceivedAndReplayedFromTheirBatches() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...20)
