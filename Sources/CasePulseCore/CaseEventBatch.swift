@@ -34,6 +34,15 @@ public struct CaseEventBatch: Sendable {
         }
     }
 
+    /// Calls `body` with the number of events and a function that lends the event at an index
+    /// (below that number; its texts lent from the batch's buffer for the duration of `body`):
+    /// for a caller that looks ahead of the event it works on.
+    public func withEvents<R>(_ body: (_ count: Int, _ event: (Int) -> CaseEventView) throws -> R) rethrows -> R {
+        try texts.withUnsafeBytes { all in
+            try events.withUnsafeBufferPointer { fields in try body(fields.count) { fields[$0].view(in: all) } }
+        }
+    }
+
     /// Removes every event; with `keepingCapacity` the buffers stay allocated for the next ones.
     public mutating func removeAll(keepingCapacity: Bool = false) {
         texts.removeAll(keepingCapacity: keepingCapacity)

@@ -68,6 +68,15 @@ public struct CaseRecordBatch: Sendable {
         }
     }
 
+    /// Calls `body` with the number of records and a function that lends the record at an index
+    /// (below that number; its bytes lent from the batch's buffer for the duration of `body`): for
+    /// a caller that looks ahead of the record it works on.
+    public func withRecords<R>(_ body: (_ count: Int, _ record: (Int) -> CaseRecordView) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { all in
+            try records.withUnsafeBufferPointer { fields in try body(fields.count) { view(of: fields[$0], in: all) } }
+        }
+    }
+
     /// Removes every record; with `keepingCapacity` the buffers stay allocated for the next ones.
     public mutating func removeAll(keepingCapacity: Bool = false) {
         bytes.removeAll(keepingCapacity: keepingCapacity)

@@ -23,10 +23,16 @@ final class FoldingThread<Batch: FoldingBatch & Sendable> {
     private var finished = false
 
     /// Starts the thread, named `name`, which calls `fold` with `engine` for each item put.
-    init(engine: Engine, name: String, fold: @escaping @Sendable (Engine, Batch.Item) -> Void) {
+    convenience init(engine: Engine, name: String, fold: @escaping @Sendable (Engine, Batch.Item) -> Void) {
+        self.init(engine: engine, name: name, foldBatch: { engine, batch in batch.forEach { fold(engine, $0) } })
+    }
+
+    /// Starts the thread, named `name`, which calls `foldBatch` with `engine` for each batch of
+    /// items put (for a fold that looks ahead within its batch).
+    init(engine: Engine, name: String, foldBatch: @escaping @Sendable (Engine, Batch) -> Void) {
         let thread = Thread { [handoff, transfer = EngineTransfer(engine)] in
             while var batch = handoff.take() {
-                batch.forEach { fold(transfer.engine, $0) }
+                foldBatch(transfer.engine, batch)
                 // Emptied in place, its storage goes back to the putting thread for a next batch.
                 batch.removeAll(keepingCapacity: true)
                 handoff.recycle(batch)

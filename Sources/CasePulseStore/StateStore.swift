@@ -296,9 +296,10 @@ public final class StateStore {
         // Events are decoded here and applied, in journal order, by the folding thread, which has
         // the engine to itself until `finish()`.
         // Their texts pass in each batch's one buffer, so no event costs an allocation.
-        let folding = FoldingThread<CaseEventBatch>(engine: engine, name: "casepulse-replay") { engine, event in
-            _ = engine.applyReportingGap(event)
-        }
+        // Whole batches, that the engine look ahead within each (``Engine/applyReportingGaps(_:_:)``).
+        let folding = FoldingThread<CaseEventBatch>(engine: engine, name: "casepulse-replay", foldBatch: { engine, batch in
+            engine.applyReportingGaps(batch) { _, _ in }
+        })
         defer { folding.finish() }
         // Journaled events passed the time bound once: replay them without it.
         func replay(_ body: UnsafeRawBufferPointer, from source: String) throws {
