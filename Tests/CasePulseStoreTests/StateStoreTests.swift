@@ -269,6 +269,27 @@ import Glibc
         #expect(checkpoints == 1 + StateVerifier.attempts)
     }
 
+    /// The records restored with their figures settled every few entries — each settling adding
+    /// on a thread of its own while the folding thread waits — give the figures of the engine
+    /// that wrote them, every contribution once.
+    @Test(arguments: [1, 7, 1000] as [Int])
+    func recordsRestoredWithFrequentSettlingsGiveTheWritersFigures(deferralEntries: Int) throws {
+        let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
+        let store = try StateStore(directory: directory, fsync: .off)
+        let (engine, _) = try store.recover(configuration: Self.configuration)
+        for event in Self.events(sets: 1...20) where engine.apply(event) == .accepted { store.append(event) }
+        try store.checkpoint(engine)
+        try store.waitForCheckpoint()
+        let restored = Engine(configuration: Self.configuration)
+        let cases = try store.queue.read { db in
+            try CaseRestorer.restoreAll(from: db, into: restored, deferralEntries: deferralEntries)
+        }
+        #expect(cases == Set(Self.events(sets: 1...20).map(\.caseID)).count)
+        #expect(restored.defersFigures)
+        StateStore.settle(restored)
+        #expect(restored.values(under: "/m/") == engine.values(under: "/m/"))
+    }
+
     @Test func bodiesAreJournaledAsReceivedAndReplayedFromTheirBatches() throws {
         let scratch = try TemporaryDirectory(prefix: "casepulse-store"), directory = scratch.path
         let events = Self.events(sets: 1...20)
