@@ -88,8 +88,8 @@ public enum StateVerifier {
         let retention = Int(meta["day_retention"] ?? "") ?? 0
         let engine = Engine(configuration: EngineConfiguration(timeZone: zone, dayRetentionDays: retention))
         engine.restoreRetentionFloor(Int64(meta["retention_floor"] ?? ""))
-        // Figures updated directly, not deferred as a start-up's rebuild defers them: the
-        // check does not share that path with what it checks.
+        // The records are restored as a start-up's rebuild restores them (figures deferred and
+        // settled); reading the figures settles the last of them.
         report.cases = try CaseRestorer.restoreAll(from: db, into: engine)
         let recomputed = engine.values(under: "/m/")
         report.keysRecomputed = recomputed.count
