@@ -6,12 +6,19 @@ extension Engine {
     /// the case's state and id a quarter as far, and the case's texts an eighth.
     static let lookahead = 16
 
-    /// What the look-ahead learnt of an event, kept for its later stages.
+    /// What the look-ahead learnt of an event or record, kept for its later stages.
     private struct Ahead {
         var idHash: UInt64 = 0
         var caseHash: UInt64 = 0
         var ascii = false
         var number: Int32 = -1
+    }
+
+    /// The ring slot of item `position` of a batch of `count` items, `nil` past either end: the
+    /// look-ahead loops run from `-lookahead`, so that a batch's first items pass every stage too.
+    @inline(__always)
+    private static func slot(_ position: Int, below count: Int) -> Int? {
+        (0..<count).contains(position) ? position & (lookahead - 1) : nil
     }
 
     /// Applies the events of `batch` in order, as ``applyReportingGap(_:)-(CaseEventView)`` would
@@ -27,26 +34,34 @@ extension Engine {
         let far = Self.lookahead
         batch.withEvents { count, event in
             withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
-                // Each stage reaches `index + distance` when the event at `index` is applied; the
-                // first events of the batch go through every stage before the loop.
-                func stage(_ position: Int, _ distance: Int) {
-                    guard position < count else { return }
-                    let slot = position & (far - 1)
-                    switch distance {
-                    case far: ring.initializeElement(at: slot, to: learn(event(position)))
-                    case far / 2: prefetchWords(ring[slot])
-                    case far / 4: ring[slot].number = prefetchCase(ring[slot])
-                    default: prefetchCaseTexts(ring[slot])
-                    }
-                }
-                let distances = [far, far / 2, far / 4, far / 8]
-                for position in 0..<far {
-                    for distance in distances where position >= far - distance { stage(position - (far - distance), distance) }
-                }
-                for index in 0..<count {
-                    for distance in distances { stage(index + distance, distance) }
+                for index in -far..<count {
+                    if let slot = Self.slot(index + far, below: count) { ring.initializeElement(at: slot, to: learn(event(index + far))) }
+                    if let slot = Self.slot(index + far / 2, below: count) { prefetchWords(ring[slot]) }
+                    if let slot = Self.slot(index + far / 4, below: count) { ring[slot].number = prefetchCase(ring[slot]) }
+                    if let slot = Self.slot(index + far / 8, below: count) { prefetchCaseTexts(ring[slot]) }
+                    guard index >= 0 else { continue }
                     let (outcome, gap) = applyReportingGap(event(index))
                     each(outcome, gap)
+                }
+            }
+        }
+    }
+
+    /// Restores the records of `batch` in order, as ``restore(_:)`` would one by one, calling
+    /// `each` after each; meanwhile asks the CPU for the lines of the case index and the event ids
+    /// that the records ``lookahead`` and half as far ahead will insert into (their directory
+    /// entries, then the words they name): at a restart every record is a new case whose look-up
+    /// and inserts miss the cache.
+    public func restore(_ batch: CaseRecordBatch, each: () -> Void) {
+        let far = Self.lookahead
+        batch.withRecords { count, record in
+            withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
+                for index in -far..<count {
+                    if let slot = Self.slot(index + far, below: count) { ring.initializeElement(at: slot, to: learn(record(index + far))) }
+                    if let slot = Self.slot(index + far / 2, below: count) { prefetchWords(ring[slot], of: record(index + far / 2)) }
+                    guard index >= 0 else { continue }
+                    restore(record(index))
+                    each()
                 }
             }
         }
@@ -55,12 +70,26 @@ extension Engine {
     /// Hashes `event`'s id and case id and asks for the directory entries their look-ups start at.
     @inline(__always)
     private func learn(_ event: CaseEventView) -> Ahead {
-        var ahead = Ahead()
+        var ahead = learn(caseID: event.caseID)
         ahead.idHash = StableHash.of(bytes: event.id)
         eventIDs.prefetchEntry(hash: ahead.idHash)
-        ahead.ascii = TextIndex.isASCII(event.caseID)
+        return ahead
+    }
+
+    /// Hashes `record`'s case id and asks for the directory entries of it and of every id hash.
+    @inline(__always)
+    private func learn(_ record: CaseRecordView) -> Ahead {
+        record.forEachSeenHash { eventIDs.prefetchEntry(hash: $0) }
+        return learn(caseID: record.caseID)
+    }
+
+    /// Hashes an ASCII case id (others are not indexed by hash) and asks for its directory entry.
+    @inline(__always)
+    private func learn(caseID: UnsafeRawBufferPointer) -> Ahead {
+        var ahead = Ahead()
+        ahead.ascii = TextIndex.isASCII(caseID)
         guard ahead.ascii else { return ahead }
-        ahead.caseHash = StableHash.of(bytes: event.caseID)
+        ahead.caseHash = StableHash.of(bytes: caseID)
         caseIndex.words.prefetchEntry(hash: ahead.caseHash)
         return ahead
     }
@@ -70,6 +99,13 @@ extension Engine {
     private func prefetchWords(_ ahead: Ahead) {
         eventIDs.prefetch(hash: ahead.idHash)
         if ahead.ascii { caseIndex.words.prefetch(hash: ahead.caseHash) }
+    }
+
+    /// Asks for the words the look-up of the case and the inserts of `record`'s id hashes start at.
+    @inline(__always)
+    private func prefetchWords(_ ahead: Ahead, of record: CaseRecordView) {
+        if ahead.ascii { caseIndex.words.prefetch(hash: ahead.caseHash) }
+        record.forEachSeenHash { eventIDs.prefetch(hash: $0) }
     }
 
     /// Asks for the state and id reference of the case the case index most likely names; returns
@@ -91,48 +127,5 @@ extension Engine {
         texts.prefetch(caseIDs[number])
         let state = caseStates[number]
         if state.flags.contains(.filed) { texts.prefetch(state.filing.id) }
-    }
-}
-
-extension Engine {
-    /// Restores the records of `batch` in order, as ``restore(_:)`` would one by one, calling
-    /// `each` after each; meanwhile asks the CPU for the lines of the case index and the event ids
-    /// that the records ``lookahead`` and half as far ahead will insert into (their directory
-    /// entries, then the words they name): at a restart every record is a new case whose look-up
-    /// and inserts miss the cache.
-    public func restore(_ batch: CaseRecordBatch, each: () -> Void) {
-        let far = Self.lookahead
-        batch.withRecords { count, record in
-            withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
-                func entries(_ position: Int) {
-                    guard position < count else { return }
-                    let view = record(position)
-                    var ahead = Ahead()
-                    ahead.ascii = TextIndex.isASCII(view.caseID)
-                    if ahead.ascii {
-                        ahead.caseHash = StableHash.of(bytes: view.caseID)
-                        caseIndex.words.prefetchEntry(hash: ahead.caseHash)
-                    }
-                    view.forEachSeenHash { eventIDs.prefetchEntry(hash: $0) }
-                    ring.initializeElement(at: position & (far - 1), to: ahead)
-                }
-                func words(_ position: Int) {
-                    guard position < count else { return }
-                    let ahead = ring[position & (far - 1)]
-                    if ahead.ascii { caseIndex.words.prefetch(hash: ahead.caseHash) }
-                    record(position).forEachSeenHash { eventIDs.prefetch(hash: $0) }
-                }
-                for position in 0..<far {
-                    entries(position)
-                    if position >= far / 2 { words(position - far / 2) }
-                }
-                for index in 0..<count {
-                    entries(index + far)
-                    words(index + far / 2)
-                    restore(record(index))
-                    each()
-                }
-            }
-        }
     }
 }
