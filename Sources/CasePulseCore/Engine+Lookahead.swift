@@ -9,8 +9,8 @@ extension Engine {
     /// What the look-ahead learnt of an event or record, kept for its later stages.
     private struct Ahead {
         var idHash: UInt64 = 0
-        var caseHash: UInt64 = 0
-        var ascii = false
+        /// The case id's ``asciiHash(ofCaseID:)``.
+        var caseHash: UInt64?
         var number: Int32 = -1
     }
 
@@ -35,12 +35,14 @@ extension Engine {
         batch.withEvents { count, event in
             withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
                 for index in -far..<count {
+                    // What was learnt of this event, taken before the first stage below reuses its slot.
+                    let ahead = Self.slot(index, below: count).map { ring[$0] }
                     if let slot = Self.slot(index + far, below: count) { ring.initializeElement(at: slot, to: learn(event(index + far))) }
                     if let slot = Self.slot(index + far / 2, below: count) { prefetchWords(ring[slot]) }
                     if let slot = Self.slot(index + far / 4, below: count) { ring[slot].number = prefetchCase(ring[slot]) }
                     if let slot = Self.slot(index + far / 8, below: count) { prefetchCaseTexts(ring[slot]) }
-                    guard index >= 0 else { continue }
-                    let (outcome, gap) = applyReportingGap(event(index))
+                    guard let ahead else { continue }
+                    let (outcome, gap) = applyReportingGap(event(index), idHash: ahead.idHash, caseHash: ahead.caseHash)
                     each(outcome, gap)
                 }
             }
@@ -57,10 +59,11 @@ extension Engine {
         batch.withRecords { count, record in
             withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
                 for index in -far..<count {
+                    let ahead = Self.slot(index, below: count).map { ring[$0] }
                     if let slot = Self.slot(index + far, below: count) { ring.initializeElement(at: slot, to: learn(record(index + far))) }
                     if let slot = Self.slot(index + far / 2, below: count) { prefetchWords(ring[slot], of: record(index + far / 2)) }
-                    guard index >= 0 else { continue }
-                    restore(record(index))
+                    guard let ahead else { continue }
+                    restore(record(index), caseHash: ahead.caseHash)
                     each()
                 }
             }
@@ -87,10 +90,8 @@ extension Engine {
     @inline(__always)
     private func learn(caseID: UnsafeRawBufferPointer) -> Ahead {
         var ahead = Ahead()
-        ahead.ascii = TextIndex.isASCII(caseID)
-        guard ahead.ascii else { return ahead }
-        ahead.caseHash = StableHash.of(bytes: caseID)
-        caseIndex.words.prefetchEntry(hash: ahead.caseHash)
+        ahead.caseHash = Self.asciiHash(ofCaseID: caseID)
+        if let hash = ahead.caseHash { caseIndex.words.prefetchEntry(hash: hash) }
         return ahead
     }
 
@@ -98,13 +99,13 @@ extension Engine {
     @inline(__always)
     private func prefetchWords(_ ahead: Ahead) {
         eventIDs.prefetch(hash: ahead.idHash)
-        if ahead.ascii { caseIndex.words.prefetch(hash: ahead.caseHash) }
+        if let hash = ahead.caseHash { caseIndex.words.prefetch(hash: hash) }
     }
 
     /// Asks for the words the look-up of the case and the inserts of `record`'s id hashes start at.
     @inline(__always)
     private func prefetchWords(_ ahead: Ahead, of record: CaseRecordView) {
-        if ahead.ascii { caseIndex.words.prefetch(hash: ahead.caseHash) }
+        if let hash = ahead.caseHash { caseIndex.words.prefetch(hash: hash) }
         record.forEachSeenHash { eventIDs.prefetch(hash: $0) }
     }
 
@@ -112,7 +113,7 @@ extension Engine {
     /// its number (-1: none).
     @inline(__always)
     private func prefetchCase(_ ahead: Ahead) -> Int32 {
-        guard ahead.ascii, let number = caseIndex.words.likelyNumber(hash: ahead.caseHash) else { return -1 }
+        guard let hash = ahead.caseHash, let number = caseIndex.words.likelyNumber(hash: hash) else { return -1 }
         caseStates.prefetch(Int(number))
         caseIDs.prefetch(Int(number))
         return number

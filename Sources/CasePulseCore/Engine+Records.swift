@@ -30,7 +30,13 @@ extension Engine {
     /// each event. Only the ids of the events that count are hashed, to tell them from the other
     /// ids the record lists.
     public func restore(_ record: CaseRecordView) {
-        guard let index = internNewCase(record.caseID) else { return }
+        restore(record, caseHash: Self.asciiHash(ofCaseID: record.caseID))
+    }
+
+    /// ``restore(_:)-(CaseRecordView)`` with the case id's ``asciiHash(ofCaseID:)`` already made,
+    /// as a look-ahead makes it.
+    func restore(_ record: CaseRecordView, caseHash: UInt64?) {
+        guard let index = internNewCase(record.caseID, asciiHash: caseHash) else { return }
         markChanged(index)
         var state = CaseState()
         // The ids of the events that count are theirs; every other id seen is remembered apart.

@@ -188,9 +188,16 @@ public final class Engine {
     /// engine copies what it keeps. Reports the outcome and the sequence gap, as for a
     /// ``CaseEvent``.
     public func applyReportingGap(_ event: CaseEventView) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
+        applyReportingGap(event, idHash: StableHash.of(bytes: event.id), caseHash: Self.asciiHash(ofCaseID: event.caseID))
+    }
+
+    /// ``applyReportingGap(_:)-(CaseEventView)`` with the hashes of the event's id and case id
+    /// (``asciiHash(ofCaseID:)``) already made, as a look-ahead makes them.
+    @inline(__always)
+    func applyReportingGap(_ event: CaseEventView, idHash: UInt64, caseHash: UInt64?) -> (outcome: ApplyOutcome, gap: ClosedRange<UInt64>?) {
         selectProducer(event.producer)
         let gap = lastProducerRecord.record(seq: event.seq)
-        let outcome = fold(event)
+        let outcome = fold(event, idHash: idHash, caseHash: caseHash)
         switch outcome {
         case .accepted: ingest.accepted += 1
         case .duplicate: ingest.duplicates += 1
@@ -260,14 +267,26 @@ public final class Engine {
         }
     }
 
+    /// The ``StableHash`` a case id is indexed by when its bytes are ASCII (nearly all); `nil` for
+    /// any other, which is indexed as a `String`.
+    @inline(__always)
+    static func asciiHash(ofCaseID caseID: UnsafeRawBufferPointer) -> UInt64? {
+        TextIndex.isASCII(caseID) ? StableHash.of(bytes: caseID) : nil
+    }
+
     /// Looks up the case whose id is `caseID`'s UTF-8 bytes, interning nothing.
     @inline(__always)
     func lookUpCase(_ caseID: UnsafeRawBufferPointer) -> CaseLookUp {
-        guard TextIndex.isASCII(caseID) else {
+        lookUpCase(caseID, asciiHash: Self.asciiHash(ofCaseID: caseID))
+    }
+
+    /// ``lookUpCase(_:)`` with `caseID`'s ``asciiHash(ofCaseID:)`` already made.
+    @inline(__always)
+    func lookUpCase(_ caseID: UnsafeRawBufferPointer, asciiHash: UInt64?) -> CaseLookUp {
+        guard let hash = asciiHash else {
             let key = TextIndex.key(String(decoding: caseID, as: UTF8.self))
             return CaseLookUp(number: existingCase(key), bytes: caseID, key: .text(key))
         }
-        let hash = StableHash.of(bytes: caseID)
         let number = caseIndex.find(ascii: caseID, hash: hash, id: { caseIDs[Int($0)] }, in: texts)
         return CaseLookUp(number: number, bytes: caseID, key: .ascii(hash: hash))
     }
@@ -287,10 +306,10 @@ public final class Engine {
 
     /// The index of the case whose id is `caseID`'s UTF-8 bytes, interned now; `nil` when the
     /// engine holds it already.
-    func internNewCase(_ caseID: UnsafeRawBufferPointer) -> Int? {
-        let count = caseStates.count
-        let index = caseNumber(caseID)
-        return index == count ? index : nil
+    /// `asciiHash`: `caseID`'s ``asciiHash(ofCaseID:)``.
+    func internNewCase(_ caseID: UnsafeRawBufferPointer, asciiHash: UInt64?) -> Int? {
+        let found = lookUpCase(caseID, asciiHash: asciiHash)
+        return found.number == nil ? intern(found) : nil
     }
 
     /// Interns a case the engine does not hold yet, with an empty state; returns its index.
@@ -322,10 +341,9 @@ public final class Engine {
         caseIndex.find(key, id: { caseIDs[Int($0)] }, in: texts)
     }
 
-    func fold(_ event: CaseEventView) -> ApplyOutcome {
-        let idHash = StableHash.of(bytes: event.id)
+    func fold(_ event: CaseEventView, idHash: UInt64, caseHash: UInt64?) -> ApplyOutcome {
         eventIDs.prefetchEntry(hash: idHash)
-        let found = lookUpCase(event.caseID)
+        let found = lookUpCase(event.caseID, asciiHash: caseHash)
         if isDuplicate(event.id, hash: idHash, ofCase: found.number) { return .duplicate }
         let index = found.number.map { Int($0) } ?? intern(found)
         eventIDs.insert(number: Int32(index), hash: idHash)
