@@ -22,13 +22,8 @@ final class FoldingThread<Batch: FoldingBatch & Sendable> {
     private var batch = Batch()
     private var finished = false
 
-    /// Starts the thread, named `name`, which calls `fold` with `engine` for each item put.
-    convenience init(engine: Engine, name: String, fold: @escaping @Sendable (Engine, Batch.Item) -> Void) {
-        self.init(engine: engine, name: name, foldBatch: { engine, batch in batch.forEach { fold(engine, $0) } })
-    }
-
     /// Starts the thread, named `name`, which calls `foldBatch` with `engine` for each batch of
-    /// items put (for a fold that looks ahead within its batch).
+    /// items put, in order (a batch, that the fold may look ahead within it).
     init(engine: Engine, name: String, foldBatch: @escaping @Sendable (Engine, Batch) -> Void) {
         let thread = Thread { [handoff, transfer = EngineTransfer(engine)] in
             while var batch = handoff.take() {
@@ -65,7 +60,8 @@ final class FoldingThread<Batch: FoldingBatch & Sendable> {
     }
 }
 
-/// What a ``FoldingThread`` hands over: items appended one by one and folded in that order.
+/// What a ``FoldingThread`` hands over: items appended one by one, folded a batch at a time in
+/// that order (the fold reads the batch through its own type).
 protocol FoldingBatch {
     /// What is put and folded.
     associatedtype Item
@@ -75,8 +71,6 @@ protocol FoldingBatch {
     var count: Int { get }
     /// Adds `item` at the end.
     mutating func append(_ item: Item)
-    /// Calls `body` with each item, in the order appended.
-    func forEach(_ body: (Item) throws -> Void) rethrows
     /// Empties the batch; with `keepingCapacity` its storage stays for the next items.
     mutating func removeAll(keepingCapacity: Bool)
 }

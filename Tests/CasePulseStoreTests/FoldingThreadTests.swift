@@ -22,10 +22,12 @@ import Testing
     @Test func foldsEveryJournalEventOnceInOrder() {
         let count = FoldingThread<CaseEventBatch>.batchSize * 10 + 7
         let folded = Mutex<[String]>([])
-        let folding = FoldingThread<CaseEventBatch>(engine: Self.engine(), name: "test-fold") { _, event in
-            let id = String(decoding: event.id, as: UTF8.self)
-            folded.withLock { $0.append(id) }
-        }
+        let folding = FoldingThread<CaseEventBatch>(engine: Self.engine(), name: "test-fold", foldBatch: { _, batch in
+            batch.forEach { event in
+                let id = String(decoding: event.id, as: UTF8.self)
+                folded.withLock { $0.append(id) }
+            }
+        })
         var expected: [String] = []
         for index in 0..<count {
             // Texts of varying length, so that a recycled batch's old bytes would show if kept.
@@ -42,9 +44,9 @@ import Testing
     @Test func foldsEveryRecordOnceInOrder() {
         let count = FoldingThread<[Int]>.batchSize * 7 + 3
         let folded = Mutex<[Int]>([])
-        let folding = FoldingThread<[Int]>(engine: Self.engine(), name: "test-fold") { _, item in
-            folded.withLock { $0.append(item) }
-        }
+        let folding = FoldingThread<[Int]>(engine: Self.engine(), name: "test-fold", foldBatch: { _, batch in
+            folded.withLock { $0.append(contentsOf: batch) }
+        })
         for item in 0..<count { folding.put(item) }
         folding.finish()
         folding.finish()
