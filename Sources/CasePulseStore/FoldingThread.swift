@@ -9,7 +9,7 @@ import Foundation
 /// pass in batches of ``batchSize`` through a bounded queue, so at most
 /// (``queuedBatches`` + 2) × ``batchSize`` decoded items exist at a time; emptied batches go
 /// back to the putting thread, their storage kept, so steady folding allocates none. The engine
-/// belongs to the folding thread from ``init(engine:name:fold:)`` until ``finish()`` returns: the
+/// belongs to the folding thread from ``init(engine:name:foldBatch:)`` until ``finish()`` returns: the
 /// caller must not touch it meanwhile, and has it back, alone, afterwards. Call ``finish()`` on
 /// every path (a `defer`), throwing or not.
 final class FoldingThread<Batch: FoldingBatch & Sendable> {
