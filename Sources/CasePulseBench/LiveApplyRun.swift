@@ -5,7 +5,8 @@ import Foundation
 /// The engine alone, driven as the daemon's ingest drives it but in this process and with no
 /// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied as it
 /// comes, its figures held back until the next publish as the daemon holds them when its publish
-/// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held), the
+/// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held, its
+/// additions made on a ``SettleAdder``'s thread as the daemon's are), the
 /// changes published every ``publishEvery``
 /// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes
 /// them when no subscriber asked for the figures (every change numbered and its key named, no
@@ -25,6 +26,7 @@ public enum LiveApplyRun {
         let residentBefore = DaemonProcess.statusField("VmRSS", pid: getpid())
         let started = ContinuousClock.now
         let engine = Engine(configuration: BenchEventFeed.engineConfiguration)
+        engine.settleAdder = SettleAdder()
         var published = 0
         engine.deferFigures()
         for index in 0..<events {

@@ -30,11 +30,49 @@ extension Engine {
     /// deferring: for live ingest, which defers between two publishes (a publish, a snapshot or a
     /// checkpoint settles them anyway) and so keeps the deferred tables bounded however long the
     /// interval. Does nothing while the figures are not deferred.
+    ///
+    /// With a ``settleAdder`` this thread only finds the keys: the additions are handed to the
+    /// adder and made there while this thread goes on with the next events, which are held back
+    /// in the other of the two deferred tables. The next settling (or anything that reads a
+    /// figure) waits for them first, so at most one settling's additions are ever in flight.
     @inline(__always)
     public func settleFiguresIfFull(entries: Int = Engine.liveDeferralEntries) {
         guard defers, deferred.placements.count >= entries else { return }
-        settleFigures()
-        defers = true
+        guard let adder = settleAdder else {
+            settleFigures()
+            defers = true
+            return
+        }
+        finishAdditions()
+        let held = deferred
+        deferredInSecond.toggle()
+        var batches: [SettleBatch] = []
+        settle(held, handingOff: { batch in
+            adder.add(batch.withoutParties)
+            batches.append(batch)
+        }, batchWords: Self.settleBatchWords)
+        additionsInFlight = InFlightAdditions(adder: adder, held: held, batches: batches)
+    }
+
+    /// Waits until the additions of the last live settling handed to ``settleAdder`` are made,
+    /// counts its beneficiaries on this thread, and empties the table they read for its next
+    /// turn. Every path that reads or changes a figure goes through
+    /// ``settleFigures(handingOff:waitingUntilApplied:batchWords:)``, which calls this first.
+    func finishAdditions() {
+        guard let additions = additionsInFlight else { return }
+        additions.finish()
+        additions.held.removeAll(keepingCapacity: Self.keepsTables(additions.held))
+        additionsInFlight = nil
+    }
+
+    /// Words of slot numbers a settling hands off at once (some 128 KB).
+    public static let settleBatchWords = 1 << 15
+
+    /// Whether a deferred table emptied after its settling keeps its capacity: live ingest's
+    /// deferrals, bounded and one after another, keep their tables; a replay's, one and large,
+    /// frees them.
+    static func keepsTables(_ held: DeferredFigures) -> Bool {
+        held.placements.count <= 2 * liveDeferralEntries
     }
 
     /// Adds every contribution held back since ``deferFigures()`` to the keys it counts under, as
@@ -43,9 +81,19 @@ extension Engine {
     ///
     /// Each entry goes to the keys of its day; the entries of one (month, place, agency) share
     /// every other key (all time, the year, the month: three quarters of them), so their sum goes
-    /// to those once. Beneficiaries are counted per entry, in both.
+    /// to those once. Beneficiaries are counted per entry, in both. With a ``settleAdder`` the
+    /// counts and amounts are added there while this thread finds the keys; once they are, this
+    /// thread counts the beneficiaries (``InFlightAdditions``).
     public func settleFigures() {
-        settleFigures(handingOff: { $0.apply() }, waitingUntilApplied: {})
+        if let adder = settleAdder {
+            var additions = InFlightAdditions(adder: adder, held: deferred, batches: [])
+            settleFigures(handingOff: { batch in
+                adder.add(batch.withoutParties)
+                additions.batches.append(batch)
+            }, waitingUntilApplied: { additions.finish() })
+        } else {
+            settleFigures(handingOff: { $0.apply() }, waitingUntilApplied: {})
+        }
     }
 
     /// Settles as ``settleFigures()`` does, with the adding handed off: this thread finds or makes
@@ -61,18 +109,25 @@ extension Engine {
     /// keys are found one by one, their lists not kept (``forEachDaySlot(day:place:chain:_:)``).
     /// The engine must not be used by anything else until this returns.
     public func settleFigures(
-        handingOff handOff: (SettleBatch) -> Void, waitingUntilApplied wait: () -> Void, batchWords: Int = 1 << 15
+        handingOff handOff: (SettleBatch) -> Void, waitingUntilApplied wait: () -> Void,
+        batchWords: Int = Engine.settleBatchWords
     ) {
+        finishAdditions()
         guard defers else { return }
         defers = false
         // Live ingest defers at every pass of the daemon's loop, most of them holding nothing.
         guard !deferred.placements.isEmpty else { return }
         let held = deferred
-        // Emptied however the settling ends — once no batch reads them. Live ingest's deferrals,
-        // bounded and one after another, keep their tables; a replay's, one and large, frees them.
-        let keepsTables = held.placements.count <= 2 * Self.liveDeferralEntries
-        defer { held.removeAll(keepingCapacity: keepsTables) }
+        // Emptied however the settling ends — once no batch reads them.
+        defer { held.removeAll(keepingCapacity: Self.keepsTables(held)) }
         defer { wait() }
+        settle(held, handingOff: handOff, batchWords: batchWords)
+    }
+
+    /// Finds or makes the slots of every key `held`'s entries count under, marks them changed,
+    /// and hands the additions to `handOff` in batches of about `batchWords` words. Reads `held`
+    /// and leaves it as it is.
+    private func settle(_ held: DeferredFigures, handingOff handOff: (SettleBatch) -> Void, batchWords: Int) {
         let order = held.entriesInMonthOrder(places: places)
         var batch = SettleBatch(held: held, capacity: batchWords + 64)
         var start = 0

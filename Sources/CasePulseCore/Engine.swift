@@ -83,8 +83,24 @@ public final class Engine {
     /// Days since the epoch of the oldest day window kept; `nil` keeps every day.
     @exclusivity(unchecked) var oldestKeptDay: Int64?
     /// The contributions held back while the figures are deferred (``deferFigures()``), empty
-    /// otherwise. Always there, so that the apply path reads it without a retain and a release.
-    let deferred = DeferredFigures()
+    /// otherwise: one of ``deferredTables``, the other holding what a live settling's additions
+    /// still read (``additionsInFlight``).
+    var deferred: DeferredFigures {
+        @inline(__always) get { deferredInSecond ? deferredTables.1 : deferredTables.0 }
+    }
+    /// Two tables of held-back contributions, used in turn. Both always there, so that the apply
+    /// path reads the one in use without a retain and a release.
+    let deferredTables = (DeferredFigures(), DeferredFigures())
+    /// Whether ``deferred`` is the second of ``deferredTables``.
+    @exclusivity(unchecked) var deferredInSecond = false
+    /// Where live settlings make their additions (``settleFiguresIfFull(entries:)``); `nil`
+    /// makes them on the owner's thread before the settling returns.
+    @exclusivity(unchecked) public var settleAdder: (any SettleAdding)?
+    /// The last live settling whose additions were handed to ``settleAdder`` and may not all be
+    /// made: where, the table they read, and its batches, whose beneficiaries are left to this
+    /// thread. Finished (``finishAdditions()``) before anything reads or changes a figure,
+    /// settles, or directly applies.
+    @exclusivity(unchecked) var additionsInFlight: InFlightAdditions?
     /// Whether contributions go to ``deferred`` rather than to the keys.
     @exclusivity(unchecked) var defers = false
 
@@ -138,6 +154,11 @@ public final class Engine {
         self.configuration = configuration
         self.calendar = ZoneCalendar(timeZone: configuration.timeZone)
         self.sequence = sequence
+    }
+
+    deinit {
+        // The batches of a settling in flight point into the aggregates' segments.
+        additionsInFlight?.adder.waitUntilApplied()
     }
 
     /// Number of cases the engine holds state for.
@@ -685,11 +706,13 @@ public final class Engine {
         _ change: (inout Aggregate) -> Void
     ) {
         if defers {
+            let deferred = deferred
             let entry = deferred.entry(for: placement)
             change(&deferred.figures[entry])
             if party != CaseState.noParty { deferred.add(party: party, sign, at: entry) }
             return
         }
+        assert(additionsInFlight == nil, "figures applied directly while a settling's additions are in flight")
         forEachSlot(of: placement, party: party) { slot in
             change(&aggregates[Int(slot)])
             if party != CaseState.noParty { count(party: party, sign, in: slot) }

@@ -54,9 +54,33 @@ public struct SettleBatch: @unchecked Sendable {
         words.append(slot)
     }
 
+    /// Whether ``apply()`` also counts the beneficiaries; when not, the engine's owner counts
+    /// them after it (``InFlightAdditions``).
+    public private(set) var appliesParties = true
+
+    /// This batch, with ``apply()`` adding the counts and amounts only: for a thread that must
+    /// not allocate (a beneficiary table that grows allocates, and memory a thread allocates
+    /// stays in its allocator arena), the parties left to ``applyParties()`` on the engine's
+    /// owner, after it.
+    var withoutParties: SettleBatch {
+        var batch = self
+        batch.appliesParties = false
+        return batch
+    }
+
     /// Adds every group's entries to their day slots, the group's sum to its coarse slots, and
-    /// each entry's beneficiary changes to both.
+    /// (unless made ``withoutParties``) each entry's beneficiary changes to both.
     public func apply() {
+        add(figures: true, parties: appliesParties)
+    }
+
+    /// Adds each entry's beneficiary changes to its day slots and its group's coarse slots: the
+    /// part of ``apply()`` that a batch made ``withoutParties`` leaves out.
+    func applyParties() {
+        add(figures: false, parties: true)
+    }
+
+    private func add(figures addsFigures: Bool, parties addsParties: Bool) {
         let shift = SegmentedArray<Aggregate>.segmentShift
         let mask = SegmentedArray<Aggregate>.segmentSize - 1
         @inline(__always) func aggregate(_ slot: Int32) -> UnsafeMutablePointer<Aggregate> {
@@ -72,16 +96,21 @@ public struct SettleBatch: @unchecked Sendable {
                 let entry = Int(words[position])
                 let day = (position + 2)..<(position + 2 + Int(words[position + 1]))
                 position = day.upperBound
-                let figures = held.figures[entry]
-                for index in day { aggregate(words[index]).pointee.add(countsOf: figures) }
-                sum.add(countsOf: figures)
+                if addsFigures {
+                    let figures = held.figures[entry]
+                    for index in day { aggregate(words[index]).pointee.add(countsOf: figures) }
+                    sum.add(countsOf: figures)
+                }
+                guard addsParties else { continue }
                 for word in held.parties[entry] {
                     let (party, delta) = DeferredFigures.party(of: word)
                     for index in day { Self.count(party: party, delta, in: aggregate(words[index])) }
                     for index in coarse { Self.count(party: party, delta, in: aggregate(words[index])) }
                 }
             }
-            for index in coarse { aggregate(words[index]).pointee.add(countsOf: sum) }
+            if addsFigures {
+                for index in coarse { aggregate(words[index]).pointee.add(countsOf: sum) }
+            }
         }
     }
 

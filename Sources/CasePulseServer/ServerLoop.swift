@@ -114,6 +114,9 @@ final class ServerLoop {
             self.store = nil
             self.engine = Engine(configuration: configuration.engine)
         }
+        // Settlings of the held-back figures make their additions on a thread of their own, while
+        // this loop's thread goes on with the next events (``Engine/settleFiguresIfFull(entries:)``).
+        engine.settleAdder = SettleAdder(label: "casepulse.settle")
         do {
             snapshot = try Socket(context, .router)
             try snapshot.setSendHighWaterMark(0)

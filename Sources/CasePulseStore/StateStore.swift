@@ -382,17 +382,8 @@ public final class StateStore {
     /// found on this one, the additions made meanwhile on a thread of their own, at most four
     /// batches behind.
     static func settle(_ engine: Engine) {
-        let adding = DispatchQueue(label: "casepulse.settle")
-        let behind = DispatchSemaphore(value: 4)
-        engine.settleFigures(
-            handingOff: { batch in
-                behind.wait()
-                adding.async {
-                    batch.apply()
-                    behind.signal()
-                }
-            },
-            waitingUntilApplied: { adding.sync {} })
+        let adder = SettleAdder()
+        engine.settleFigures(handingOff: { adder.add($0) }, waitingUntilApplied: { adder.waitUntilApplied() })
     }
 
     // MARK: Writing
@@ -505,7 +496,14 @@ public final class StateStore {
     /// (``imageWritten`` says how that went).
     @discardableResult
     public func checkpoint(_ engine: Engine, final: Bool = false) throws(StoreError) -> Bool {
-        if final { writer.wait() } else if writer.isBusy { return false }
+        if final {
+            writer.wait()
+            // The writer and the image's thread both read the figures: settled here, before
+            // either starts, so that neither settles them (nor waits for additions) itself.
+            engine.settleFigures()
+        } else if writer.isBusy {
+            return false
+        }
         var cases = cutting ?? ChangedCases()
         cutting = nil
         // A final checkpoint's writer reads the rest of the changed cases from the engine, which
