@@ -85,6 +85,8 @@ extension Engine {
     /// counts and amounts are added there while this thread finds the keys; once they are, this
     /// thread counts the beneficiaries (``InFlightAdditions``).
     public func settleFigures() {
+        // Every publish settles, most with nothing held back (always, at a publish interval of 0).
+        guard defers || additionsInFlight != nil else { return }
         if let adder = settleAdder {
             var additions = InFlightAdditions(adder: adder, held: deferred, batches: [])
             settleFigures(handingOff: { batch in
