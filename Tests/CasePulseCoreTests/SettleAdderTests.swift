@@ -113,7 +113,7 @@ import Testing
 
     /// The adder adds counts and amounts only: a beneficiary's table can grow when counted, and
     /// what the adder's thread allocates stays in its allocator arena (the daemon's peak grew by
-    /// 10 to 40 MiB at a million cases). The engine's thread counts them, after the adder.
+    /// 7 to 39 MiB at a million cases). The engine's thread counts them, after the adder.
     @Test func theAdderIsGivenNoBeneficiariesToCount() {
         let events = RandomCaseEvents(seed: 11).events()
         let (engine, adder) = Self.engineWithAdditionsInFlight(events)
