@@ -43,7 +43,15 @@ extension Engine {
             defers = true
             return
         }
+        handOffSettling(to: adder)
+    }
+
+    /// Finishes the settling in flight, then finds the keys of what is held back and hands their
+    /// additions to `adder`, beneficiaries left out, and returns: the held table is set aside
+    /// (``additionsInFlight``) and contributions go to the other one. Figures stay deferred.
+    private func handOffSettling(to adder: any SettleAdding) {
         finishAdditions()
+        guard !deferred.placements.isEmpty else { return }
         let held = deferred
         deferredInSecond.toggle()
         var batches: [SettleBatch] = []
@@ -88,11 +96,11 @@ extension Engine {
         // Every publish settles, most with nothing held back (always, at a publish interval of 0).
         guard defers || additionsInFlight != nil else { return }
         if let adder = settleAdder {
-            var additions = InFlightAdditions(adder: adder, held: deferred, batches: [])
-            settleFigures(handingOff: { batch in
-                adder.add(batch.withoutParties)
-                additions.batches.append(batch)
-            }, waitingUntilApplied: { additions.finish() })
+            if defers {
+                handOffSettling(to: adder)
+                defers = false
+            }
+            finishAdditions()
         } else {
             settleFigures(handingOff: { $0.apply() }, waitingUntilApplied: {})
         }
