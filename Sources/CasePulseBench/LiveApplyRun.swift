@@ -3,8 +3,9 @@ import CasePulseWire
 import Foundation
 
 /// The engine alone, driven as the daemon's ingest drives it but in this process and with no
-/// socket or journal: each event decoded in place (`EventDecoder.decodeView`) and applied as it
-/// comes, its figures held back until the next publish as the daemon holds them when its publish
+/// socket or journal: events decoded in place (`EventDecoder.decodeView`), kept in batches of
+/// ``batchSize`` as the server loop keeps each batch it receives, and each batch applied whole
+/// (``Engine/applyReportingGaps(_:_:)``, looking ahead), its figures held back until the next publish as the daemon holds them when its publish
 /// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held, its
 /// additions made on a ``SettleAdder``'s thread as the daemon's are), the
 /// changes published every ``publishEvery``
@@ -19,6 +20,9 @@ public enum LiveApplyRun {
     /// Events between two publishes.
     static let publishEvery = 32_768
 
+    /// Events applied together: the most the server loop receives at once.
+    static let batchSize = 32
+
     /// Applies `events` events of the benchmark's feed (three per case) to a new engine.
     static func measure(events: Int) throws -> Figures {
         let decoder = EventDecoder()
@@ -29,18 +33,24 @@ public enum LiveApplyRun {
         engine.settleAdder = SettleAdder()
         var published = 0
         engine.deferFigures()
+        var taken = CaseEventBatch()
         for index in 0..<events {
             let refusal: Refusal? = feed.withBody(index) { body in
                 switch decoder.decodeView(body, now: Int64(Int32.max)) {
                 case .success(let event):
-                    _ = engine.applyReportingGap(event)
-                    engine.settleFiguresIfFull()
+                    taken.append(event)
                     return nil
                 case .failure(let refusal): return refusal
                 }
             }
             if let refusal { throw BenchError("the benchmark's own event \(index) is refused: \(refusal)") }
-            if index % publishEvery == publishEvery - 1 || index == events - 1 {
+            let publishes = index % publishEvery == publishEvery - 1 || index == events - 1
+            if taken.count == batchSize || publishes {
+                guard engine.hasRoom(forTextsOf: taken) else { throw BenchError("the engine's store of texts is full") }
+                engine.applyReportingGaps(taken) { _, _, _ in engine.settleFiguresIfFull() }
+                taken.removeAll(keepingCapacity: true)
+            }
+            if publishes {
                 engine.publishChanges(namingFigures: false, values: { key, _, _ in published &+= key.count })
                 engine.deferFigures()
             }

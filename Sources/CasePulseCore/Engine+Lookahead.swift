@@ -22,15 +22,15 @@ extension Engine {
     }
 
     /// Applies the events of `batch` in order, as ``applyReportingGap(_:)-(CaseEventView)`` would
-    /// one by one, calling `each` with each one's outcome and gap; meanwhile asks the CPU for the
-    /// lines the look-ups of later events will read.
+    /// one by one, calling `each` with each one's position in the batch, outcome and gap;
+    /// meanwhile asks the CPU for the lines the look-ups of later events will read.
     ///
     /// At a million cases the case index, the case states and the event ids are tens of megabytes
     /// read at random: each event's look-ups miss the cache one after another, as each names the
     /// next (a directory entry, the words it names, the case they name, the case's id to compare).
     /// Asked for in stages ahead of the event applied, those misses overlap the work of the events
     /// between.
-    public func applyReportingGaps(_ batch: CaseEventBatch, _ each: (ApplyOutcome, ClosedRange<UInt64>?) -> Void) {
+    public func applyReportingGaps(_ batch: CaseEventBatch, _ each: (Int, ApplyOutcome, ClosedRange<UInt64>?) -> Void) {
         let far = Self.lookahead
         batch.withEvents { count, event in
             withUnsafeTemporaryAllocation(of: Ahead.self, capacity: far) { ring in
@@ -43,7 +43,7 @@ extension Engine {
                     if let slot = Self.slot(index + far / 8, below: count) { prefetchCaseTexts(ring[slot]) }
                     guard let ahead else { continue }
                     let (outcome, gap) = applyReportingGap(event(index), idHash: ahead.idHash, caseHash: ahead.caseHash)
-                    each(outcome, gap)
+                    each(index, outcome, gap)
                 }
             }
         }

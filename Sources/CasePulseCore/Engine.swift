@@ -169,10 +169,26 @@ public final class Engine {
     /// free. The daemon refuses an event that fails it, so the store never fills: a restart,
     /// which stores the same texts in another order, and the journal's replay always fit.
     public func hasRoom(forTextsOf event: CaseEventView) -> Bool {
-        let subject = event.subject.map { TextRef.storedSize(ofLength: $0.count) } ?? 0
-        let needed = TextRef.storedSize(ofLength: event.caseID.count) + TextRef.storedSize(ofLength: event.id.count) + 2 * subject
         // Each text may start a chunk, leaving the last one's tail unused: at most its own size.
+        texts.remainingBytes - 2 * Self.textBytes(of: event) >= texts.capacity / 64
+    }
+
+    /// Whether the store of texts has room, as ``hasRoom(forTextsOf:)`` says, for every event of
+    /// `batch` applied one after another: room for all of them together. When it has, each
+    /// event's own check would pass as it came to be applied (each takes at most twice what
+    /// ``textBytes(of:)`` counts), so the batch may be applied whole
+    /// (``applyReportingGaps(_:_:)``); when not, each event is to be checked on its own.
+    public func hasRoom(forTextsOf batch: CaseEventBatch) -> Bool {
+        var needed = 0
+        batch.forEach { needed += Self.textBytes(of: $0) }
         return texts.remainingBytes - 2 * needed >= texts.capacity / 64
+    }
+
+    /// The bytes `event` may add to the store of texts: its case id, id and subject, and the
+    /// subject's folded form, each with its length.
+    private static func textBytes(of event: CaseEventView) -> Int {
+        let subject = event.subject.map { TextRef.storedSize(ofLength: $0.count) } ?? 0
+        return TextRef.storedSize(ofLength: event.caseID.count) + TextRef.storedSize(ofLength: event.id.count) + 2 * subject
     }
 
     /// Whether `event`'s id was seen already, in its case or another: a duplicate, which

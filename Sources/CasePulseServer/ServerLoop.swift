@@ -67,6 +67,11 @@ final class ServerLoop {
     /// Best-effort messages, received a batch at a time (see ``MultipartBatch``); topic and
     /// body, and one to spare.
     private let ingestBatch = MultipartBatch(capacity: ServerLoop.ingestBatchCapacity, framesPerMessage: 3)
+    /// The events of ``ingestBatch`` decoded and not yet applied (``applyTaken(from:)``), their
+    /// texts copied out of the messages; kept, emptied, from one batch to the next.
+    private var taken = CaseEventBatch()
+    /// The message of ``ingestBatch`` that each event of ``taken`` came in, by position.
+    private var takenMessages: [Int] = []
     /// A snapshot request: identity, `ICANHAZ?`, subtree.
     private let requestFrames: [Message] = (0..<3).map { _ in Message() }
     /// The figures of `/sys/snapshots`, which the loop (not the engine) keeps.
@@ -334,8 +339,9 @@ final class ServerLoop {
 
     /// Takes up to ``ServerConfiguration/batchSize`` best-effort messages, received
     /// ``ingestBatchCapacity`` at a time: receiving them together releases their shares of
-    /// libzmq's read buffers together (see ``MultipartBatch``), and tells where the next bodies
-    /// lie, to ask for them ahead.
+    /// libzmq's read buffers together (see ``MultipartBatch``), tells where the next bodies
+    /// lie, to ask for them ahead, and lets the engine look ahead of the event it applies: each
+    /// batch's messages are decoded first, then their events applied together.
     private func drainIngest() {
         var left = configuration.batchSize
         while left > 0 {
@@ -351,6 +357,7 @@ final class ServerLoop {
                 ingestBatch.withUnsafeBytes(ofFrame: 1, of: index + 2) { Self.prefetch($0) }
                 take(ingestBatch, index)
             }
+            applyTaken(from: ingestBatch)
             // Fewer than asked for: nothing more was waiting.
             guard received == min(ingestBatch.capacity, left) else { return }
             left -= received
@@ -359,16 +366,54 @@ final class ServerLoop {
         caughtUp = false
     }
 
-    /// Decodes and applies (or refuses) best-effort message `index` of `batch`.
+    /// Decodes best-effort message `index` of `batch` and keeps its event in ``taken``, to be
+    /// applied with the batch's others (``applyTaken(from:)``), or refuses it.
     private func take(_ batch: MultipartBatch, _ index: Int) {
         batch.withUnsafeBytes(ofFrame: 0, of: index) { topic in
             batch.withUnsafeBytes(ofFrame: 1, of: index) { body in
                 let decoded = decode(
-                    frameCount: batch.frameCount(of: index), topic: topic, body: body,
+                    frameCount: batch.frameCount(of: index), topic: topic, body: body, checksRoom: false,
                     sender: { batch.message(frame: 1, of: index) })
                 switch decoded {
-                case .success(let event): apply(event, body: body)
+                case .success(let event):
+                    taken.append(event)
+                    takenMessages.append(index)
                 case .failure(let refusal): refuse(refusal, path: "best-effort")
+                }
+            }
+        }
+    }
+
+    /// Applies the events ``take(_:_:)`` kept from `batch`, in the order they came, and empties
+    /// ``taken``. When the store of texts has room for all of them (nearly always), the engine
+    /// applies them together, asking ahead for what the look-ups of later events read
+    /// (``Engine/applyReportingGaps(_:_:)``): at a million cases each event's case and id
+    /// look-ups miss the cache, and asked for a few events ahead those misses overlap. When it has
+    /// not, each is checked on its own as it comes, as ``decode(frameCount:topic:body:checksRoom:sender:)``
+    /// checks a reliable one.
+    private func applyTaken(from batch: MultipartBatch) {
+        defer {
+            taken.removeAll(keepingCapacity: true)
+            takenMessages.removeAll(keepingCapacity: true)
+        }
+        guard !taken.isEmpty else { return }
+        if engine.hasRoom(forTextsOf: taken) {
+            engine.applyReportingGaps(taken) { position, outcome, gap in
+                batch.withUnsafeBytes(ofFrame: 1, of: takenMessages[position]) { applied(outcome, body: $0) }
+                if let gap { taken.withEvents { _, event in logGap(gap, producer: event(position).producer) } }
+            }
+            return
+        }
+        taken.withEvents { count, event in
+            for position in 0..<count {
+                let event = event(position)
+                batch.withUnsafeBytes(ofFrame: 1, of: takenMessages[position]) { body in
+                    // A redelivery adds no text: it is acknowledged as a duplicate, full store or not.
+                    guard engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
+                        refuse(noRoomRefusal, path: "best-effort")
+                        return
+                    }
+                    apply(event, body: body)
                 }
             }
         }
@@ -390,7 +435,7 @@ final class ServerLoop {
                     let none = UnsafeRawBufferPointer(start: nil, count: 0)
                     let decoded = decode(
                         frameCount: count - 1, topic: count >= 2 ? topic : none, body: count >= 3 ? body : none,
-                        sender: { bodyFrame })
+                        checksRoom: true, sender: { bodyFrame })
                     switch decoded {
                     case .success(let event):
                         apply(event, body: body)
@@ -411,10 +456,13 @@ final class ServerLoop {
 
     /// Decodes an ingest message of `frameCount` frames, `topic` and `body` (empty when not
     /// received). `sender` gives the body's frame, for the identity the transport authenticated;
-    /// it is only asked for with ``ServerConfiguration/security``. The event is lent by the
-    /// decoder (no allocation): it is valid until the next message is decoded.
+    /// it is only asked for with ``ServerConfiguration/security``. With `checksRoom`, an event the
+    /// store of texts has no room for is refused (unless a redelivery); without, the caller
+    /// checks before applying it. The event is lent by the decoder (no allocation): it is valid
+    /// until the next message is decoded.
     private func decode(
-        frameCount: Int, topic: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, sender: () -> Message?
+        frameCount: Int, topic: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, checksRoom: Bool,
+        sender: () -> Message?
     ) -> Result<CaseEventView, Refusal> {
         Self.prefetchFollowing(body)
         let result = IngestMessage.decodeView(
@@ -428,10 +476,15 @@ final class ServerLoop {
             }
         }
         // A redelivery adds no text: it is acknowledged as a duplicate, full store or not.
-        guard engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
-            return .failure(Refusal(.tooLarge, "the daemon's store of case texts is full (\(textStoreSize)): it takes no new texts"))
+        guard !checksRoom || engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
+            return .failure(noRoomRefusal)
         }
         return result
+    }
+
+    /// The refusal of an event whose texts the engine's store has no room for.
+    private var noRoomRefusal: Refusal {
+        Refusal(.tooLarge, "the daemon's store of case texts is full (\(textStoreSize)): it takes no new texts")
     }
 
     /// The size of the engine's store of case texts, as a refusal names it.
@@ -474,6 +527,14 @@ final class ServerLoop {
     /// Applies a decoded event; an accepted one is journaled as the body it arrived in.
     private func apply(_ event: CaseEventView, body: UnsafeRawBufferPointer) {
         let (outcome, gap) = engine.applyReportingGap(event)
+        applied(outcome, body: body)
+        if let gap { logGap(gap, producer: event.producer) }
+    }
+
+    /// What follows each event the engine applied: the figures settled when enough are held
+    /// back, and an accepted event journaled as the body it arrived in.
+    @inline(__always)
+    private func applied(_ outcome: ApplyOutcome, body: UnsafeRawBufferPointer) {
         engine.settleFiguresIfFull()
         if outcome == .accepted, let journal = store.map({ Unmanaged.passUnretained($0) }) {
             // `self` holds the store: borrowed, not retained. Retaining and releasing it per event
@@ -486,14 +547,16 @@ final class ServerLoop {
             // when very large events would make one record huge.
             if pendingBytes >= Self.maxRecordBytes { flush() }
         }
-        if let gap {
-            let producer = String(decoding: event.producer, as: UTF8.self)
-            lastGap = "\(producer): \(gap.lowerBound)…\(gap.upperBound)"
-            refusals.log(
-                .warning,
-                "producer \(producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
-                now: DispatchTime.now().uptimeNanoseconds)
-        }
+    }
+
+    /// Notes and logs a gap in `producer`'s sequence numbers.
+    private func logGap(_ gap: ClosedRange<UInt64>, producer bytes: UnsafeRawBufferPointer) {
+        let producer = String(decoding: bytes, as: UTF8.self)
+        lastGap = "\(producer): \(gap.lowerBound)…\(gap.upperBound)"
+        refusals.log(
+            .warning,
+            "producer \(producer): sequence gap, \(gap.count) missing (\(gap.lowerBound)…\(gap.upperBound))",
+            now: DispatchTime.now().uptimeNanoseconds)
     }
 
     private func refuse(_ refusal: Refusal, path: String) {

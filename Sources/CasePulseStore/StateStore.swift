@@ -298,7 +298,7 @@ public final class StateStore {
         // Their texts pass in each batch's one buffer, so no event costs an allocation.
         // Whole batches, that the engine look ahead within each (``Engine/applyReportingGaps(_:_:)``).
         let folding = FoldingThread<CaseEventBatch>(engine: engine, name: "casepulse-replay", foldBatch: { engine, batch in
-            engine.applyReportingGaps(batch) { _, _ in }
+            engine.applyReportingGaps(batch) { _, _, _ in }
         })
         defer { folding.finish() }
         // Journaled events passed the time bound once: replay them without it.

@@ -22,7 +22,7 @@ import Testing
 
     /// Random sets, shuffled with redeliveries, some cases under non-ASCII ids, in batches of 1 to
     /// 70 events (shorter and longer than the look-ahead): the same outcomes, gaps, figures and
-    /// counters as the events applied one at a time.
+    /// counters as the events applied one at a time, each reported at its position.
     @Test func batchesGiveWhatEventsOneByOneGive() async {
         await propertyCheck(count: 150, input: Gen.uint64(), Gen.uint64()) { seed, shuffleSeed in
             var random = SplitMix64(seed: shuffleSeed)
@@ -31,9 +31,9 @@ import Testing
                 .map { Self.renamed($0, foreign: foreignCases.contains($0.caseID)) }
             let single = Engine(configuration: Self.configuration), batched = Engine(configuration: Self.configuration)
             var expected: [String] = []
-            for event in events {
+            for (position, event) in events.enumerated() {
                 let (outcome, gap) = single.applyReportingGap(event)
-                expected.append("\(outcome) \(String(describing: gap))")
+                expected.append("\(position) \(outcome) \(String(describing: gap))")
             }
             var reported: [String] = []
             var start = 0
@@ -41,7 +41,9 @@ import Testing
                 let end = min(events.count, start + Int(random.next() % 70) + 1)
                 var batch = CaseEventBatch()
                 for event in events[start..<end] { event.withView { batch.append($0) } }
-                batched.applyReportingGaps(batch) { outcome, gap in reported.append("\(outcome) \(String(describing: gap))") }
+                batched.applyReportingGaps(batch) { position, outcome, gap in
+                    reported.append("\(start + position) \(outcome) \(String(describing: gap))")
+                }
                 start = end
             }
             #expect(reported == expected, "seed \(seed) shuffle \(shuffleSeed)")
@@ -60,7 +62,7 @@ import Testing
         var batch = CaseEventBatch()
         for _ in 0..<40 { for event in ofOneCase { event.withView { batch.append($0) } } }
         var outcomes: [ApplyOutcome] = []
-        engine.applyReportingGaps(batch) { outcome, _ in outcomes.append(outcome) }
+        engine.applyReportingGaps(batch) { _, outcome, _ in outcomes.append(outcome) }
         #expect(outcomes.count == 40 * ofOneCase.count)
         #expect(outcomes.prefix(ofOneCase.count).allSatisfy { $0 == .accepted })
         #expect(outcomes.dropFirst(ofOneCase.count).allSatisfy { $0 == .duplicate })

@@ -72,6 +72,42 @@ import Testing
         #expect(engine.texts.remainingBytes >= engine.texts.capacity / 64 - 512)
     }
 
+    /// A batch the nearly full store has room for, as a whole, is one whose events each pass
+    /// their own check when applied in turn (the daemon then applies it whole, looking ahead).
+    /// Batches of 1 to 40 events, each cut short until the store has room for it, fill the store
+    /// up to where a single event no longer fits: the last batches are as large as fit.
+    @Test func aBatchWithRoomIsOneWhoseEventsEachHaveRoom() {
+        let engine = Engine(configuration: EngineConfiguration(timeZone: E.shanghai, dayRetentionDays: 0), textChunks: 2)
+        var random = SplitMix64(seed: 5)
+        var number = 0
+        var batchesWithRoom = 0
+        while true {
+            let events = (0..<random.int(1..<41)).map { _ in
+                number += 1
+                let subject = random.int(0..<3) == 0 ? nil : "91370812MA\(number)" + String(repeating: "x", count: random.int(0..<60))
+                return E.make("event-\(number)", .filed, case: "case-\(number)-" + String(repeating: "c", count: random.int(0..<90)),
+                    at: "2022-10-01T09:00:00+08:00", subject: subject)
+            }
+            var fitting = events
+            func batch(of events: [CaseEvent]) -> CaseEventBatch {
+                var batch = CaseEventBatch()
+                for event in events { event.withView { batch.append($0) } }
+                return batch
+            }
+            while !fitting.isEmpty, !engine.hasRoom(forTextsOf: batch(of: fitting)) { fitting.removeLast() }
+            guard !fitting.isEmpty else { break }
+            batchesWithRoom += 1
+            for event in fitting {
+                #expect(event.withView { engine.hasRoom(forTextsOf: $0) }, "event \(event.id) of a batch with room")
+                #expect(engine.apply(event) == .accepted)
+            }
+        }
+        #expect(batchesWithRoom > 500, "\(batchesWithRoom) batches fit")
+        // Within an event of the limit: one of at most some 400 bytes, counted twice.
+        #expect(engine.texts.remainingBytes < engine.texts.capacity / 64 + 2 * 400)
+        #expect(engine.texts.remainingBytes >= engine.texts.capacity / 64 - 512)
+    }
+
     /// A duplicate — an id seen in its case, or in another — is told by a look-up that interns
     /// nothing: the daemon acknowledges one even when the store takes no new texts. A case id
     /// that is not ASCII is found by its canonical form, as when it is applied.

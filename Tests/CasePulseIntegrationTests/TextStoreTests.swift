@@ -1,6 +1,8 @@
+import CasePulseClient
 import CasePulseTestKit
 import Foundation
 import Testing
+import ZeroMQ
 
 /// The engine's store of case texts filled on the real daemon (README, "a restart fits";
 /// PROTOCOL.md §2.4 `too_large`), made 2 MiB by the test hook instead of 4 GiB: an event whose
@@ -29,6 +31,33 @@ import Testing
         let ingest = try #require(values["/sys/ingest"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(ingest.utf8)) as? [String: Any])
         return (values["/m/all/@all"], object)
+    }
+
+    /// The store filled on the best-effort path, where the daemon applies each batch it receives
+    /// whole while the store has room for all of it, and checks event by event when not: every
+    /// filing is accepted or refused as `too_large`, the accepted are the first ones sent (the
+    /// last of them is a redelivery, the next still refused), and the figures count them.
+    @Test func aFullStoreRefusesNewTextsOnTheBestEffortPathToo() throws {
+        let directory = try TemporaryDirectory(prefix: "casepulse-texts")
+        let daemon = try DaemonProcess(arguments: Self.arguments, directory: directory, environment: Self.environment)
+        defer { daemon.terminate() }
+        let context = try Context()
+        let publisher = try EventPublisher(context: context, endpoint: daemon.ingest)
+        defer { publisher.close() }
+        // More than the store holds (some 7,600), fewer than a queue holds.
+        let sent = 9_000
+        for number in 0..<sent { try publisher.send(body: Self.filing(number).frames[1]) }
+        let received = try HostileInputTests.waitForReceived(sent, daemon)
+        #expect(received.received == sent)
+        let served = try Self.served(daemon)
+        let accepted = try #require(served.ingest["accepted"] as? Int)
+        let refused = received.byReason["too_large"] ?? 0
+        #expect(accepted > 5_000 && accepted + refused == sent, "\(accepted) accepted, \(refused) refused: \(received.byReason)")
+        #expect(served.all?.contains(#""filed":\#(accepted),"#) == true, "\(served.all ?? "no /m/all/@all")")
+        let answers = try HashmapProtocolTests.replies(to: [Self.filing(accepted - 1).frames, Self.filing(accepted).frames], at: daemon.reliable)
+        #expect(answers.first??.prefix(2) == ["ACK", Self.filing(accepted - 1).id], "the last accepted: \(String(describing: answers.first))")
+        #expect(answers.last??.prefix(3) == ["NACK", Self.filing(accepted).id, "too_large"], "the first refused: \(String(describing: answers.last))")
+        #expect(try daemon.ingestCounter("duplicates") == 1)
     }
 
     @Test func aFullStoreRefusesNewTextsAcknowledgesRedeliveriesAndEveryRestartFits() throws {
