@@ -2,17 +2,18 @@ import CasePulseCore
 import CasePulseWire
 import Foundation
 
-/// The engine alone, driven as the daemon's ingest drives it but in this process and with no
-/// socket or journal: events decoded in place (`EventDecoder.decodeView`), kept in batches of
+/// The engine alone, driven as the daemon's ingest drives it but in this process and with no socket
+/// or journal: events decoded in place (`EventDecoder.decodeView`), kept in batches of
 /// ``batchSize`` as the server loop keeps each batch it receives, and each batch applied whole
-/// (``Engine/applyReportingGaps(_:_:)``, looking ahead), its figures held back until the next publish as the daemon holds them when its publish
-/// interval is not 0 (``Engine/settleFiguresIfFull(entries:)`` bounding what is held, its
-/// additions made on a ``SettleAdder``'s thread as the daemon's are), the
-/// changes published every ``publishEvery``
-/// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes
-/// them when no subscriber asked for the figures (every change numbered and its key named, no
-/// figures named), into a sink that only counts the key bytes. What the server thread spends on its own work, and what the live engine's tables take
-/// per case — the part of the daemon's peak that grows with cases.
+/// (``Engine/applyReportingGaps(_:_:)``, looking ahead), its figures held back until the next
+/// publish as the daemon holds them when its publish interval is not 0
+/// (``Engine/settleFiguresIfFull(entries:)`` bounding what is held, its additions made on a
+/// ``SettleAdder``'s thread as the daemon's are), the changes published every ``publishEvery``
+/// events (about the default 100 ms at the daemon's ingest rate) as the server loop publishes them
+/// when no subscriber asked for the figures (every change numbered and its key named, no figures
+/// named), into a sink that only counts the key bytes. What the server thread spends on its own
+/// work, and what the live engine's tables take per case — the part of the daemon's peak that grows
+/// with cases.
 public enum LiveApplyRun {
     /// Live-apply figures.
     public typealias Figures = EngineRunFigures
