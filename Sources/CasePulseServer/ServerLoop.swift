@@ -408,8 +408,7 @@ final class ServerLoop {
             for position in 0..<count {
                 let event = event(position)
                 batch.withUnsafeBytes(ofFrame: 1, of: takenMessages[position]) { body in
-                    // A redelivery adds no text: it is acknowledged as a duplicate, full store or not.
-                    guard engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
+                    guard hasRoom(for: event) else {
                         refuse(noRoomRefusal, path: "best-effort")
                         return
                     }
@@ -475,11 +474,14 @@ final class ServerLoop {
                 return .failure(Refusal(.unauthorized, "producer: not the authenticated identity \(identity.map { "'\($0)'" } ?? "(none)")"))
             }
         }
-        // A redelivery adds no text: it is acknowledged as a duplicate, full store or not.
-        guard !checksRoom || engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event) else {
-            return .failure(noRoomRefusal)
-        }
+        guard !checksRoom || hasRoom(for: event) else { return .failure(noRoomRefusal) }
         return result
+    }
+
+    /// Whether the engine's store of texts has room for `event`'s, or it needs none: a
+    /// redelivery adds no text, and is acknowledged as a duplicate, full store or not.
+    private func hasRoom(for event: CaseEventView) -> Bool {
+        engine.hasRoom(forTextsOf: event) || engine.isRedelivery(event)
     }
 
     /// The refusal of an event whose texts the engine's store has no room for.
